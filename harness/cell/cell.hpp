@@ -1,0 +1,38 @@
+// The cell (BRIEF §4): one check runs in its own forked harness process that owns the
+// student's processes, the scripted peers and any proxy, and leaves nothing behind. This
+// file runs a batch of cells, several at once, each with a budget.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+
+namespace sockgrade::cell {
+
+struct CellJob {
+  std::string name;
+  bool private_network = false;
+  Millis budget{30000};
+  // Runs inside the cell; its JSON is the cell's result. Exceptions become cell errors.
+  std::function<nlohmann::json()> body;
+};
+
+struct CellOutcome {
+  bool ok = false;          // the body ran to completion and returned a result
+  nlohmann::json result;    // the body's JSON when ok
+  std::string error;        // why the cell failed otherwise (a harness problem)
+  double duration_ms = 0;
+};
+
+// Runs every job in its own forked process, at most `parallel` at a time; outcomes come back in
+// job order. `on_done` is called as each job finishes (for progress output). Must be called
+// from a single-threaded process (cells are forked).
+std::vector<CellOutcome> run_cells(const std::vector<CellJob>& jobs, int parallel,
+                                   const std::function<void(std::size_t, const CellOutcome&)>& on_done = {});
+
+}  // namespace sockgrade::cell

@@ -1,0 +1,36 @@
+#include "cell/rlimits.hpp"
+
+namespace sockgrade::cell {
+
+RlimitPlan plan_rlimits(const Limits& l) {
+  RlimitPlan p;
+  auto add = [&](int resource, rlim_t value, const char* step) {
+    p.items[p.count++] = {resource, value, step};
+  };
+  add(RLIMIT_CPU, static_cast<rlim_t>(l.cpu_seconds), "setrlimit(RLIMIT_CPU)");
+  add(RLIMIT_AS, static_cast<rlim_t>(l.address_space_bytes), "setrlimit(RLIMIT_AS)");
+  add(RLIMIT_NOFILE, static_cast<rlim_t>(l.open_files), "setrlimit(RLIMIT_NOFILE)");
+  add(RLIMIT_FSIZE, static_cast<rlim_t>(l.file_size_bytes), "setrlimit(RLIMIT_FSIZE)");
+  add(RLIMIT_CORE, 0, "setrlimit(RLIMIT_CORE)");
+  return p;
+}
+
+const char* apply_rlimits(const RlimitPlan& plan) noexcept {
+  for (int i = 0; i < plan.count; ++i) {
+    struct rlimit r{plan.items[i].value, plan.items[i].value};
+    if (::setrlimit(plan.items[i].resource, &r) != 0) return plan.items[i].step;
+  }
+  return nullptr;
+}
+
+nlohmann::json limits_to_json(const Limits& l) {
+  return {{"cpu_seconds", l.cpu_seconds},
+          {"address_space_bytes", l.address_space_bytes},
+          {"open_files", l.open_files},
+          {"file_size_bytes", l.file_size_bytes},
+          {"processes", l.processes},
+          {"wall_seconds", l.wall_seconds},
+          {"core_dumps", false}};
+}
+
+}  // namespace sockgrade::cell

@@ -1,0 +1,113 @@
+#include "cell/spawn.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <boost/process/posix.hpp>
+#include <system_error>
+
+namespace sockgrade::cell {
+namespace bp = boost::process;
+namespace {
+
+// The setup steps between fork and exec (after nsjail's containProc): each is one syscall,
+// no allocation, no exceptions; a failure is written to Boost.Process's error pipe and the
+// child exits without exec.
+struct ChildSetup : bp::extend::handler {
+  RlimitPlan plan;
+  bool apply_limits = true;
+  pid_t parent = 0;
+
+  template <class Executor>
+  void fail(Executor& exec, const char* step) {
+    exec.set_error(std::error_code(errno, std::system_category()), step);
+    ::_exit(127);
+  }
+
+  template <class Executor>
+  void on_exec_setup(Executor& exec) {
+    // Own process group: the whole program (and what it forks) is killed with one killpg().
+    if (::setpgid(0, 0) != 0) fail(exec, "setpgid(0, 0)");
+    // If the cell dies, so does the program.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(exec, "prctl(PR_SET_PDEATHSIG)");
+    if (::getppid() != parent) ::_exit(127);
+    // The harness ignores SIGPIPE; ignored signals survive exec, and a student must meet the
+    // default disposition (the sigpipe checks depend on it).
+    sigset_t none;
+    sigemptyset(&none);
+    if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) fail(exec, "sigprocmask");
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig == SIGKILL || sig == SIGSTOP) continue;
+      ::signal(sig, SIG_DFL);  // fails harmlessly for reserved real-time signals
+    }
+    if (apply_limits) {
+      if (const char* step = apply_rlimits(plan)) fail(exec, step);
+    }
+    // Descriptors of the harness (peers, result pipes) must not leak into the program; the
+    // error pipe of Boost.Process is closed by exec too.
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) fail(exec, "close_range(3, ~0, CLOEXEC)");
+  }
+};
+
+Result<std::pair<Fd, Fd>> make_pipe() {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return unexpected(errno_error("pipe2"));
+  return std::pair<Fd, Fd>(Fd(p[0]), Fd(p[1]));
+}
+
+}  // namespace
+
+std::vector<std::string> minimal_environment(const std::string& home) {
+  return {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C", "LC_ALL=C", "HOME=" + home};
+}
+
+Result<Spawned> spawn(const LaunchSpec& spec) {
+  SG_TRY(auto out, make_pipe());
+  SG_TRY(auto err, make_pipe());
+  Fd devnull;
+  int stdin_fd = spec.stdin_fd;
+  if (stdin_fd < 0) {
+    devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!devnull) return unexpected(errno_error("open(/dev/null)"));
+    stdin_fd = devnull.get();
+  }
+
+  bp::environment env;
+  for (const auto& kv : spec.env) {
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+
+  ChildSetup setup;
+  setup.plan = plan_rlimits(spec.limits);
+  setup.apply_limits = spec.apply_limits;
+  setup.parent = ::getpid();
+
+  // Build commands name their tool ("cc", "make"); students' programs come as paths.
+  std::string exe = spec.executable;
+  if (exe.find('/') == std::string::npos) {
+    auto found = bp::search_path(exe);
+    if (found.empty()) return fail("cannot start " + exe + ": not found in PATH");
+    exe = found.string();
+  }
+
+  std::error_code ec;
+  bp::child child(bp::exe = exe, bp::args = spec.args, bp::env = env,
+                  bp::start_dir = spec.cwd.empty() ? std::string(".") : spec.cwd,
+                  bp::posix::fd.bind(0, stdin_fd), bp::posix::fd.bind(1, out.second.get()),
+                  bp::posix::fd.bind(2, err.second.get()), setup, ec);
+  if (ec) {
+    return fail("cannot start " + spec.executable + ": " + ec.message());
+  }
+  pid_t pid = child.id();
+  // The cell owns the process from here on (waits with a pidfd, kills the group).
+  child.detach();
+  return Spawned{pid, std::move(out.first), std::move(err.first)};
+}
+
+}  // namespace sockgrade::cell

@@ -1,0 +1,24 @@
+// Verdict: how a student process ended (or that it is still running), in words a student reads.
+#pragma once
+
+#include <string>
+
+namespace sockgrade::cell {
+
+struct Verdict {
+  enum class Kind { running, exited, signaled };
+  Kind kind = Kind::running;
+  int exit_code = 0;
+  int signal = 0;
+  bool core_dumped = false;
+
+  static Verdict from_wait_status(int status);
+  bool running() const { return kind == Kind::running; }
+  // "still running", "exited with status 1", "killed by signal 13 (SIGPIPE)".
+  std::string describe() const;
+};
+
+// "SIGPIPE" for 13; "signal 64" for unknown numbers.
+std::string signal_name(int sig);
+
+}  // namespace sockgrade::cell

@@ -1,0 +1,70 @@
+// A check (BRIEF §3): code with a stable id `category.name`, a one-line title, the requirement
+// it tests, a hint for students, and declared parameters. Each returns an Outcome that says
+// what it observed; none passes by default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace sockgrade::checks {
+
+// failed: the program is wrong; error: the harness could not do its job (never charged
+// silently); timeout: the program did not act within the deadline; skipped: not applicable.
+enum class Status { passed, failed, error, timeout, skipped };
+std::string status_name(Status s);
+
+struct Outcome {
+  Status status = Status::error;
+  std::string message;
+
+  static Outcome pass(std::string m) { return {Status::passed, std::move(m)}; }
+  static Outcome fail(std::string m) { return {Status::failed, std::move(m)}; }
+  static Outcome timeout(std::string m) { return {Status::timeout, std::move(m)}; }
+  static Outcome error(std::string m) { return {Status::error, std::move(m)}; }
+  static Outcome skip(std::string m) { return {Status::skipped, std::move(m)}; }
+};
+
+// A step of a scenario: a value, or the outcome that ends the check early.
+template <class T>
+using Step = Result<T, Outcome>;
+inline Unexpected<Outcome> failed(std::string m) { return {Outcome::fail(std::move(m))}; }
+inline Unexpected<Outcome> timed_out(std::string m) { return {Outcome::timeout(std::move(m))}; }
+inline Unexpected<Outcome> harness_error(std::string m) { return {Outcome::error(std::move(m))}; }
+
+// The outcome of a scenario: its failure, or a pass that says what was observed.
+inline Outcome conclude(Step<void>&& r, std::string passed_message) {
+  if (!r) return std::move(r).error();
+  return Outcome::pass(std::move(passed_message));
+}
+
+struct ParamSpec {
+  std::string name;
+  int64_t default_value = 0;
+  int64_t min = 0;
+  int64_t max = 0;
+  std::string description;
+};
+
+struct CheckInfo {
+  std::string id;           // "sigpipe.peer-vanishes"
+  std::string category;     // "sigpipe"
+  std::string title;        // one line
+  std::string requirement;  // what part of the contract it tests, as data (explain, docs)
+  std::string hint;         // what to look at when it fails, naming the socket concept
+  std::string role = "server";
+  std::vector<ParamSpec> params;
+  int budget_ms = 20000;    // the cell's budget before stretch; a check ends long before
+};
+
+class Context;
+using CheckFn = Outcome (*)(Context&);
+
+struct CheckDef {
+  CheckInfo info;
+  CheckFn run = nullptr;
+};
+
+}  // namespace sockgrade::checks

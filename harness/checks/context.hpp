@@ -1,0 +1,78 @@
+// What a check works with inside its cell: the lab, the run's settings, deadlines scaled by
+// --stretch, deterministic randomness, the trace, the evidence, and the programs under test.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cell/rlimits.hpp"
+#include "checks/check.hpp"
+#include "core/clock.hpp"
+#include "core/rng.hpp"
+#include "lab/lab_spec.hpp"
+#include "net/peer.hpp"
+#include "net/trace.hpp"
+
+namespace sockgrade::checks {
+
+class ServerUnderTest;
+
+// Shared by every cell of one run.
+struct RunSettings {
+  uint64_t seed = 1;
+  double stretch = 1.0;
+  bool private_network = true;
+  std::string executable;  // absolute path of the program to grade
+  std::string workdir;     // its working directory
+};
+
+class Context {
+ public:
+  Context(const CheckDef& def, const lab::LabSpec& lab, const lab::CheckSpec& spec, const RunSettings& settings);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  const CheckInfo& info() const { return def_.info; }
+  const lab::LabSpec& lab() const { return lab_; }
+  const RunSettings& settings() const { return settings_; }
+  int64_t param(std::string_view name) const;
+
+  // A base duration scaled by --stretch.
+  Millis ms(int base_ms) const;
+  Deadline deadline(int base_ms) const { return Deadline::after(ms(base_ms)); }
+  // "2.0 s" for a base duration, as the student reads it in messages.
+  std::string human(int base_ms) const;
+  // Deterministic randomness for one purpose of this check.
+  Rng rng(std::string_view purpose) const;
+
+  net::Trace& trace() { return trace_; }
+  nlohmann::json& evidence() { return evidence_; }
+
+  // The port the harness asks the server for: the lab's requested port inside a private
+  // network namespace, a free ephemeral port otherwise (chosen once per check).
+  uint16_t requested_port();
+  // Starts the program as a server on the requested port and waits until it listens.
+  Step<ServerUnderTest*> start_server();
+  // The most recently started server (the check must have started one).
+  ServerUnderTest& server();
+  const std::vector<std::unique_ptr<ServerUnderTest>>& servers() const { return servers_; }
+  // Connects a new scripted client to the current server.
+  Step<net::Peer> connect(const std::string& name, net::Peer::Options options = {});
+
+ private:
+  const CheckDef& def_;
+  const lab::LabSpec& lab_;
+  const lab::CheckSpec& spec_;
+  RunSettings settings_;
+  net::Trace trace_;
+  nlohmann::json evidence_ = nlohmann::json::object();
+  uint16_t port_ = 0;
+  std::vector<std::unique_ptr<ServerUnderTest>> servers_;
+};
+
+}  // namespace sockgrade::checks

@@ -1,0 +1,89 @@
+#include "checks/registry.hpp"
+
+#include <stdexcept>
+
+#include "core/strings.hpp"
+
+namespace sockgrade::checks {
+
+std::string status_name(Status s) {
+  switch (s) {
+    case Status::passed: return "passed";
+    case Status::failed: return "failed";
+    case Status::error: return "error";
+    case Status::timeout: return "timeout";
+    case Status::skipped: return "skipped";
+  }
+  return "error";
+}
+
+const std::vector<CheckDef>& builtin_checks() {
+  static const std::vector<CheckDef> all = [] {
+    std::vector<CheckDef> v;
+    for (auto group : {basic_checks, connect_accept_checks, sigpipe_checks, shutdown_checks, resources_checks}) {
+      auto g = group();
+      v.insert(v.end(), g.begin(), g.end());
+    }
+    return v;
+  }();
+  return all;
+}
+
+const CheckDef* find_check(std::string_view id) {
+  for (const auto& c : builtin_checks()) {
+    if (c.info.id == id) return &c;
+  }
+  return nullptr;
+}
+
+Result<void> validate_lab_checks(const lab::LabSpec& lab) {
+  std::vector<std::string> ids;
+  for (const auto& c : builtin_checks()) ids.push_back(c.info.id);
+  for (std::size_t i = 0; i < lab.checks.size(); ++i) {
+    const auto& spec = lab.checks[i];
+    std::string where = lab.file.string() + ": /checks/" + std::to_string(i);
+    const CheckDef* def = find_check(spec.id);
+    if (!def) {
+      std::string msg = where + "/id: unknown check '" + spec.id + "'";
+      auto guess = closest_match(spec.id, ids);
+      if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
+      return fail(msg);
+    }
+    if (def->info.role != lab.role) {
+      return fail(where + "/id: check '" + spec.id + "' is for " + def->info.role + " labs, this lab's role is " + lab.role);
+    }
+    for (const auto& [key, value] : spec.params.items()) {
+      const ParamSpec* p = nullptr;
+      std::vector<std::string> names;
+      for (const auto& ps : def->info.params) {
+        names.push_back(ps.name);
+        if (ps.name == key) p = &ps;
+      }
+      if (!p) {
+        std::string msg = where + "/params/" + key + ": check '" + spec.id + "' has no parameter '" + key + "'";
+        auto guess = closest_match(key, names);
+        if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
+        else if (!names.empty()) msg += " (it takes: " + join(names, ", ") + ")";
+        return fail(msg);
+      }
+      if (!value.is_number_integer()) return fail(where + "/params/" + key + ": expected an integer");
+      auto v = value.get<int64_t>();
+      if (v < p->min || v > p->max) {
+        return fail(where + "/params/" + key + ": " + std::to_string(v) + " is out of range [" + std::to_string(p->min) +
+                    ", " + std::to_string(p->max) + "]");
+      }
+    }
+  }
+  return {};
+}
+
+int64_t param_value(const CheckInfo& info, const lab::CheckSpec& spec, std::string_view name) {
+  for (const auto& p : info.params) {
+    if (p.name != name) continue;
+    if (spec.params.contains(std::string(name))) return spec.params.at(std::string(name)).get<int64_t>();
+    return p.default_value;
+  }
+  throw std::logic_error("check " + info.id + " reads undeclared parameter " + std::string(name));
+}
+
+}  // namespace sockgrade::checks

@@ -1,0 +1,106 @@
+// resources: no descriptor leak across many clients; no busy-waiting while idle.
+#include <poll.h>
+
+#include "checks/context.hpp"
+#include "checks/registry.hpp"
+#include "checks/server_under_test.hpp"
+#include "checks/verify.hpp"
+#include "core/retry.hpp"
+#include "core/wait.hpp"
+#include "net/observe.hpp"
+
+namespace sockgrade::checks {
+namespace {
+
+Outcome fd_baseline(Context& ctx) {
+  int clients = static_cast<int>(ctx.param("clients"));
+  constexpr int kSlack = 2;  // a library may open a descriptor lazily (syslog, a locale file)
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    int baseline = srv->snapshot().root_fds;
+    if (baseline < 0) return harness_error("cannot read the server's descriptor table");
+    ctx.evidence()["fds_before"] = baseline;
+    auto rng = ctx.rng("messages");
+    for (int i = 1; i <= clients; ++i) {
+      std::string who = "client#" + std::to_string(i);
+      auto r = serve_one_client(ctx, who, who + " " + rng.text(16) + "\n");
+      if (!r) {
+        auto o = std::move(r).error();
+        o.message = "after " + std::to_string(i - 1) + " clients: " + o.message;
+        return unexpected(std::move(o));
+      }
+    }
+    // The server closes its side once it reads our FIN; give it until the deadline.
+    int now = -1;
+    bool back = wait_until(ctx.deadline(2000), [&] {
+      now = srv->snapshot().root_fds;
+      return now >= 0 && now <= baseline + kSlack;
+    });
+    ctx.evidence()["fds_after"] = now;
+    if (!back) {
+      SG_CHECK(srv->expect_alive("after the clients left"));
+      return failed("the server held " + std::to_string(baseline) + " descriptors before " + std::to_string(clients) +
+                    " clients and still holds " + std::to_string(now) +
+                    " after they all left: it does not close(connfd) after each client");
+    }
+    return {};
+  };
+  return conclude(steps(), "descriptor count back to its baseline after " + std::to_string(clients) + " clients");
+}
+
+// CPU time used by the server during a window in which nothing happens; the window ends
+// early if the server exits.
+Step<double> idle_cpu_share(Context& ctx, ServerUnderTest& srv, int window_ms, const std::string& when) {
+  uint64_t before = srv.snapshot().cpu_ns;
+  Stopwatch clock;
+  auto deadline = ctx.deadline(window_ms);
+  struct pollfd pfd{srv.program().exit_fd(), POLLIN, 0};
+  retry_eintr([&] { return ::poll(&pfd, 1, deadline.poll_timeout_ms()); });
+  SG_CHECK(srv.expect_alive(when));
+  double used_ms = static_cast<double>(srv.snapshot().cpu_ns - before) / 1e6;
+  return used_ms / clock.elapsed_ms();
+}
+
+Outcome idle_cpu(Context& ctx) {
+  int window = static_cast<int>(ctx.param("window_ms"));
+  constexpr double kMaxShare = 0.10;
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    SG_TRY(double at_start, idle_cpu_share(ctx, *srv, window, "while waiting for its first client"));
+    ctx.evidence()["cpu_share_idle_before_clients"] = at_start;
+    if (at_start > kMaxShare) {
+      return failed("with no client at all the server used " + std::to_string(static_cast<int>(at_start * 100)) +
+                    "% of a CPU for " + ctx.human(window) + ": it busy-waits (a non-blocking accept() polled in a loop?)");
+    }
+    SG_CHECK(serve_one_client(ctx, "client", "one client, then silence\n"));
+    SG_TRY(double after, idle_cpu_share(ctx, *srv, window, "after its client left"));
+    ctx.evidence()["cpu_share_idle_after_client"] = after;
+    if (after > kMaxShare) {
+      return failed("after its client left, the idle server used " + std::to_string(static_cast<int>(after * 100)) +
+                    "% of a CPU for " + ctx.human(window) + ": it busy-waits (read() == 0 ignored, or a polling loop)");
+    }
+    return {};
+  };
+  return conclude(steps(), "idle before and after a client (under 10% of a CPU in each window)");
+}
+
+}  // namespace
+
+std::vector<CheckDef> resources_checks() {
+  return {
+      {{"resources.fd-baseline", "resources", "No descriptor leak across many clients",
+        "Each connection's descriptor is closed when its client is done.",
+        "close(connfd) when a client is finished (EOF or error), on every path; a leaked descriptor per "
+        "client makes accept() fail with EMFILE once the limit is reached.",
+        "server", {{"clients", 100, 10, 2000, "number of clients"}}, 60000},
+       fd_baseline},
+      {{"resources.idle-cpu", "resources", "No busy-waiting while idle",
+        "A server with nothing to do sleeps in a blocking call (accept, read, select) and uses no CPU.",
+        "Block in accept()/read() (or select/poll with no timeout) instead of looping over non-blocking "
+        "calls; when read() returns 0 the client is gone: close and go back to accept().",
+        "server", {{"window_ms", 400, 100, 10000, "length of each idle window"}}, 20000},
+       idle_cpu},
+  };
+}
+
+}  // namespace sockgrade::checks

@@ -1,0 +1,263 @@
+#include "checks/runner.hpp"
+
+#include <stdlib.h>
+#include <sys/utsname.h>
+
+#include <filesystem>
+
+#include "cell/cell.hpp"
+#include "checks/context.hpp"
+#include "checks/registry.hpp"
+#include "checks/server_under_test.hpp"
+#include "core/clock.hpp"
+#include "core/strings.hpp"
+#include "core/version.hpp"
+#include "lab/build.hpp"
+
+namespace sockgrade::checks {
+namespace fs = std::filesystem;
+namespace {
+
+// A private working directory for one run, removed when the run ends.
+class WorkDir {
+ public:
+  WorkDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/sockgrade-XXXXXX";
+    if (::mkdtemp(tmpl.data())) path_ = tmpl;
+  }
+  ~WorkDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string kernel_release() {
+  struct utsname u;
+  if (::uname(&u) != 0) return "unknown";
+  return std::string(u.sysname) + " " + u.release;
+}
+
+// Runs one check inside its cell and describes everything a student needs when it fails.
+nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, const lab::CheckSpec& spec,
+                                 const RunSettings& settings) {
+  Stopwatch clock;
+  Context ctx(def, lab, spec, settings);
+  Outcome outcome;
+  try {
+    outcome = def.run(ctx);
+  } catch (const std::exception& e) {
+    outcome = Outcome::error(std::string("internal error in the check: ") + e.what());
+  }
+  nlohmann::json ev = ctx.evidence();
+  nlohmann::json programs = nlohmann::json::array();
+  std::vector<cell::Verdict> verdicts;
+  for (const auto& srv : ctx.servers()) verdicts.push_back(srv->status());
+  for (std::size_t i = 0; i < ctx.servers().size(); ++i) {
+    auto& srv = *ctx.servers()[i];
+    srv.program().kill();
+    srv.program().finish_output(200);
+    const auto& v = verdicts[i];
+    if (!v.running()) {
+      bool logged = false;
+      for (const auto& e : ctx.trace().events()) logged = logged || (e.actor == srv.label() && e.event == "exit");
+      if (!logged) ctx.trace().add(srv.label(), "exit", v.describe() + " (seen at the end of the check)");
+    }
+    nlohmann::json p = {{"label", srv.label()},
+                        {"status", v.running() ? "still running at the end of the check (then stopped by the harness)"
+                                               : v.describe()},
+                        {"stderr_tail", srv.program().stderr_capture().tail()},
+                        {"stdout_tail", srv.program().stdout_capture().tail()},
+                        {"stderr_bytes", srv.program().stderr_capture().total()},
+                        {"stdout_bytes", srv.program().stdout_capture().total()}};
+    if (v.kind == cell::Verdict::Kind::exited) p["exit_code"] = v.exit_code;
+    if (v.kind == cell::Verdict::Kind::signaled) {
+      p["signal"] = v.signal;
+      p["signal_name"] = cell::signal_name(v.signal);
+    }
+    programs.push_back(std::move(p));
+  }
+  if (outcome.status != Status::passed) {
+    if (!programs.empty()) {
+      ev["program"] = programs.back();
+      if (programs.size() > 1) ev["programs"] = programs;
+      const auto& srv = *ctx.servers().back();
+      ev["listening"] = {{"requested_port", srv.requested_port()}, {"observed", srv.listener().local.to_string()}};
+    }
+    ev["seed"] = settings.seed;
+    ev["faults"] = nlohmann::json::array();
+  }
+  return {{"status", status_name(outcome.status)},
+          {"message", outcome.message},
+          {"evidence", ev},
+          {"trace", outcome.status == Status::passed ? nlohmann::json::array() : ctx.trace().to_json()},
+          {"duration_ms", clock.elapsed_ms()}};
+}
+
+std::string repro_command(const RunRequest& req, const std::string& id, uint64_t seed) {
+  std::string cmd = "sockgrade test " + shell_quote(req.lab_arg) + " " + shell_quote(req.submission_arg) +
+                    " --only " + shell_quote(id) + " --seed " + std::to_string(seed);
+  if (req.stretch != 1.0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " --stretch %g", req.stretch);
+    cmd += buf;
+  }
+  return cmd;
+}
+
+}  // namespace
+
+uint64_t seed_for(const lab::Submission& sub) {
+  // 9 hex digits: a number a student can type, stable for the same files.
+  return std::stoull(sub.sha256.substr(0, 9), nullptr, 16);
+}
+
+Result<std::vector<lab::CheckSpec>> select_checks(const lab::LabSpec& lab, const std::vector<std::string>& globs) {
+  std::vector<lab::CheckSpec> out;
+  for (const auto& c : lab.checks) {
+    bool take = globs.empty();
+    for (const auto& g : globs) take = take || glob_match(g, c.id) || glob_match(g + ".*", c.id);
+    if (take) out.push_back(c);
+  }
+  if (out.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& c : lab.checks) ids.push_back(c.id);
+    return fail("--only " + join(globs, ",") + " matches no check of lab " + lab.name + " (checks: " + join(ids, ", ") + ")");
+  }
+  return out;
+}
+
+report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>& selected) {
+  Stopwatch clock;
+  report::Report rep;
+  rep.tool_name = kToolName;
+  rep.tool_version = kVersion;
+  rep.lab = req.lab.name;
+  rep.lab_title = req.lab.title;
+  rep.submission_id = req.submission.id;
+  rep.submission_path = req.submission.path.string();
+  rep.submission_sha256 = req.submission.sha256;
+  rep.submission_kind = req.submission.kind == lab::Submission::Kind::executable ? "executable" : "sources";
+  rep.started_at = utc_now_iso8601();
+  rep.seed = req.seed ? *req.seed : seed_for(req.submission);
+
+  const bool netns = req.isolation.netns;
+  int jobs = req.jobs > 0 ? req.jobs : 4;
+  if (!netns) jobs = 1;  // hard-coded ports would collide between cells
+  rep.environment = {{"isolation", cell::isolation_to_json(req.isolation)},
+                     {"kernel", kernel_release()},
+                     {"stretch", req.stretch},
+                     {"jobs", jobs},
+                     {"limits", cell::limits_to_json(req.lab.limits)}};
+
+  WorkDir work;
+  // 1. Build, in a cell of its own (student Makefiles are student code).
+  cell::CellJob build_job;
+  build_job.name = "build";
+  build_job.private_network = netns;
+  build_job.budget = std::chrono::seconds(req.lab.build.timeout_seconds + 30);
+  build_job.body = [&] {
+    return lab::build_to_json(lab::build_here(req.submission, req.lab.build, req.lab.limits, work.path()));
+  };
+  auto built_cells = cell::run_cells({build_job}, 1);
+  lab::BuildOutcome built;
+  if (work.path().empty()) {
+    built.status = "failed";
+    built.message = "cannot create a working directory in $TMPDIR or /tmp";
+  } else if (!built_cells[0].ok) {
+    built.status = "failed";
+    built.message = "the build could not run: " + built_cells[0].error;
+  } else {
+    built = lab::build_from_json(built_cells[0].result);
+  }
+  rep.build = {built.status, built.command, built.log, built.warnings, built.duration_ms, built.message};
+
+  auto make_result = [&](const lab::CheckSpec& spec) {
+    const CheckDef* def = find_check(spec.id);
+    report::TestResult t;
+    t.id = spec.id;
+    t.title = def->info.title;
+    t.category = def->info.category;
+    t.hint = def->info.hint;
+    t.requirement = def->info.requirement;
+    t.hidden = spec.hidden;
+    t.max_score = spec.weight;
+    return t;
+  };
+
+  if (built.status == "failed") {
+    for (const auto& spec : selected) {
+      auto t = make_result(spec);
+      t.status = "failed";
+      t.message = "not run: the build failed";
+      rep.tests.push_back(std::move(t));
+      if (req.on_test) req.on_test(rep.tests.back());
+    }
+  } else {
+    // 2. Each check in its own cell.
+    RunSettings settings;
+    settings.seed = rep.seed;
+    settings.stretch = req.stretch;
+    settings.private_network = netns;
+    settings.executable = built.executable.string();
+    settings.workdir = built.executable.parent_path().string();
+
+    std::vector<cell::CellJob> jobs_list;
+    for (const auto& spec : selected) {
+      const CheckDef* def = find_check(spec.id);
+      cell::CellJob job;
+      job.name = spec.id;
+      job.private_network = netns;
+      job.budget = Millis(static_cast<int64_t>(def->info.budget_ms * req.stretch) + 5000);
+      job.body = [def, &req, &spec, &settings] { return run_check_in_cell(*def, req.lab, spec, settings); };
+      jobs_list.push_back(std::move(job));
+    }
+    std::vector<report::TestResult> results(selected.size());
+    auto fill = [&](std::size_t i, const cell::CellOutcome& o) {
+      auto t = make_result(selected[i]);
+      if (o.ok) {
+        t.status = o.result.value("status", "error");
+        t.message = o.result.value("message", "");
+        t.evidence = o.result.value("evidence", nlohmann::json::object());
+        t.trace = o.result.value("trace", nlohmann::json::array());
+        t.duration_ms = o.result.value("duration_ms", o.duration_ms);
+      } else {
+        t.status = "error";
+        t.message = o.error;
+        t.duration_ms = o.duration_ms;
+      }
+      t.score = t.status == "passed" ? t.max_score : 0;
+      if (t.status != "passed") {
+        t.repro = repro_command(req, t.id, rep.seed);
+        t.evidence["seed"] = rep.seed;
+      }
+      results[i] = std::move(t);
+    };
+    auto outcomes = cell::run_cells(jobs_list, jobs, [&](std::size_t i, const cell::CellOutcome& o) {
+      fill(i, o);
+      if (req.on_test && results[i].status != "error") req.on_test(results[i]);
+    });
+    // A harness error is retried once, alone: a loaded machine must not cost a student points.
+    for (std::size_t i = 0; i < selected.size(); ++i) {
+      if (results[i].status != "error") continue;
+      std::string first_error = results[i].message;
+      auto again = cell::run_cells({jobs_list[i]}, 1);
+      fill(i, again[0]);
+      results[i].evidence["retried_after_harness_error"] = first_error;
+      if (req.on_test) req.on_test(results[i]);
+    }
+    rep.tests = std::move(results);
+  }
+  for (const auto& t : rep.tests) {
+    rep.score += t.score;
+    rep.max_score += t.max_score;
+  }
+  rep.duration_ms = clock.elapsed_ms();
+  return rep;
+}
+
+}  // namespace sockgrade::checks

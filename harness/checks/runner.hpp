@@ -1,0 +1,40 @@
+// Grading one submission on one lab: the build in a cell, then each selected check in its own
+// cell (several at once when network namespaces isolate them), then the report.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cell/isolation.hpp"
+#include "core/result.hpp"
+#include "lab/lab_spec.hpp"
+#include "lab/submission.hpp"
+#include "report/model.hpp"
+
+namespace sockgrade::checks {
+
+struct RunRequest {
+  lab::LabSpec lab;
+  lab::Submission submission;
+  std::vector<std::string> only;  // glob patterns over check ids; empty selects all
+  std::optional<uint64_t> seed;   // default: derived from the submission's hash
+  double stretch = 1.0;
+  int jobs = 0;                   // checks at once; 0 chooses (1 without a network namespace)
+  cell::Isolation isolation;
+  std::string lab_arg;            // as the user typed them, for the reproduce lines
+  std::string submission_arg;
+  std::function<void(const report::TestResult&)> on_test;  // progress, as each check ends
+};
+
+// The lab's checks whose ids match any of `globs` (all when empty); an error when none does.
+Result<std::vector<lab::CheckSpec>> select_checks(const lab::LabSpec& lab, const std::vector<std::string>& globs);
+
+report::Report run_lab(const RunRequest& request, const std::vector<lab::CheckSpec>& selected);
+
+// The default seed of a submission: stable across re-runs of the same files.
+uint64_t seed_for(const lab::Submission& sub);
+
+}  // namespace sockgrade::checks

@@ -1,0 +1,90 @@
+#include "checks/server_under_test.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+
+#include "checks/context.hpp"
+#include "core/retry.hpp"
+
+namespace sockgrade::checks {
+namespace {
+
+std::vector<std::string> expand_argv(const std::vector<std::string>& tmpl, uint16_t port) {
+  std::vector<std::string> out;
+  for (auto arg : tmpl) {
+    auto pos = arg.find("{port}");
+    if (pos != std::string::npos) arg.replace(pos, 6, std::to_string(port));
+    out.push_back(arg);
+  }
+  return out;
+}
+
+}  // namespace
+
+Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::start(Context& ctx, uint16_t port, std::string label) {
+  const auto& lab = ctx.lab();
+  cell::LaunchSpec spec;
+  spec.executable = ctx.settings().executable;
+  spec.args = expand_argv(lab.run.argv, port);
+  spec.env = cell::minimal_environment(ctx.settings().workdir);
+  spec.cwd = ctx.settings().workdir;
+  spec.limits = lab.limits;
+
+  std::unique_ptr<ServerUnderTest> s(new ServerUnderTest());
+  s->label_ = label;
+  s->requested_port_ = port;
+  Stopwatch clock;
+  auto program = cell::Program::start(spec);
+  if (!program) return harness_error("could not start the program: " + program.error().message);
+  s->program_ = std::move(program).value();
+  std::string argv_text = "./" + std::filesystem::path(spec.executable).filename().string();
+  for (const auto& a : spec.args) argv_text += " " + a;
+  ctx.trace().add(label, "start", argv_text + " (pid " + std::to_string(s->pid()) + ")");
+
+  // Wait for a listening socket: /proc is scanned between waits on the process's exit, with
+  // a short growing interval. Descendants are scanned too (a server may fork before listen).
+  auto deadline = ctx.deadline(3000);
+  int interval_ms = 1;
+  for (int round = 0;; ++round) {
+    auto v = s->program_->poll();
+    if (!v.running()) {
+      s->program_->finish_output(200);
+      ctx.trace().add(label, "exit", v.describe());
+      return failed("the server " + v.describe() + " before it listened on a port");
+    }
+    std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(s->pid()) : std::vector<pid_t>{s->pid()};
+    auto listeners = net::listening_sockets(pids);
+    if (!listeners.empty()) {
+      auto it = std::find_if(listeners.begin(), listeners.end(), [&](const net::Listener& l) { return l.local.port == port; });
+      s->listener_ = it != listeners.end() ? *it : listeners.front();
+      break;
+    }
+    if (deadline.expired()) {
+      ctx.trace().add(label, "not-listening", "no listening socket after " + ctx.human(3000));
+      return timed_out("the server did not listen on any TCP port within " + ctx.human(3000) +
+                       " (it is still running; is listen() called?)");
+    }
+    struct pollfd pfd{s->program_->exit_fd(), POLLIN, 0};
+    retry_eintr([&] { return ::poll(&pfd, 1, std::min(interval_ms, std::max(deadline.poll_timeout_ms(), 1))); });
+    interval_ms = std::min(interval_ms * 2, 8);
+  }
+  s->ready_ms_ = clock.elapsed_ms();
+  auto reachable = net::reachable_over_loopback(s->listener_.local);
+  if (!reachable) return failed(reachable.error().message);
+  s->endpoint_ = *reachable;
+  ctx.trace().add(label, "listen", s->listener_.local.to_string() + " after " + std::to_string(static_cast<int>(s->ready_ms_)) + " ms");
+  return s;
+}
+
+Step<void> ServerUnderTest::expect_alive(const std::string& while_doing) {
+  auto v = status();
+  if (v.running()) return {};
+  return failed("the server " + v.describe() + " " + while_doing);
+}
+
+std::vector<net::Listener> ServerUnderTest::listeners() const {
+  return net::listening_sockets(net::process_tree(program_->pid()));
+}
+
+}  // namespace sockgrade::checks

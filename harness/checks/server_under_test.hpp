@@ -1,0 +1,48 @@
+// The student's program started as a server in the cell: spawned with the lab's argv, ready
+// when /proc shows a listening socket (never a probe connection), observed while it runs.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cell/program.hpp"
+#include "checks/check.hpp"
+#include "net/endpoint.hpp"
+#include "net/observe.hpp"
+
+namespace sockgrade::checks {
+
+class Context;
+
+class ServerUnderTest {
+ public:
+  // Spawns and waits for a listening socket; a program that exits first or never listens
+  // ends the check with the reason.
+  static Step<std::unique_ptr<ServerUnderTest>> start(Context& ctx, uint16_t port, std::string label);
+
+  cell::Program& program() { return *program_; }
+  pid_t pid() const { return program_->pid(); }
+  const std::string& label() const { return label_; }
+  uint16_t requested_port() const { return requested_port_; }
+  const net::Listener& listener() const { return listener_; }
+  // Where clients connect (the wildcard address mapped to loopback).
+  const net::Endpoint& endpoint() const { return endpoint_; }
+  double ready_after_ms() const { return ready_ms_; }
+
+  cell::Verdict status() { return program_->poll(); }
+  // Passes while the server runs; otherwise fails with how it ended and what we were doing.
+  Step<void> expect_alive(const std::string& while_doing);
+  net::TreeSnapshot snapshot() const { return net::snapshot_tree(program_->pid()); }
+  // Every listening socket the server's processes hold right now.
+  std::vector<net::Listener> listeners() const;
+
+ private:
+  std::unique_ptr<cell::Program> program_;
+  std::string label_;
+  uint16_t requested_port_ = 0;
+  net::Listener listener_;
+  net::Endpoint endpoint_;
+  double ready_ms_ = 0;
+};
+
+}  // namespace sockgrade::checks

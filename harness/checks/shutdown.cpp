@@ -1,0 +1,90 @@
+// shutdown: half-close honoured (everything echoed, then the server closes), and a client
+// that resets its connection is survived without spinning on ECONNRESET.
+#include "checks/context.hpp"
+#include "checks/registry.hpp"
+#include "checks/server_under_test.hpp"
+#include "checks/verify.hpp"
+#include "core/bytes.hpp"
+#include "net/observe.hpp"
+
+namespace sockgrade::checks {
+namespace {
+
+Outcome half_close(Context& ctx) {
+  auto size = static_cast<std::size_t>(ctx.param("bytes"));
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    (void)srv;
+    SG_TRY(auto client, ctx.connect("client"));
+    std::string payload = ctx.rng("payload").bytes(size);
+    SG_CHECK(expect_sent(ctx, "client", payload.size(), client.send(payload, ctx.deadline(3000))));
+    // FIN right behind the data: the server must still echo all of it, then close.
+    client.half_close();
+    auto got = client.receive(payload.size(), ctx.deadline(3000));
+    auto echoed = expect_echo(ctx, "client", payload, got);
+    if (!echoed) {
+      auto o = std::move(echoed).error();
+      o.message = "after the client's half-close (shutdown(SHUT_WR)): " + o.message;
+      return unexpected(std::move(o));
+    }
+    auto rest = client.receive_until_eof(ctx.deadline(2000));
+    SG_CHECK(expect_eof(ctx, "client", rest, "after echoing everything that preceded the client's FIN"));
+    return {};
+  };
+  return conclude(steps(), "after the client's half-close, all " + format_bytes(size) +
+                               " were echoed and then the server closed the connection");
+}
+
+Outcome reset_by_peer(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    SG_TRY(auto first, ctx.connect("client#1"));
+    SG_CHECK(round_trip(ctx, first, ctx.rng("line").text(200) + "\n"));
+    // The server has echoed everything and waits in read(): the RST gives it ECONNRESET.
+    first.reset();
+    uint64_t cpu_before = net::snapshot_tree(srv->pid()).cpu_ns;
+    Stopwatch clock;
+    auto next = serve_one_client(ctx, "client#2", "the next client after a reset\n", 3000);
+    double cpu_ms = static_cast<double>(net::snapshot_tree(srv->pid()).cpu_ns - cpu_before) / 1e6;
+    double wall_ms = clock.elapsed_ms();
+    ctx.evidence()["server_cpu_ms_after_reset"] = cpu_ms;
+    ctx.evidence()["wall_ms_after_reset"] = wall_ms;
+    const std::string scene = "client#1 reset its connection (RST) while the server waited in read(): ";
+    if (!next) {
+      auto v = srv->status();
+      if (!v.running()) return failed(scene + "the server " + v.describe() + "; client#2 was never served");
+      auto o = std::move(next).error();
+      o.message = scene + o.message;
+      if (cpu_ms > 0.5 * wall_ms) {
+        o.message += " — meanwhile the server used " + std::to_string(static_cast<int>(100 * cpu_ms / wall_ms)) +
+                     "% of a CPU: it spins on the dead connection";
+      }
+      return unexpected(std::move(o));
+    }
+    return {};
+  };
+  return conclude(steps(), "after a client reset its connection, the server went on and served the next client");
+}
+
+}  // namespace
+
+std::vector<CheckDef> shutdown_checks() {
+  return {
+      {{"shutdown.half-close", "shutdown", "Half-close: everything is echoed, then the server closes",
+        "When read() returns 0 (the client shut down its sending side), the server has echoed everything "
+        "and closes the connection.",
+        "read() == 0 means the client sent FIN: finish writing what you have, then close(connfd) so that the "
+        "client sees EOF. Do not stop echoing before that, and do not forget the close.",
+        "server", {{"bytes", 64 * 1024, 1, 1 << 20, "bytes sent before the half-close"}}, 20000},
+       half_close},
+      {{"shutdown.reset-by-peer", "shutdown", "A client that resets is survived, without spinning",
+        "A connection reset by the client (ECONNRESET) ends that connection only; the server serves the "
+        "next client.",
+        "read() returns -1 with errno ECONNRESET once after an RST, then 0: treat -1 as an error of that "
+        "connection (close it and go back to accept()), never as a byte count, and never exit the server.",
+        "server", {}, 20000},
+       reset_by_peer},
+  };
+}
+
+}  // namespace sockgrade::checks

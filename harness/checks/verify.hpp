@@ -1,0 +1,36 @@
+// Shared assertions of the checks (after h2spec's verifiers): each compares what a peer
+// observed with what the contract expects and, on a mismatch, records the evidence (sent,
+// expected, received, where they differ) and returns the failing outcome.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/check.hpp"
+#include "net/peer.hpp"
+
+namespace sockgrade::checks {
+
+class Context;
+
+// {"bytes": n, "preview": "escaped…"}: how evidence shows a byte string.
+nlohmann::json bytes_evidence(std::string_view bytes);
+
+// `got` must be exactly `sent` (an echo). `who` names the peer in messages ("client#3").
+Step<void> expect_echo(Context& ctx, const std::string& who, std::string_view sent, const net::Received& got);
+
+// The connection must have been closed by the program (EOF), with nothing more arriving.
+Step<void> expect_eof(Context& ctx, const std::string& who, const net::Received& got, const std::string& why);
+
+// A send sequence must have completed.
+Step<void> expect_sent(Context& ctx, const std::string& who, std::size_t total, const net::Sent& sent);
+
+// Sends `msg` and expects exactly its echo within `base_ms` (stretched).
+Step<void> round_trip(Context& ctx, net::Peer& peer, std::string_view msg, int base_ms = 2000);
+
+// Connects a new client named `who`, does one round trip with `msg` and closes.
+Step<void> serve_one_client(Context& ctx, const std::string& who, std::string_view msg, int base_ms = 2000);
+
+}  // namespace sockgrade::checks

@@ -1,0 +1,108 @@
+// sockgrade test LAB SUBMISSION: grade one submission, print the terminal view, optionally
+// write the JSON report, and exit 0 (all passed), 1 (a check or the build failed), 2 (bad
+// input) or 3 (the harness failed).
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cell/isolation.hpp"
+#include "checks/runner.hpp"
+#include "cli/commands.hpp"
+#include "core/strings.hpp"
+#include "report/json_writer.hpp"
+#include "report/text_writer.hpp"
+
+namespace sockgrade::cli {
+namespace {
+
+struct TestArgs {
+  std::string lab;
+  std::string submission;
+  std::string json_path;
+  std::vector<std::string> only;
+  std::optional<uint64_t> seed;
+  double stretch = 1.0;
+  int jobs = 0;
+  bool verbose = false;
+  std::string isolation = "auto";
+  std::string color = "auto";
+};
+
+int run_test(const TestArgs& args) {
+  auto lab = load_lab(args.lab);
+  if (!lab) {
+    print_error(lab.error().message);
+    return kBadInput;
+  }
+  auto submission = lab::resolve_submission(args.submission);
+  if (!submission) {
+    print_error(submission.error().message);
+    return kBadInput;
+  }
+  std::vector<std::string> globs;
+  for (const auto& o : args.only) {
+    for (auto& g : split(o, ',')) {
+      if (!g.empty()) globs.push_back(g);
+    }
+  }
+  auto selected = checks::select_checks(*lab, globs);
+  if (!selected) {
+    print_error(selected.error().message);
+    return kBadInput;
+  }
+
+  checks::RunRequest req;
+  req.lab = *lab;
+  req.submission = *submission;
+  req.only = globs;
+  req.seed = args.seed;
+  req.stretch = args.stretch;
+  req.jobs = args.jobs;
+  req.isolation = args.isolation == "none" ? cell::no_isolation() : cell::detect_isolation();
+  req.lab_arg = args.lab;
+  req.submission_arg = args.submission;
+  auto rep = checks::run_lab(req, *selected);
+
+  bool json_to_stdout = args.json_path == "-";
+  report::TextOptions text;
+  FILE* text_out = json_to_stdout ? stderr : stdout;
+  text.color = args.color == "always" || (args.color == "auto" && ::isatty(::fileno(text_out)) && !std::getenv("NO_COLOR"));
+  text.verbose = args.verbose;
+  auto rendered = report::render_text(rep, text);
+  std::fwrite(rendered.data(), 1, rendered.size(), text_out);
+  std::fflush(text_out);
+  if (!args.json_path.empty()) {
+    auto w = report::write_json(rep, args.json_path);
+    if (!w) {
+      print_error(w.error().message);
+      return kBadInput;
+    }
+  }
+  if (rep.count("error") > 0) return kInternal;
+  if (rep.build.status == "failed" || rep.count("failed") + rep.count("timeout") > 0) return kChecksFailed;
+  return kAllPassed;
+}
+
+}  // namespace
+
+void add_test_command(CLI::App& app, int& exit_code) {
+  static TestArgs args;
+  auto* cmd = app.add_subcommand("test", "Grade one submission on a lab and print the results");
+  cmd->add_option("LAB", args.lab, "a bundled lab name (see `sockgrade labs`) or a path to a lab JSON file")->required();
+  cmd->add_option("SUBMISSION", args.submission, "a directory of sources, or an executable")->required();
+  cmd->add_option("--json", args.json_path, "write the JSON report to FILE (- for standard output)");
+  cmd->add_option("--only", args.only, "run only the checks whose id matches GLOB (repeatable, or comma-separated)");
+  cmd->add_option("--seed", args.seed, "seed of every payload and schedule (default: from the submission's hash)");
+  cmd->add_option("--stretch", args.stretch, "multiply every deadline by F, for slow machines")
+      ->check(CLI::Range(0.1, 100.0));
+  cmd->add_option("--jobs", args.jobs, "checks run at once (default 4 with network namespaces, else 1)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--isolation", args.isolation, "auto: use what the machine allows; none: no namespaces (debugging)")
+      ->check(CLI::IsMember({"auto", "none"}));
+  cmd->add_option("--color", args.color, "auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_flag("-v,--verbose", args.verbose, "whole traces and build logs in the terminal view");
+  cmd->callback([&exit_code] { exit_code = run_test(args); });
+}
+
+}  // namespace sockgrade::cli

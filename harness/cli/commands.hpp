@@ -1,0 +1,32 @@
+// The subcommands of the CLI, one file each, and what they share.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/result.hpp"
+#include "lab/lab_spec.hpp"
+
+namespace sockgrade::cli {
+
+enum ExitCode : int {
+  kAllPassed = 0,
+  kChecksFailed = 1,  // a check or the build failed
+  kBadInput = 2,      // bad usage, a missing file, a broken lab file
+  kInternal = 3,      // the harness failed (including a check that ended in error)
+};
+
+// A lab name or path → a loaded, validated lab; errors are one line for the user.
+Result<lab::LabSpec> load_lab(const std::string& name_or_path);
+
+// Each registers its subcommand; the callback stores its exit code in `exit_code`.
+void add_test_command(CLI::App& app, int& exit_code);
+void add_labs_command(CLI::App& app, int& exit_code);
+void add_explain_command(CLI::App& app, int& exit_code);
+
+// "sockgrade: <message>" on stderr.
+void print_error(const std::string& message);
+
+}  // namespace sockgrade::cli

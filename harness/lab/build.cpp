@@ -1,0 +1,163 @@
+#include "lab/build.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "cell/program.hpp"
+#include "core/clock.hpp"
+#include "core/strings.hpp"
+
+namespace sockgrade::lab {
+namespace fs = std::filesystem;
+namespace {
+
+int count_warnings(const std::string& log) {
+  int n = 0;
+  std::size_t pos = 0;
+  while ((pos = log.find("warning:", pos)) != std::string::npos) {
+    ++n;
+    pos += 8;
+  }
+  return n;
+}
+
+bool is_cpp(const fs::path& p) {
+  auto e = p.extension().string();
+  return e == ".cpp" || e == ".cc" || e == ".cxx";
+}
+
+// Copies regular files and directories only: links in a submission must not reach outside it.
+void copy_sources(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(from, fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    auto rel = fs::relative(it->path(), from, ec);
+    if (it->is_symlink(ec)) continue;
+    if (it->is_directory(ec)) {
+      fs::create_directories(to / rel, ec);
+    } else if (it->is_regular_file(ec)) {
+      fs::copy_file(it->path(), to / rel, fs::copy_options::overwrite_existing, ec);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> expand_compile_command(const std::vector<std::string>& tmpl, const std::string& executable,
+                                                const std::vector<std::string>& sources) {
+  std::vector<std::string> out;
+  for (const auto& arg : tmpl) {
+    if (arg == "{sources}") {
+      out.insert(out.end(), sources.begin(), sources.end());
+    } else if (arg == "{executable}") {
+      out.push_back(executable);
+    } else {
+      out.push_back(arg);
+    }
+  }
+  return out;
+}
+
+BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell::Limits& limits,
+                        const fs::path& workdir) {
+  BuildOutcome b;
+  if (sub.kind == Submission::Kind::executable) {
+    b.status = "skipped";
+    b.executable = sub.path;
+    b.message = "an executable was given: nothing to build";
+    return b;
+  }
+  Stopwatch clock;
+  fs::path src = workdir / "src";
+  copy_sources(sub.path, src);
+
+  std::vector<std::string> command;
+  bool has_makefile = fs::exists(src / "Makefile") || fs::exists(src / "makefile") || fs::exists(src / "GNUmakefile");
+  if (has_makefile) {
+    command = rule.make;
+  } else {
+    std::vector<std::string> sources;
+    bool cpp = false;
+    for (const auto& e : fs::directory_iterator(src)) {
+      auto ext = e.path().extension().string();
+      if (ext == ".c" || is_cpp(e.path())) {
+        sources.push_back(e.path().filename().string());
+        cpp = cpp || is_cpp(e.path());
+      }
+    }
+    std::sort(sources.begin(), sources.end());
+    command = expand_compile_command(cpp && !rule.cpp.empty() ? rule.cpp : rule.c, rule.executable, sources);
+  }
+  b.command = join([&] {
+    std::vector<std::string> q;
+    for (const auto& a : command) q.push_back(shell_quote(a));
+    return q;
+  }(), " ");
+
+  cell::LaunchSpec spec;
+  spec.executable = command.front();
+  spec.args.assign(command.begin() + 1, command.end());
+  spec.env = cell::minimal_environment(src.string());
+  spec.cwd = src.string();
+  spec.limits = limits;
+  spec.limits.cpu_seconds = std::max(rule.timeout_seconds, 1);
+  spec.limits.address_space_bytes = 4ull << 30;  // compilers need room
+  spec.limits.file_size_bytes = 512ull << 20;
+  spec.limits.open_files = 1024;
+  auto program = cell::Program::start(spec);
+  if (!program) {
+    b.status = "failed";
+    b.message = program.error().message;
+    b.log = b.message + "\n";
+    b.duration_ms = clock.elapsed_ms();
+    return b;
+  }
+  auto& prog = **program;
+  auto verdict = prog.wait(Deadline::after(std::chrono::seconds(rule.timeout_seconds)));
+  bool timed_out = verdict.running();
+  if (timed_out) verdict = prog.kill();
+  prog.finish_output(500);
+  b.log = prog.stdout_capture().text() + prog.stderr_capture().text();
+  b.warnings = count_warnings(b.log);
+  b.duration_ms = clock.elapsed_ms();
+
+  fs::path exe = src / rule.executable;
+  if (timed_out) {
+    b.status = "failed";
+    b.message = "the build did not finish within " + std::to_string(rule.timeout_seconds) + " s";
+  } else if (!(verdict.kind == cell::Verdict::Kind::exited && verdict.exit_code == 0)) {
+    b.status = "failed";
+    b.message = "the build failed (" + verdict.describe() + ")";
+  } else if (!fs::is_regular_file(exe) || ::access(exe.c_str(), X_OK) != 0) {
+    b.status = "failed";
+    b.message = "the build succeeded but produced no executable named '" + rule.executable + "'";
+  } else {
+    b.status = "ok";
+    b.executable = exe;
+  }
+  return b;
+}
+
+nlohmann::json build_to_json(const BuildOutcome& b) {
+  return {{"status", b.status}, {"command", b.command}, {"log", b.log},
+          {"warnings", b.warnings}, {"duration_ms", b.duration_ms},
+          {"executable", b.executable.string()}, {"message", b.message}};
+}
+
+BuildOutcome build_from_json(const nlohmann::json& j) {
+  BuildOutcome b;
+  b.status = j.value("status", "failed");
+  b.command = j.value("command", "");
+  b.log = j.value("log", "");
+  b.warnings = j.value("warnings", 0);
+  b.duration_ms = j.value("duration_ms", 0.0);
+  b.executable = j.value("executable", "");
+  b.message = j.value("message", "");
+  return b;
+}
+
+}  // namespace sockgrade::lab

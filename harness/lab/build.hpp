@@ -1,0 +1,37 @@
+// The build step: a copy of the submission compiled by the lab's rule (make when a Makefile
+// is present, else the compile command over the sources), inside a cell like any student code.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/lab_spec.hpp"
+#include "lab/submission.hpp"
+
+namespace sockgrade::lab {
+
+struct BuildOutcome {
+  std::string status = "skipped";  // ok | failed | skipped
+  std::string command;
+  std::string log;
+  int warnings = 0;
+  double duration_ms = 0;
+  std::filesystem::path executable;  // the program to grade when status is ok or skipped
+  std::string message;               // one line, why it failed
+};
+
+// Runs in the calling process (the caller puts it in a cell): copies the sources to
+// `workdir`/src and builds there.
+BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell::Limits& limits,
+                        const std::filesystem::path& workdir);
+
+nlohmann::json build_to_json(const BuildOutcome& b);
+BuildOutcome build_from_json(const nlohmann::json& j);
+
+// Expands {executable} and {sources} in a compile command.
+std::vector<std::string> expand_compile_command(const std::vector<std::string>& tmpl, const std::string& executable,
+                                                const std::vector<std::string>& sources);
+
+}  // namespace sockgrade::lab

@@ -1,0 +1,279 @@
+#include "lab/lab_loader.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/strings.hpp"
+
+#ifndef SOCKGRADE_SOURCE_DIR
+#define SOCKGRADE_SOURCE_DIR "."
+#endif
+
+namespace sockgrade::lab {
+namespace {
+
+using nlohmann::json;
+
+// Thrown inside this file only, turned into a Result at parse_lab's boundary.
+struct LabError {
+  std::string message;
+};
+
+std::string type_name(const json& j) {
+  if (j.is_number_integer() || j.is_number_unsigned()) return "an integer";
+  if (j.is_number_float()) return "a number";
+  return std::string("a") + (j.is_object() || j.is_array() ? "n " : " ") + j.type_name();
+}
+
+// An object whose keys are all accounted for: every getter marks its key as known, and
+// finish() rejects what is left.
+class StrictObject {
+ public:
+  StrictObject(const json& j, std::string path) : j_(j), path_(std::move(path)) {
+    if (!j.is_object()) throw LabError{where() + ": expected an object, got " + type_name(j)};
+  }
+
+  bool has(const std::string& key) {
+    known_.insert(key);
+    return j_.contains(key);
+  }
+  const json& raw(const std::string& key) {
+    known_.insert(key);
+    if (!j_.contains(key)) throw LabError{where() + ": missing required key '" + key + "'"};
+    return j_.at(key);
+  }
+  std::string path_of(const std::string& key) const { return path_ + "/" + key; }
+
+  std::string string(const std::string& key) {
+    const auto& v = raw(key);
+    if (!v.is_string()) throw LabError{path_of(key) + ": expected a string, got " + type_name(v)};
+    return v.get<std::string>();
+  }
+  std::string string_or(const std::string& key, std::string fallback) {
+    return has(key) ? string(key) : fallback;
+  }
+  int64_t integer(const std::string& key, int64_t min, int64_t max) {
+    const auto& v = raw(key);
+    if (!v.is_number_integer()) throw LabError{path_of(key) + ": expected an integer, got " + type_name(v)};
+    auto x = v.get<int64_t>();
+    if (x < min || x > max) {
+      throw LabError{path_of(key) + ": " + std::to_string(x) + " is out of range [" + std::to_string(min) + ", " +
+                     std::to_string(max) + "]"};
+    }
+    return x;
+  }
+  int64_t integer_or(const std::string& key, int64_t min, int64_t max, int64_t fallback) {
+    return has(key) ? integer(key, min, max) : fallback;
+  }
+  double number(const std::string& key, double min, double max) {
+    const auto& v = raw(key);
+    if (!v.is_number()) throw LabError{path_of(key) + ": expected a number, got " + type_name(v)};
+    double x = v.get<double>();
+    if (x < min || x > max) throw LabError{path_of(key) + ": " + v.dump() + " is out of range"};
+    return x;
+  }
+  bool boolean_or(const std::string& key, bool fallback) {
+    if (!has(key)) return fallback;
+    const auto& v = raw(key);
+    if (!v.is_boolean()) throw LabError{path_of(key) + ": expected true or false, got " + type_name(v)};
+    return v.get<bool>();
+  }
+  std::vector<std::string> strings(const std::string& key) {
+    const auto& v = raw(key);
+    if (!v.is_array()) throw LabError{path_of(key) + ": expected an array of strings, got " + type_name(v)};
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) {
+        throw LabError{path_of(key) + "/" + std::to_string(i) + ": expected a string, got " + type_name(v[i])};
+      }
+      out.push_back(v[i].get<std::string>());
+    }
+    return out;
+  }
+  void finish() {
+    std::vector<std::string> known(known_.begin(), known_.end());
+    for (const auto& [key, _] : j_.items()) {
+      if (known_.count(key)) continue;
+      std::string msg = path_of(key) + ": unknown key '" + key + "'";
+      auto guess = closest_match(key, known);
+      if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
+      throw LabError{msg};
+    }
+  }
+
+ private:
+  std::string where() const { return path_.empty() ? "/" : path_; }
+  const json& j_;
+  std::string path_;
+  std::set<std::string> known_;
+};
+
+BuildRule parse_build(const json& j) {
+  StrictObject o(j, "/build");
+  BuildRule b;
+  b.executable = o.string("executable");
+  if (b.executable.empty() || b.executable.find('/') != std::string::npos) {
+    throw LabError{"/build/executable: must be a plain file name"};
+  }
+  if (o.has("make")) b.make = o.strings("make");
+  b.c = o.strings("c");
+  if (o.has("cpp")) b.cpp = o.strings("cpp");
+  b.timeout_seconds = static_cast<int>(o.integer_or("timeout_seconds", 1, 3600, b.timeout_seconds));
+  o.finish();
+  if (b.c.empty()) throw LabError{"/build/c: the compile command is empty"};
+  return b;
+}
+
+RunSpec parse_run(const json& j) {
+  StrictObject o(j, "/run");
+  RunSpec r;
+  r.argv = o.strings("argv");
+  r.default_port = static_cast<uint16_t>(o.integer("default_port", 1, 65535));
+  r.requested_port = static_cast<uint16_t>(o.integer("requested_port", 1, 65535));
+  o.finish();
+  if (r.requested_port == r.default_port) {
+    // With the two equal, a program that ignores argv could not be told apart.
+    throw LabError{"/run/requested_port: must differ from default_port"};
+  }
+  return r;
+}
+
+cell::Limits parse_limits(const json& j) {
+  StrictObject o(j, "/limits");
+  cell::Limits l;
+  l.cpu_seconds = static_cast<int>(o.integer_or("cpu_seconds", 1, 3600, l.cpu_seconds));
+  l.address_space_bytes =
+      static_cast<uint64_t>(o.integer_or("address_space_mib", 16, 1 << 20, static_cast<int64_t>(l.address_space_bytes >> 20))) << 20;
+  l.open_files = static_cast<int>(o.integer_or("open_files", 16, 1 << 20, l.open_files));
+  l.file_size_bytes =
+      static_cast<uint64_t>(o.integer_or("file_size_mib", 1, 1 << 20, static_cast<int64_t>(l.file_size_bytes >> 20))) << 20;
+  l.processes = static_cast<int>(o.integer_or("processes", 1, 1 << 16, l.processes));
+  l.wall_seconds = static_cast<int>(o.integer_or("wall_seconds", 1, 3600, l.wall_seconds));
+  o.finish();
+  return l;
+}
+
+std::vector<CheckSpec> parse_checks(const json& j) {
+  if (!j.is_array()) throw LabError{"/checks: expected an array, got " + type_name(j)};
+  if (j.empty()) throw LabError{"/checks: a lab needs at least one check"};
+  std::vector<CheckSpec> out;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    StrictObject o(j[i], "/checks/" + std::to_string(i));
+    CheckSpec c;
+    c.id = o.string("id");
+    c.weight = o.number("weight", 0, 1000);
+    c.hidden = o.boolean_or("hidden", false);
+    if (o.has("params")) {
+      c.params = o.raw("params");
+      if (!c.params.is_object()) {
+        throw LabError{o.path_of("params") + ": expected an object, got " + type_name(c.params)};
+      }
+    }
+    o.finish();
+    if (!seen.insert(c.id).second) throw LabError{"/checks/" + std::to_string(i) + ": check '" + c.id + "' is listed twice"};
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<LabSpec> parse_lab(const json& doc, const std::string& source) {
+  try {
+    StrictObject o(doc, "");
+    auto schema = o.string("schema");
+    if (schema != "sockgrade.lab/1") throw LabError{"/schema: expected \"sockgrade.lab/1\", got \"" + schema + "\""};
+    LabSpec lab;
+    lab.name = o.string("name");
+    lab.title = o.string("title");
+    lab.role = o.string("role");
+    if (lab.role != "server") throw LabError{"/role: \"" + lab.role + "\" is not supported (expected \"server\")"};
+    lab.transport = o.string("transport");
+    if (lab.transport != "tcp") throw LabError{"/transport: \"" + lab.transport + "\" is not supported (expected \"tcp\")"};
+    lab.contract = o.string_or("contract", "");
+    lab.build = parse_build(o.raw("build"));
+    lab.run = parse_run(o.raw("run"));
+    if (o.has("limits")) lab.limits = parse_limits(o.raw("limits"));
+    lab.checks = parse_checks(o.raw("checks"));
+    o.finish();
+    return lab;
+  } catch (const LabError& e) {
+    return fail(source + ": " + e.message);
+  }
+}
+
+Result<LabSpec> load_lab_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return fail(file.string() + ": cannot read the lab file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto doc = json::parse(ss.str(), nullptr, false);
+  if (doc.is_discarded()) {
+    // Parse again with exceptions for the position of the syntax error.
+    try {
+      auto again = json::parse(ss.str());
+    } catch (const json::parse_error& e) {
+      return fail(file.string() + ": not valid JSON (" + e.what() + ")");
+    }
+    return fail(file.string() + ": not valid JSON");
+  }
+  auto lab = parse_lab(doc, file.string());
+  if (lab) lab->file = std::filesystem::absolute(file);
+  return lab;
+}
+
+std::vector<std::filesystem::path> lab_directories() {
+  std::vector<std::filesystem::path> dirs;
+  if (const char* env = std::getenv("SOCKGRADE_LABS"); env && *env) dirs.emplace_back(env);
+  char exe[4096];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    auto dir = std::filesystem::path(std::string(exe, static_cast<std::size_t>(n))).parent_path();
+    dirs.push_back(dir.parent_path() / "labs");
+    dirs.push_back(dir.parent_path() / "share" / "sockgrade" / "labs");
+  }
+  dirs.emplace_back(std::filesystem::path(SOCKGRADE_SOURCE_DIR) / "labs");
+  return dirs;
+}
+
+Result<std::filesystem::path> resolve_lab(const std::string& name_or_path) {
+  namespace fs = std::filesystem;
+  bool looks_like_path = name_or_path.find('/') != std::string::npos ||
+                         (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json");
+  if (looks_like_path) {
+    if (!fs::is_regular_file(name_or_path)) return fail("lab file not found: " + name_or_path);
+    return fs::path(name_or_path);
+  }
+  for (const auto& dir : lab_directories()) {
+    auto p = dir / (name_or_path + ".json");
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return p;
+  }
+  auto names = bundled_lab_names();
+  std::string msg = "unknown lab '" + name_or_path + "'";
+  auto guess = closest_match(name_or_path, names);
+  if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
+  msg += "; known labs: " + (names.empty() ? std::string("none found") : join(names, ", "));
+  return fail(msg);
+}
+
+std::vector<std::string> bundled_lab_names() {
+  namespace fs = std::filesystem;
+  std::set<std::string> names;
+  for (const auto& dir : lab_directories()) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (e.path().extension() == ".json") names.insert(e.path().stem().string());
+    }
+    if (!names.empty()) break;  // the first directory that has labs wins
+  }
+  return {names.begin(), names.end()};
+}
+
+}  // namespace sockgrade::lab

@@ -1,0 +1,50 @@
+// A lab as data (BRIEF §2): the role, the build rule, the argv template, the default port
+// and the checks with their weights, loaded strictly from labs/<lab>.json.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cell/rlimits.hpp"
+
+namespace sockgrade::lab {
+
+struct CheckSpec {
+  std::string id;
+  double weight = 1;
+  bool hidden = false;        // kept out of student-facing views
+  nlohmann::json params = nlohmann::json::object();
+};
+
+struct BuildRule {
+  std::string executable = "server";       // what the build must produce
+  std::vector<std::string> make = {"make"};  // when the submission has a Makefile
+  std::vector<std::string> c;              // over *.c; {executable} and {sources} expand
+  std::vector<std::string> cpp;            // over *.cpp / *.cc when any is present
+  int timeout_seconds = 60;
+};
+
+struct RunSpec {
+  std::vector<std::string> argv;  // {port} expands to the port the harness asks for
+  uint16_t default_port = 0;      // the contract's default (54154)
+  uint16_t requested_port = 0;    // the port asked for inside a private network namespace
+};
+
+struct LabSpec {
+  std::string name;
+  std::string title;
+  std::string role;       // "server" (clients come with later labs)
+  std::string transport;  // "tcp"
+  std::string contract;   // the student-facing description, next to the JSON
+  BuildRule build;
+  RunSpec run;
+  cell::Limits limits;
+  std::vector<CheckSpec> checks;
+  std::filesystem::path file;
+};
+
+}  // namespace sockgrade::lab

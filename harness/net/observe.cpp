@@ -1,0 +1,181 @@
+#include "net/observe.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "core/fd.hpp"
+#include "core/retry.hpp"
+
+namespace sockgrade::net {
+namespace {
+
+// Numeric entries of a /proc directory (pids, tids, fds).
+std::vector<long> numeric_entries(const std::string& dir) {
+  std::vector<long> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (auto* e = ::readdir(d)) {
+    long v = 0;
+    auto name = std::string_view(e->d_name);
+    auto r = std::from_chars(name.data(), name.data() + name.size(), v);
+    if (r.ec == std::errc() && r.ptr == name.data() + name.size()) out.push_back(v);
+  }
+  ::closedir(d);
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> read_proc_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = retry_eintr([&] { return ::read(fd.get(), buf, sizeof buf); });
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+std::vector<pid_t> descendants_of(pid_t root) {
+  std::multimap<pid_t, pid_t> children;
+  for (long pid : numeric_entries("/proc")) {
+    auto text = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!text) continue;
+    auto st = parse_proc_stat(*text);
+    if (st) children.emplace(st->ppid, st->pid);
+  }
+  std::vector<pid_t> out;
+  std::vector<pid_t> frontier{root};
+  while (!frontier.empty()) {
+    pid_t p = frontier.back();
+    frontier.pop_back();
+    auto [b, e] = children.equal_range(p);
+    for (auto it = b; it != e; ++it) {
+      out.push_back(it->second);
+      frontier.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+std::vector<pid_t> process_tree(pid_t root) {
+  auto out = descendants_of(root);
+  out.insert(out.begin(), root);
+  return out;
+}
+
+std::vector<uint64_t> socket_inodes(pid_t pid) {
+  std::vector<uint64_t> out;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  for (long fd : numeric_entries(dir)) {
+    char link[64];
+    ssize_t n = ::readlink((dir + "/" + std::to_string(fd)).c_str(), link, sizeof link - 1);
+    if (n <= 0) continue;
+    if (auto inode = parse_socket_link(std::string_view(link, static_cast<std::size_t>(n)))) {
+      out.push_back(*inode);
+    }
+  }
+  return out;
+}
+
+int count_fds(pid_t pid) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return -1;
+  ::closedir(d);
+  return static_cast<int>(numeric_entries(dir).size());
+}
+
+std::vector<SocketRow> tcp_table(pid_t pid) {
+  std::string base = "/proc/" + std::to_string(pid) + "/net/";
+  std::vector<SocketRow> rows;
+  if (auto t = read_proc_file(base + "tcp")) rows = parse_proc_net_tcp(*t, AF_INET);
+  if (auto t = read_proc_file(base + "tcp6")) {
+    auto v6 = parse_proc_net_tcp(*t, AF_INET6);
+    rows.insert(rows.end(), v6.begin(), v6.end());
+  }
+  return rows;
+}
+
+std::vector<Listener> listening_sockets(const std::vector<pid_t>& pids) {
+  std::vector<Listener> out;
+  if (pids.empty()) return out;
+  std::map<uint64_t, pid_t> owner;
+  for (pid_t p : pids) {
+    for (uint64_t inode : socket_inodes(p)) owner.emplace(inode, p);
+  }
+  if (owner.empty()) return out;
+  for (const auto& row : tcp_table(pids.front())) {
+    if (row.state != kTcpListen) continue;
+    auto it = owner.find(row.inode);
+    if (it != owner.end()) out.push_back(Listener{row.local, row.inode, it->second});
+  }
+  return out;
+}
+
+uint64_t cpu_time_ns(pid_t pid) {
+  std::string base = "/proc/" + std::to_string(pid) + "/task";
+  uint64_t total = 0;
+  bool any = false;
+  for (long tid : numeric_entries(base)) {
+    auto t = read_proc_file(base + "/" + std::to_string(tid) + "/schedstat");
+    if (!t) continue;
+    if (auto ns = parse_schedstat_ns(*t)) {
+      total += *ns;
+      any = true;
+    }
+  }
+  if (any) return total;
+  auto stat = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return 0;
+  auto st = parse_proc_stat(*stat);
+  if (!st) return 0;
+  long hz = ::sysconf(_SC_CLK_TCK);
+  return (st->utime_ticks + st->stime_ticks) * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+}
+
+TreeSnapshot snapshot_tree(pid_t root) {
+  TreeSnapshot s;
+  for (pid_t p : process_tree(root)) {
+    auto text = read_proc_file("/proc/" + std::to_string(p) + "/stat");
+    if (!text) continue;
+    auto st = parse_proc_stat(*text);
+    if (!st) continue;
+    if (st->state == 'Z' || st->state == 'X') {
+      if (p != root) ++s.zombies;
+      continue;
+    }
+    ++s.processes;
+    s.threads += static_cast<int>(st->num_threads);
+    s.cpu_ns += cpu_time_ns(p);
+    if (p == root) {
+      s.root_state = st->state;
+      s.root_threads = static_cast<int>(st->num_threads);
+      s.root_fds = count_fds(p);
+    }
+  }
+  return s;
+}
+
+std::vector<long> blocked_syscalls(const std::vector<pid_t>& pids) {
+  std::vector<long> out;
+  for (pid_t p : pids) {
+    std::string base = "/proc/" + std::to_string(p) + "/task";
+    for (long tid : numeric_entries(base)) {
+      auto t = read_proc_file(base + "/" + std::to_string(tid) + "/syscall");
+      if (t) out.push_back(parse_syscall_number(*t));
+    }
+  }
+  return out;
+}
+
+}  // namespace sockgrade::net

@@ -1,0 +1,57 @@
+// Observing the student's processes through /proc (BRIEF §4): listening sockets matched by
+// inode, descriptors, threads, children, zombies, CPU time, and what a task is blocked in.
+// Readiness is observed here, never probed with a connection.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/procfs.hpp"
+
+namespace sockgrade::net {
+
+// The whole file, or nullopt when it cannot be read (the process is gone).
+std::optional<std::string> read_proc_file(const std::string& path);
+
+// Every live descendant of `root` (children, grandchildren, …), by scanning /proc.
+std::vector<pid_t> descendants_of(pid_t root);
+// `root` and its descendants.
+std::vector<pid_t> process_tree(pid_t root);
+
+std::vector<uint64_t> socket_inodes(pid_t pid);
+// Number of open descriptors, or -1 when /proc/<pid>/fd is unreadable.
+int count_fds(pid_t pid);
+
+// The TCP sockets (v4 and v6) of the network namespace `pid` lives in.
+std::vector<SocketRow> tcp_table(pid_t pid);
+
+struct Listener {
+  Endpoint local;
+  uint64_t inode = 0;
+  pid_t pid = 0;  // a process that holds it
+};
+// Listening TCP sockets held by any of `pids` (matched by inode against the tcp tables).
+std::vector<Listener> listening_sockets(const std::vector<pid_t>& pids);
+
+struct TreeSnapshot {
+  int processes = 0;      // live processes in the tree, root included
+  int zombies = 0;        // children exited but not reaped
+  int root_fds = -1;      // descriptors of the root process
+  int root_threads = 0;
+  int threads = 0;        // over the tree
+  uint64_t cpu_ns = 0;    // CPU time of the live tasks of the tree
+  char root_state = '?';
+};
+TreeSnapshot snapshot_tree(pid_t root);
+
+// CPU time in nanoseconds of every task of `pid` (schedstat, falling back to clock ticks).
+uint64_t cpu_time_ns(pid_t pid);
+
+// For each task of each process: the syscall it is blocked in (-1 while running).
+std::vector<long> blocked_syscalls(const std::vector<pid_t>& pids);
+
+}  // namespace sockgrade::net

@@ -1,0 +1,156 @@
+#include "net/procfs.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+#include <sstream>
+
+namespace sockgrade::net {
+namespace {
+
+bool parse_hex(std::string_view s, uint64_t& out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out, 16);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// "0100007F:D3AA" → 127.0.0.1:54186. The address words are in host byte order as the kernel
+// printed them with %08X, i.e. the raw in_addr bytes read as native integers.
+std::optional<Endpoint> parse_address(std::string_view s, int family) {
+  auto colon = s.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto addr_hex = s.substr(0, colon);
+  uint64_t port = 0;
+  if (!parse_hex(s.substr(colon + 1), port) || port > 65535) return std::nullopt;
+  Endpoint ep;
+  ep.family = family;
+  ep.port = static_cast<uint16_t>(port);
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (family == AF_INET) {
+    uint64_t word = 0;
+    if (addr_hex.size() != 8 || !parse_hex(addr_hex, word)) return std::nullopt;
+    uint32_t raw = static_cast<uint32_t>(word);
+    in_addr a;
+    std::memcpy(&a, &raw, 4);
+    ::inet_ntop(AF_INET, &a, buf, sizeof buf);
+  } else {
+    if (addr_hex.size() != 32) return std::nullopt;
+    in6_addr a;
+    for (int i = 0; i < 4; ++i) {
+      uint64_t word = 0;
+      if (!parse_hex(addr_hex.substr(8 * i, 8), word)) return std::nullopt;
+      uint32_t raw = static_cast<uint32_t>(word);
+      std::memcpy(reinterpret_cast<char*>(&a) + 4 * i, &raw, 4);
+    }
+    ::inet_ntop(AF_INET6, &a, buf, sizeof buf);
+  }
+  ep.address = buf;
+  return ep;
+}
+
+std::vector<std::string_view> fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string tcp_state_name(int state) {
+  static const char* kNames[] = {"?",         "ESTABLISHED", "SYN_SENT",   "SYN_RECV",
+                                 "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",  "CLOSE",
+                                 "CLOSE_WAIT", "LAST_ACK",   "LISTEN",     "CLOSING"};
+  if (state >= 1 && state <= 11) return kNames[state];
+  return "state " + std::to_string(state);
+}
+
+std::vector<SocketRow> parse_proc_net_tcp(std::string_view text, int family) {
+  std::vector<SocketRow> rows;
+  std::size_t pos = 0;
+  bool header = true;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    auto line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    if (header) {  // "  sl  local_address rem_address   st tx_queue rx_queue ..."
+      header = false;
+      continue;
+    }
+    auto f = fields(line);
+    // sl local remote st tx:rx tr:when retrnsmt uid timeout inode ...
+    if (f.size() < 10) continue;
+    auto local = parse_address(f[1], family);
+    auto remote = parse_address(f[2], family);
+    uint64_t st = 0, tx = 0, rx = 0, inode = 0;
+    auto q = f[4];
+    auto qc = q.find(':');
+    if (!local || !remote || !parse_hex(f[3], st) || qc == std::string_view::npos ||
+        !parse_hex(q.substr(0, qc), tx) || !parse_hex(q.substr(qc + 1), rx)) {
+      continue;
+    }
+    auto r = std::from_chars(f[9].data(), f[9].data() + f[9].size(), inode, 10);
+    if (r.ec != std::errc()) continue;
+    rows.push_back(SocketRow{*local, *remote, static_cast<int>(st), tx, rx, inode});
+  }
+  return rows;
+}
+
+std::optional<ProcStat> parse_proc_stat(std::string_view text) {
+  // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
+  // utime stime cutime cstime priority nice num_threads ...
+  auto open = text.find('(');
+  auto close = text.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
+    return std::nullopt;
+  }
+  ProcStat s;
+  auto pid_text = text.substr(0, open);
+  while (!pid_text.empty() && pid_text.back() == ' ') pid_text.remove_suffix(1);
+  if (std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), s.pid).ec != std::errc()) {
+    return std::nullopt;
+  }
+  s.comm = std::string(text.substr(open + 1, close - open - 1));
+  auto f = fields(text.substr(close + 1));
+  if (f.size() < 18 || f[0].size() != 1) return std::nullopt;
+  s.state = f[0][0];
+  auto num = [](std::string_view v, auto& out) {
+    return std::from_chars(v.data(), v.data() + v.size(), out).ec == std::errc();
+  };
+  if (!num(f[1], s.ppid) || !num(f[2], s.pgrp) || !num(f[11], s.utime_ticks) ||
+      !num(f[12], s.stime_ticks) || !num(f[17], s.num_threads)) {
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<uint64_t> parse_socket_link(std::string_view link) {
+  constexpr std::string_view kPrefix = "socket:[";
+  if (link.substr(0, kPrefix.size()) != kPrefix || link.back() != ']') return std::nullopt;
+  auto digits = link.substr(kPrefix.size(), link.size() - kPrefix.size() - 1);
+  uint64_t inode = 0;
+  auto r = std::from_chars(digits.data(), digits.data() + digits.size(), inode);
+  if (r.ec != std::errc() || r.ptr != digits.data() + digits.size()) return std::nullopt;
+  return inode;
+}
+
+std::optional<uint64_t> parse_schedstat_ns(std::string_view text) {
+  uint64_t ns = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), ns);
+  if (r.ec != std::errc()) return std::nullopt;
+  return ns;
+}
+
+long parse_syscall_number(std::string_view text) {
+  long nr = -1;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), nr);
+  if (r.ec != std::errc()) return -1;
+  return nr;
+}
+
+}  // namespace sockgrade::net

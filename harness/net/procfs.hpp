@@ -1,0 +1,68 @@
+// Parsers for the /proc files the harness reads. Pure functions over text, so that every
+// format detail is unit-tested with captured samples.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/endpoint.hpp"
+
+namespace sockgrade::net {
+
+// Linux TCP states as numbered in /proc/net/tcp (include/net/tcp_states.h).
+enum TcpState : int {
+  kTcpEstablished = 1,
+  kTcpSynSent = 2,
+  kTcpSynRecv = 3,
+  kTcpFinWait1 = 4,
+  kTcpFinWait2 = 5,
+  kTcpTimeWait = 6,
+  kTcpClose = 7,
+  kTcpCloseWait = 8,
+  kTcpLastAck = 9,
+  kTcpListen = 10,
+  kTcpClosing = 11,
+};
+std::string tcp_state_name(int state);
+
+struct SocketRow {
+  Endpoint local;
+  Endpoint remote;
+  int state = 0;
+  uint64_t tx_queue = 0;  // for LISTEN: 0; otherwise bytes not yet acknowledged by the peer
+  uint64_t rx_queue = 0;  // for LISTEN: the accept backlog; otherwise bytes not yet read
+  uint64_t inode = 0;
+};
+
+// /proc/net/tcp (family AF_INET) or /proc/net/tcp6 (AF_INET6); malformed lines are skipped.
+std::vector<SocketRow> parse_proc_net_tcp(std::string_view text, int family);
+
+struct ProcStat {
+  pid_t pid = 0;
+  std::string comm;
+  char state = '?';
+  pid_t ppid = 0;
+  pid_t pgrp = 0;
+  uint64_t utime_ticks = 0;
+  uint64_t stime_ticks = 0;
+  int64_t num_threads = 0;
+};
+// /proc/<pid>/stat; comm may contain spaces and parentheses.
+std::optional<ProcStat> parse_proc_stat(std::string_view text);
+
+// The inode in a descriptor link "socket:[12345]".
+std::optional<uint64_t> parse_socket_link(std::string_view link);
+
+// The first field of /proc/<pid>/task/<tid>/schedstat: nanoseconds on the CPU.
+std::optional<uint64_t> parse_schedstat_ns(std::string_view text);
+
+// /proc/<pid>/task/<tid>/syscall: the syscall number the task is blocked in, or -1 when
+// it is running (the file says "running") or the text is unreadable.
+long parse_syscall_number(std::string_view text);
+
+}  // namespace sockgrade::net

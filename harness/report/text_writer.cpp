@@ -1,0 +1,172 @@
+#include "report/text_writer.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "core/bytes.hpp"
+#include "core/strings.hpp"
+
+namespace sockgrade::report {
+namespace {
+
+class Painter {
+ public:
+  explicit Painter(bool on) : on_(on) {}
+  std::string operator()(const std::string& s, const char* code) const {
+    return on_ ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
+  }
+
+ private:
+  bool on_;
+};
+
+std::string num(double x) {
+  char buf[32];
+  if (std::fabs(x - std::round(x)) < 0.005) std::snprintf(buf, sizeof buf, "%.0f", x);
+  else std::snprintf(buf, sizeof buf, "%.2f", x);
+  return buf;
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+std::string badge(const std::string& status, const Painter& paint) {
+  if (status == "passed") return paint("PASS", "32");
+  if (status == "failed") return paint("FAIL", "31;1");
+  if (status == "timeout") return paint("TIME", "31;1");
+  if (status == "error") return paint("ERR ", "35;1");
+  return paint("SKIP", "33");
+}
+
+// Indents every line of `text` under a label column.
+void block(std::ostringstream& out, const std::string& label, const std::string& text) {
+  auto lines = split(text, '\n');
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  bool first = true;
+  for (const auto& l : lines) {
+    out << "    " << pad(first ? label : "", 15) << l << "\n";
+    first = false;
+  }
+}
+
+std::string describe_bytes(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("bytes")) return j.dump();
+  return format_bytes(j["bytes"].get<uint64_t>()) + "  \"" + j.value("preview", "") + "\"";
+}
+
+void render_evidence(std::ostringstream& out, const nlohmann::json& ev) {
+  static const char* kBytes[] = {"sent", "expected", "received"};
+  for (const char* key : kBytes) {
+    if (ev.contains(key)) block(out, key, describe_bytes(ev[key]));
+  }
+  if (ev.contains("first_difference")) {
+    block(out, "differs at", "byte " + ev["first_difference"].dump());
+    if (ev.contains("expected_hex")) block(out, "expected (hex)", ev["expected_hex"].get<std::string>());
+    if (ev.contains("received_hex")) block(out, "received (hex)", ev["received_hex"].get<std::string>());
+  }
+  if (ev.contains("program")) {
+    const auto& p = ev["program"];
+    block(out, "program", p.value("status", "?"));
+    if (p.contains("stderr_tail") && !p["stderr_tail"].get<std::string>().empty()) {
+      block(out, "stderr (tail)", last_lines(p["stderr_tail"].get<std::string>(), 8));
+    }
+  }
+  if (ev.contains("listening")) block(out, "listening", ev["listening"].dump());
+  for (const auto& [key, value] : ev.items()) {
+    static const std::string kShown[] = {"sent", "expected", "received", "first_difference", "expected_hex",
+                                         "received_hex", "program", "listening", "peer", "seed", "faults",
+                                         "received_end"};
+    bool shown = false;
+    for (const auto& s : kShown) shown = shown || s == key;
+    if (shown) continue;
+    block(out, key, value.is_string() ? value.get<std::string>() : value.dump());
+  }
+}
+
+void render_trace(std::ostringstream& out, const nlohmann::json& trace, bool verbose) {
+  if (!trace.is_array() || trace.empty()) return;
+  std::size_t max = verbose ? trace.size() : 24;
+  std::size_t start = trace.size() > max ? trace.size() - max : 0;
+  out << "    trace\n";
+  if (start > 0) out << "      … " << start << " earlier events (use -v or the JSON report)\n";
+  for (std::size_t i = start; i < trace.size(); ++i) {
+    const auto& e = trace[i];
+    char t[32];
+    std::snprintf(t, sizeof t, "%9.1f ms", e.value("t_ms", 0.0));
+    std::string line = std::string(t) + "  " + pad(e.value("actor", ""), 10) + " " + pad(e.value("event", ""), 12);
+    if (e.contains("bytes")) {
+      line += format_bytes(e["bytes"].get<uint64_t>());
+      if (e.contains("calls")) line += " in " + e["calls"].dump() + " calls";
+      line += "  \"" + e.value("preview", "") + "\"";
+    }
+    if (e.contains("detail")) line += (e.contains("bytes") ? "  " : "") + e["detail"].get<std::string>();
+    out << "    " << line << "\n";
+  }
+}
+
+}  // namespace
+
+std::string render_text(const Report& r, const TextOptions& options) {
+  Painter paint(options.color);
+  std::ostringstream out;
+  out << paint(r.tool_name + " " + r.tool_version, "1") << " · lab " << r.lab;
+  if (!r.lab_title.empty()) out << " (" << r.lab_title << ")";
+  out << "\n";
+  out << "submission  " << r.submission_path << "  (sha256 " << r.submission_sha256.substr(0, 12) << "…, seed "
+      << r.seed << ")\n";
+  out << "build       " << r.build.status;
+  if (!r.build.command.empty()) out << "  " << r.build.command;
+  if (r.build.status != "skipped") {
+    out << "  (" << num(r.build.duration_ms / 1000.0) << " s, " << r.build.warnings << " warning"
+        << (r.build.warnings == 1 ? "" : "s") << ")";
+  }
+  out << "\n";
+  if (r.environment.contains("isolation")) {
+    const auto& iso = r.environment["isolation"];
+    out << "isolation   network namespace: " << (iso.value("netns", false) ? "yes" : "no")
+        << " · process group + rlimits: yes";
+    std::vector<std::string> off;
+    for (const char* k : {"pidns", "userns", "cgroup", "seccomp", "uid_drop"}) {
+      if (!iso.value(k, false)) off.push_back(k);
+    }
+    if (!off.empty()) out << " · not in force: " << join(off, ", ");
+    out << "\n";
+  }
+  out << "\n";
+
+  if (r.build.status == "failed") {
+    out << paint("The build failed", "31;1") << ": " << r.build.message << "\n";
+    std::string log = options.verbose ? r.build.log : last_lines(r.build.log, 30);
+    if (!log.empty()) block(out, "compiler", log);
+    out << "\n";
+  }
+
+  std::size_t width = 0;
+  for (const auto& t : r.tests) width = std::max(width, t.id.size());
+  for (const auto& t : r.tests) {
+    out << "  " << badge(t.status, paint) << "  " << pad(t.id, width + 2) << pad(t.title, 58) << " "
+        << num(t.score) << "/" << num(t.max_score) << "\n";
+  }
+
+  for (const auto& t : r.tests) {
+    if (t.status == "passed") continue;
+    out << "\n" << paint("── " + t.id + ": " + t.title, "1") << "\n";
+    block(out, t.status == "error" ? "harness error" : "what happened", t.message);
+    if (t.status == "error") block(out, "note", "the harness could not run this check; it says nothing about your program");
+    render_evidence(out, t.evidence);
+    if (!t.hint.empty() && t.status != "error" && t.status != "skipped") block(out, "hint", t.hint);
+    render_trace(out, t.trace, options.verbose);
+    if (!t.repro.empty()) block(out, "reproduce", t.repro);
+  }
+
+  out << "\n" << paint("score " + num(r.score) + "/" + num(r.max_score), "1") << " · " << r.count("passed")
+      << " passed · " << r.count("failed") << " failed · " << r.count("timeout") << " timed out";
+  if (r.count("error")) out << " · " << paint(std::to_string(r.count("error")) + " harness errors (score incomplete)", "35;1");
+  if (r.count("skipped")) out << " · " << r.count("skipped") << " skipped";
+  out << " · " << num(r.duration_ms / 1000.0) << " s\n";
+  return out.str();
+}
+
+}  // namespace sockgrade::report

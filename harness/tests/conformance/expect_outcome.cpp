@@ -1,0 +1,127 @@
+// Grades one fixture with the CLI and compares the report with the fixture's expect.json:
+// the build status, the exit code, the score, and the status of every check (checks not
+// listed must pass). Exits 0 when everything matches, 1 with the differences otherwise.
+//
+//   expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N] [-- extra sockgrade args]
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw std::runtime_error("cannot read " + p.string());
+  return json::parse(in);
+}
+
+// Runs the CLI; returns its exit code (or 128+signal).
+int run(const std::vector<std::string>& argv) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    // The terminal view is not what we compare; keep the log short.
+    std::freopen("/dev/null", "w", stdout);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+std::vector<std::string> compare(const json& expect, const json& report, int exit_code) {
+  std::vector<std::string> diffs;
+  int want_exit = expect.value("exit_code", 0);
+  if (exit_code != want_exit) diffs.push_back("exit code " + std::to_string(exit_code) + ", expected " + std::to_string(want_exit));
+  if (report.is_null()) {
+    diffs.push_back("no report was written");
+    return diffs;
+  }
+  auto want_build = expect.value("build", std::string("ok"));
+  if (report["build"]["status"] != want_build) {
+    diffs.push_back("build " + report["build"]["status"].get<std::string>() + ", expected " + want_build);
+  }
+  if (expect.contains("score") && report["score"].get<double>() != expect["score"].get<double>()) {
+    diffs.push_back("score " + report["score"].dump() + ", expected " + expect["score"].dump());
+  }
+  json want_tests = expect.value("tests", json::object());
+  for (const auto& t : report["tests"]) {
+    auto id = t["id"].get<std::string>();
+    auto want = want_tests.contains(id) ? want_tests[id].get<std::string>() : std::string("passed");
+    if (t["status"] != want) {
+      diffs.push_back(id + ": " + t["status"].get<std::string>() + ", expected " + want + " — " +
+                      t["message"].get<std::string>());
+    }
+  }
+  for (const auto& [id, _] : want_tests.items()) {
+    bool found = false;
+    for (const auto& t : report["tests"]) found = found || t["id"] == id;
+    if (!found) diffs.push_back(id + ": listed in expect.json but not in the report");
+  }
+  return diffs;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::cerr << "usage: expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N] [-- args]\n";
+    return 2;
+  }
+  std::string sockgrade = argv[1];
+  fs::path root = argv[2];
+  fs::path fixture = argv[3];
+  int repeat = 1;
+  std::vector<std::string> extra;
+  for (int i = 4; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--repeat" && i + 1 < argc) {
+      repeat = std::atoi(argv[++i]);
+    } else if (a == "--") {
+      for (++i; i < argc; ++i) extra.push_back(argv[i]);
+    }
+  }
+  try {
+    json expect = read_json(fixture / "expect.json");
+    fs::path submission = expect.contains("submission") ? root / expect["submission"].get<std::string>() : fixture;
+    std::string lab = expect.at("lab").get<std::string>();
+    fs::path out = fs::temp_directory_path() / ("expect-" + std::to_string(::getpid()) + ".json");
+    int failures = 0;
+    for (int round = 1; round <= repeat; ++round) {
+      fs::remove(out);
+      std::vector<std::string> args = {sockgrade, "test", lab, submission.string(), "--json", out.string(), "--color", "never"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      int code = run(args);
+      json report = fs::exists(out) ? read_json(out) : json();
+      auto diffs = compare(expect, report, code);
+      if (!diffs.empty()) {
+        ++failures;
+        std::cout << fixture.filename().string() << " run " << round << "/" << repeat << ": MISMATCH\n";
+        for (const auto& d : diffs) std::cout << "  " << d << "\n";
+      }
+    }
+    fs::remove(out);
+    std::cout << fixture.filename().string() << ": " << (repeat - failures) << "/" << repeat << " runs as expected\n";
+    return failures == 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "expect_outcome: " << e.what() << "\n";
+    return 2;
+  }
+}
