@@ -1,10 +1,14 @@
 #include "cell/net_ns.hpp"
 
+#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
 
 #include "core/fd.hpp"
 
@@ -19,6 +23,16 @@ Result<void> enter_private_network() {
   if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0) return unexpected(errno_error("ioctl(lo, SIOCGIFFLAGS)"));
   ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
   if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0) return unexpected(errno_error("ioctl(lo, SIOCSIFFLAGS)"));
+  return {};
+}
+
+Result<void> cap_tcp_send_buffers(int max_bytes) {
+  Fd f(::open("/proc/sys/net/ipv4/tcp_wmem", O_WRONLY | O_CLOEXEC));
+  if (!f) return unexpected(errno_error("open(/proc/sys/net/ipv4/tcp_wmem)"));
+  std::string value = "4096 16384 " + std::to_string(max_bytes) + "\n";
+  if (::write(f.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
+    return unexpected(errno_error("write(/proc/sys/net/ipv4/tcp_wmem)"));
+  }
   return {};
 }
 

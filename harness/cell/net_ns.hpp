@@ -9,4 +9,9 @@ namespace sockgrade::cell {
 // cannot collide with another cell or the host, and nothing reaches the outside.
 Result<void> enter_private_network();
 
+// Caps TCP send-buffer autotuning in the calling process's (private) network namespace, so
+// that a program blocked in write() gets there after kilobytes instead of megabytes. Only for
+// a cell's own namespace: the sysctl is per namespace.
+Result<void> cap_tcp_send_buffers(int max_bytes);
+
 }  // namespace sockgrade::cell

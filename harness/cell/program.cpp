@@ -51,6 +51,7 @@ Verdict Program::wait(Deadline deadline) {
 }
 
 Verdict Program::kill() {
+  poll();  // an exit of its own is not the harness's doing
   if (verdict_.running()) {
     // The group may already be gone while the main process is a zombie; both calls are safe.
     ::kill(-pid_, SIGKILL);

@@ -50,8 +50,10 @@ uint16_t Context::requested_port() {
 
 Step<ServerUnderTest*> Context::start_server() {
   std::string label = servers_.empty() ? "server" : "server#" + std::to_string(servers_.size() + 1);
-  SG_TRY(auto s, ServerUnderTest::start(*this, requested_port(), label));
+  SG_TRY(auto s, ServerUnderTest::spawn(*this, requested_port(), label));
+  // Kept even if it never listens: its exit status and stderr are the evidence.
   servers_.push_back(std::move(s));
+  SG_CHECK(servers_.back()->wait_listening(*this));
   return servers_.back().get();
 }
 

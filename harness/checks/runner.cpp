@@ -44,7 +44,7 @@ std::string kernel_release() {
 
 // Runs one check inside its cell and describes everything a student needs when it fails.
 nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, const lab::CheckSpec& spec,
-                                 const RunSettings& settings) {
+                                 const RunSettings& settings, bool trace_all) {
   Stopwatch clock;
   Context ctx(def, lab, spec, settings);
   Outcome outcome;
@@ -62,14 +62,15 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
     srv.program().kill();
     srv.program().finish_output(200);
     const auto& v = verdicts[i];
-    if (!v.running()) {
+    if (!v.running() && !srv.program().killed_by_harness()) {
       bool logged = false;
       for (const auto& e : ctx.trace().events()) logged = logged || (e.actor == srv.label() && e.event == "exit");
       if (!logged) ctx.trace().add(srv.label(), "exit", v.describe() + " (seen at the end of the check)");
     }
     nlohmann::json p = {{"label", srv.label()},
                         {"status", v.running() ? "still running at the end of the check (then stopped by the harness)"
-                                               : v.describe()},
+                                   : srv.program().killed_by_harness() ? "stopped by the harness during the check"
+                                                                       : v.describe()},
                         {"stderr_tail", srv.program().stderr_capture().tail()},
                         {"stdout_tail", srv.program().stdout_capture().tail()},
                         {"stderr_bytes", srv.program().stderr_capture().total()},
@@ -86,7 +87,8 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
       ev["program"] = programs.back();
       if (programs.size() > 1) ev["programs"] = programs;
       const auto& srv = *ctx.servers().back();
-      ev["listening"] = {{"requested_port", srv.requested_port()}, {"observed", srv.listener().local.to_string()}};
+      ev["listening"] = {{"requested_port", srv.requested_port()},
+                         {"observed", srv.listener().inode ? srv.listener().local.to_string() : "none"}};
     }
     ev["seed"] = settings.seed;
     ev["faults"] = nlohmann::json::array();
@@ -94,7 +96,7 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
   return {{"status", status_name(outcome.status)},
           {"message", outcome.message},
           {"evidence", ev},
-          {"trace", outcome.status == Status::passed ? nlohmann::json::array() : ctx.trace().to_json()},
+          {"trace", outcome.status == Status::passed && !trace_all ? nlohmann::json::array() : ctx.trace().to_json()},
           {"duration_ms", clock.elapsed_ms()}};
 }
 
@@ -111,6 +113,13 @@ std::string repro_command(const RunRequest& req, const std::string& id, uint64_t
 
 }  // namespace
 
+bool check_matches(const std::string& pattern, const std::string& id) {
+  if (glob_match(pattern, id) || glob_match(pattern + ".*", id) || glob_match("*." + pattern, id)) return true;
+  // A plain word matches any id containing it ("--only restart").
+  bool plain = pattern.find_first_of("*?[") == std::string::npos;
+  return plain && id.find(pattern) != std::string::npos;
+}
+
 uint64_t seed_for(const lab::Submission& sub) {
   // 9 hex digits: a number a student can type, stable for the same files.
   return std::stoull(sub.sha256.substr(0, 9), nullptr, 16);
@@ -120,7 +129,7 @@ Result<std::vector<lab::CheckSpec>> select_checks(const lab::LabSpec& lab, const
   std::vector<lab::CheckSpec> out;
   for (const auto& c : lab.checks) {
     bool take = globs.empty();
-    for (const auto& g : globs) take = take || glob_match(g, c.id) || glob_match(g + ".*", c.id);
+    for (const auto& g : globs) take = take || check_matches(g, c.id);
     if (take) out.push_back(c);
   }
   if (out.empty()) {
@@ -213,7 +222,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
       job.name = spec.id;
       job.private_network = netns;
       job.budget = Millis(static_cast<int64_t>(def->info.budget_ms * req.stretch) + 5000);
-      job.body = [def, &req, &spec, &settings] { return run_check_in_cell(*def, req.lab, spec, settings); };
+      job.body = [def, &req, &spec, &settings] { return run_check_in_cell(*def, req.lab, spec, settings, req.trace_all); };
       jobs_list.push_back(std::move(job));
     }
     std::vector<report::TestResult> results(selected.size());

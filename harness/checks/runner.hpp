@@ -24,10 +24,15 @@ struct RunRequest {
   double stretch = 1.0;
   int jobs = 0;                   // checks at once; 0 chooses (1 without a network namespace)
   cell::Isolation isolation;
+  bool trace_all = false;         // keep the event trace of passed checks too
   std::string lab_arg;            // as the user typed them, for the reproduce lines
   std::string submission_arg;
   std::function<void(const report::TestResult&)> on_test;  // progress, as each check ends
 };
+
+// An id matches a glob, a category ("sigpipe"), a name ("half-close") or, for a plain word,
+// any part of the id ("restart").
+bool check_matches(const std::string& pattern, const std::string& id);
 
 // The lab's checks whose ids match any of `globs` (all when empty); an error when none does.
 Result<std::vector<lab::CheckSpec>> select_checks(const lab::LabSpec& lab, const std::vector<std::string>& globs);

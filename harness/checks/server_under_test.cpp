@@ -22,7 +22,7 @@ std::vector<std::string> expand_argv(const std::vector<std::string>& tmpl, uint1
 
 }  // namespace
 
-Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::start(Context& ctx, uint16_t port, std::string label) {
+Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint16_t port, std::string label) {
   const auto& lab = ctx.lab();
   cell::LaunchSpec spec;
   spec.executable = ctx.settings().executable;
@@ -34,14 +34,20 @@ Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::start(Context& ctx, uint
   std::unique_ptr<ServerUnderTest> s(new ServerUnderTest());
   s->label_ = label;
   s->requested_port_ = port;
-  Stopwatch clock;
+  s->started_ = Clock::now();
   auto program = cell::Program::start(spec);
   if (!program) return harness_error("could not start the program: " + program.error().message);
   s->program_ = std::move(program).value();
   std::string argv_text = "./" + std::filesystem::path(spec.executable).filename().string();
   for (const auto& a : spec.args) argv_text += " " + a;
   ctx.trace().add(label, "start", argv_text + " (pid " + std::to_string(s->pid()) + ")");
+  return s;
+}
 
+Step<void> ServerUnderTest::wait_listening(Context& ctx) {
+  auto* s = this;
+  const auto& label = label_;
+  const uint16_t port = requested_port_;
   // Wait for a listening socket: /proc is scanned between waits on the process's exit, with
   // a short growing interval. Descendants are scanned too (a server may fork before listen).
   auto deadline = ctx.deadline(3000);
@@ -69,12 +75,12 @@ Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::start(Context& ctx, uint
     retry_eintr([&] { return ::poll(&pfd, 1, std::min(interval_ms, std::max(deadline.poll_timeout_ms(), 1))); });
     interval_ms = std::min(interval_ms * 2, 8);
   }
-  s->ready_ms_ = clock.elapsed_ms();
+  s->ready_ms_ = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
   auto reachable = net::reachable_over_loopback(s->listener_.local);
   if (!reachable) return failed(reachable.error().message);
   s->endpoint_ = *reachable;
   ctx.trace().add(label, "listen", s->listener_.local.to_string() + " after " + std::to_string(static_cast<int>(s->ready_ms_)) + " ms");
-  return s;
+  return {};
 }
 
 Step<void> ServerUnderTest::expect_alive(const std::string& while_doing) {

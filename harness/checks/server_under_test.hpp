@@ -16,9 +16,11 @@ class Context;
 
 class ServerUnderTest {
  public:
-  // Spawns and waits for a listening socket; a program that exits first or never listens
-  // ends the check with the reason.
-  static Step<std::unique_ptr<ServerUnderTest>> start(Context& ctx, uint16_t port, std::string label);
+  // Spawns the program with the lab's argv for `port`.
+  static Step<std::unique_ptr<ServerUnderTest>> spawn(Context& ctx, uint16_t port, std::string label);
+  // Waits until a listening socket appears; a program that exits first or never listens ends
+  // the check with the reason.
+  Step<void> wait_listening(Context& ctx);
 
   cell::Program& program() { return *program_; }
   pid_t pid() const { return program_->pid(); }
@@ -43,6 +45,7 @@ class ServerUnderTest {
   net::Listener listener_;
   net::Endpoint endpoint_;
   double ready_ms_ = 0;
+  Clock::time_point started_;
 };
 
 }  // namespace sockgrade::checks

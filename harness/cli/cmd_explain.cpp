@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "checks/registry.hpp"
+#include "checks/runner.hpp"
 #include "cli/commands.hpp"
 #include "core/strings.hpp"
 
@@ -56,7 +57,7 @@ void add_explain_command(CLI::App& app, int& exit_code) {
     }
     bool any = false;
     for (const auto& c : spec->checks) {
-      if (c.id != check_arg && !glob_match(check_arg, c.id) && !glob_match(check_arg + ".*", c.id)) continue;
+      if (!checks::check_matches(check_arg, c.id)) continue;
       if (any) std::printf("\n");
       explain_check(*checks::find_check(c.id), c);
       any = true;

@@ -25,6 +25,7 @@ struct TestArgs {
   double stretch = 1.0;
   int jobs = 0;
   bool verbose = false;
+  bool trace_all = false;
   std::string isolation = "auto";
   std::string color = "auto";
 };
@@ -60,6 +61,7 @@ int run_test(const TestArgs& args) {
   req.stretch = args.stretch;
   req.jobs = args.jobs;
   req.isolation = args.isolation == "none" ? cell::no_isolation() : cell::detect_isolation();
+  req.trace_all = args.trace_all;
   req.lab_arg = args.lab;
   req.submission_arg = args.submission;
   auto rep = checks::run_lab(req, *selected);
@@ -101,6 +103,7 @@ void add_test_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--isolation", args.isolation, "auto: use what the machine allows; none: no namespaces (debugging)")
       ->check(CLI::IsMember({"auto", "none"}));
   cmd->add_option("--color", args.color, "auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_flag("--trace", args.trace_all, "keep the event trace of passed checks too (JSON report)");
   cmd->add_flag("-v,--verbose", args.verbose, "whole traces and build logs in the terminal view");
   cmd->callback([&exit_code] { exit_code = run_test(args); });
 }

@@ -34,11 +34,10 @@ nlohmann::json to_json(const Report& r) {
               {"hint", t.hint},
               {"hidden", t.hidden}};
     if (!t.requirement.empty()) j["requirement"] = t.requirement;
-    if (t.status != "passed") {
-      j["evidence"] = t.evidence;
-      if (!t.repro.empty()) j["repro"] = t.repro;
-      j["trace"] = t.trace;
-    }
+    // Evidence always (an instructor defends a pass with it too); the trace for failures.
+    j["evidence"] = t.evidence;
+    if (!t.repro.empty()) j["repro"] = t.repro;
+    if (t.status != "passed" || !t.trace.empty()) j["trace"] = t.trace;
     tests.push_back(std::move(j));
     auto& c = categories[t.category];
     c.first += t.score;

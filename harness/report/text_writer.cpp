@@ -66,17 +66,26 @@ void render_evidence(std::ostringstream& out, const nlohmann::json& ev) {
     if (ev.contains("expected_hex")) block(out, "expected (hex)", ev["expected_hex"].get<std::string>());
     if (ev.contains("received_hex")) block(out, "received (hex)", ev["received_hex"].get<std::string>());
   }
-  if (ev.contains("program")) {
-    const auto& p = ev["program"];
-    block(out, "program", p.value("status", "?"));
+  auto program = [&](const nlohmann::json& p, const std::string& label) {
+    block(out, label, p.value("status", "?"));
     if (p.contains("stderr_tail") && !p["stderr_tail"].get<std::string>().empty()) {
       block(out, "stderr (tail)", last_lines(p["stderr_tail"].get<std::string>(), 8));
     }
+  };
+  if (ev.contains("programs")) {
+    for (const auto& p : ev["programs"]) program(p, p.value("label", "program"));
+  } else if (ev.contains("program")) {
+    program(ev["program"], "program");
   }
-  if (ev.contains("listening")) block(out, "listening", ev["listening"].dump());
+  if (ev.contains("listening")) {
+    const auto& l = ev["listening"];
+    auto observed = l.value("observed", std::string("?"));
+    block(out, "listening", "asked for port " + l.value("requested_port", nlohmann::json(0)).dump() +
+                                (observed == "none" ? ", never listened" : ", listened on " + observed));
+  }
   for (const auto& [key, value] : ev.items()) {
     static const std::string kShown[] = {"sent", "expected", "received", "first_difference", "expected_hex",
-                                         "received_hex", "program", "listening", "peer", "seed", "faults",
+                                         "received_hex", "program", "programs", "listening", "peer", "seed", "faults",
                                          "received_end"};
     bool shown = false;
     for (const auto& s : kShown) shown = shown || s == key;
@@ -143,10 +152,13 @@ std::string render_text(const Report& r, const TextOptions& options) {
     out << "\n";
   }
 
-  std::size_t width = 0;
-  for (const auto& t : r.tests) width = std::max(width, t.id.size());
+  std::size_t width = 0, title_width = 0;
   for (const auto& t : r.tests) {
-    out << "  " << badge(t.status, paint) << "  " << pad(t.id, width + 2) << pad(t.title, 58) << " "
+    width = std::max(width, t.id.size());
+    title_width = std::max(title_width, t.title.size());
+  }
+  for (const auto& t : r.tests) {
+    out << "  " << badge(t.status, paint) << "  " << pad(t.id, width + 2) << pad(t.title, title_width + 1) << " "
         << num(t.score) << "/" << num(t.max_score) << "\n";
   }
 
