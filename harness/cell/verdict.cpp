@@ -36,4 +36,10 @@ std::string Verdict::describe() const {
   return "unknown";
 }
 
+std::string Verdict::sentence() const {
+  if (kind == Kind::signaled) return "was " + describe();
+  if (kind == Kind::running) return "is still running";
+  return describe();
+}
+
 }  // namespace sockgrade::cell

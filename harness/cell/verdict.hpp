@@ -16,6 +16,8 @@ struct Verdict {
   bool running() const { return kind == Kind::running; }
   // "still running", "exited with status 1", "killed by signal 13 (SIGPIPE)".
   std::string describe() const;
+  // After a subject: "exited with status 1", "was killed by signal 13 (SIGPIPE)".
+  std::string sentence() const;
 };
 
 // "SIGPIPE" for 13; "signal 64" for unknown numbers.

@@ -3,31 +3,60 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 
 #include "checks/registry.hpp"
 #include "checks/server_under_test.hpp"
 #include "core/fd.hpp"
+#include "net/observe.hpp"
 
 namespace sockgrade::checks {
 namespace {
 
-// A port no socket uses right now, for runs without a private network namespace.
+// A port no socket uses right now, for runs without a private network namespace. It is taken
+// below the kernel's ephemeral range, so that no client connection in TIME_WAIT (the harness's
+// own peers included) holds it: SO_REUSEADDR does not help against those.
 uint16_t free_port() {
-  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (!s || ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 0;
-  socklen_t len = sizeof a;
-  ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
+  int lo = 32768, hi = 60999;
+  if (auto range = net::read_proc_file("/proc/sys/net/ipv4/ip_local_port_range")) {
+    std::sscanf(range->c_str(), "%d %d", &lo, &hi);
+  }
+  int first = 10000, last = lo - 1;
+  if (last - first < 1000) {
+    first = hi + 1;
+    last = 65535;
+  }
+  if (last < first) return 0;
+  int span = last - first + 1;
+  int start = static_cast<int>(static_cast<unsigned>(::getpid()) * 2654435761u % static_cast<unsigned>(span));
+  for (int k = 0; k < span; ++k) {
+    int port = first + (start + k) % span;
+    Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    if (s && ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return static_cast<uint16_t>(port);
+  }
+  return 0;
 }
 
 }  // namespace
 
 Context::Context(const CheckDef& def, const lab::LabSpec& lab, const lab::CheckSpec& spec, const RunSettings& settings)
-    : def_(def), lab_(lab), spec_(spec), settings_(settings) {}
+    : def_(def),
+      lab_(lab),
+      spec_(spec),
+      settings_(settings),
+      wall_(Deadline::after(Millis(static_cast<int64_t>(lab.limits.wall_seconds * 1000.0 * settings.stretch)))) {}
+
+Deadline Context::deadline(int base_ms) const {
+  auto d = Deadline::after(ms(base_ms));
+  return d.at() < wall_.at() ? d : wall_;
+}
 
 Context::~Context() = default;
 
@@ -65,7 +94,7 @@ Step<net::Peer> Context::connect(const std::string& name, net::Peer::Options opt
   if (peer) return std::move(peer).value();
   auto v = srv.status();
   if (!v.running()) {
-    return failed(name + " could not connect to " + srv.endpoint().to_string() + ": the server had " + v.describe());
+    return failed(name + " could not connect to " + srv.endpoint().to_string() + ": the server is gone (" + v.describe() + ")");
   }
   return failed(name + " could not connect to " + srv.endpoint().to_string() + " (" + peer.error().message + ")");
 }

@@ -44,7 +44,10 @@ class Context {
 
   // A base duration scaled by --stretch.
   Millis ms(int base_ms) const;
-  Deadline deadline(int base_ms) const { return Deadline::after(ms(base_ms)); }
+  // A deadline `base_ms` (stretched) from now, never later than the check's wall deadline.
+  Deadline deadline(int base_ms) const;
+  // The lab's wall-clock limit for one check (stretched), counted from the check's start.
+  Deadline wall_deadline() const { return wall_; }
   // "2.0 s" for a base duration, as the student reads it in messages.
   std::string human(int base_ms) const;
   // Deterministic randomness for one purpose of this check.
@@ -72,6 +75,7 @@ class Context {
   net::Trace trace_;
   nlohmann::json evidence_ = nlohmann::json::object();
   uint16_t port_ = 0;
+  Deadline wall_;
   std::vector<std::unique_ptr<ServerUnderTest>> servers_;
 };
 

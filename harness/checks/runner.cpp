@@ -221,7 +221,9 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
       cell::CellJob job;
       job.name = spec.id;
       job.private_network = netns;
-      job.budget = Millis(static_cast<int64_t>(def->info.budget_ms * req.stretch) + 5000);
+      // Every wait of a check ends by the lab's wall deadline; the margin is the harness's own.
+      double budget_ms = std::min<double>(def->info.budget_ms, req.lab.limits.wall_seconds * 1000.0);
+      job.budget = Millis(static_cast<int64_t>(budget_ms * req.stretch) + 10000);
       job.body = [def, &req, &spec, &settings] { return run_check_in_cell(*def, req.lab, spec, settings, req.trace_all); };
       jobs_list.push_back(std::move(job));
     }

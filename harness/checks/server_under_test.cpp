@@ -57,7 +57,7 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
     if (!v.running()) {
       s->program_->finish_output(200);
       ctx.trace().add(label, "exit", v.describe());
-      return failed("the server " + v.describe() + " before it listened on a port");
+      return failed("the server " + v.sentence() + " before it listened on a port");
     }
     std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(s->pid()) : std::vector<pid_t>{s->pid()};
     auto listeners = net::listening_sockets(pids);
@@ -86,7 +86,7 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
 Step<void> ServerUnderTest::expect_alive(const std::string& while_doing) {
   auto v = status();
   if (v.running()) return {};
-  return failed("the server " + v.describe() + " " + while_doing);
+  return failed("the server " + v.sentence() + " " + while_doing);
 }
 
 std::vector<net::Listener> ServerUnderTest::listeners() const {

@@ -1,5 +1,7 @@
 // shutdown: half-close honoured (everything echoed, then the server closes), and a client
 // that resets its connection is survived without spinning on ECONNRESET.
+#include <signal.h>
+
 #include "checks/context.hpp"
 #include "checks/registry.hpp"
 #include "checks/server_under_test.hpp"
@@ -53,7 +55,14 @@ Outcome reset_by_peer(Context& ctx) {
     const std::string scene = "client#1 reset its connection (RST) while the server waited in read(): ";
     if (!next) {
       auto v = srv->status();
-      if (!v.running()) return failed(scene + "the server " + v.describe() + "; client#2 was never served");
+      if (!v.running()) {
+        std::string why;
+        if (v.kind == cell::Verdict::Kind::signaled && v.signal == SIGPIPE) {
+          why = " — it wrote to the reset connection: read() returned -1 (ECONNRESET), which ends the "
+                "connection and is not a byte count";
+        }
+        return failed(scene + "the server " + v.sentence() + why + "; client#2 was never served");
+      }
       auto o = std::move(next).error();
       o.message = scene + o.message;
       if (cpu_ms > 0.5 * wall_ms) {

@@ -127,11 +127,11 @@ Outcome peer_vanishes(Context& ctx) {
     const std::string scene =
         "client#1 stopped reading until the server blocked in write(), then half-closed and reset the connection: ";
     if (v.kind == cell::Verdict::Kind::signaled && v.signal == SIGPIPE) {
-      return failed(scene + "the server's write to the dead connection raised SIGPIPE and the server was " + v.describe() +
+      return failed(scene + "the server's write to the dead connection raised SIGPIPE and the server " + v.sentence() +
                     "; client#2 was never served");
     }
     if (!v.running()) {
-      return failed(scene + "the server " + v.describe() + " instead of ending only that client's connection");
+      return failed(scene + "the server " + v.sentence() + " instead of ending only that client's connection");
     }
     auto o = std::move(next).error();
     o.message = scene + "the server survived but " + o.message;

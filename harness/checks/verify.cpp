@@ -15,7 +15,7 @@ std::string server_fate(Context& ctx) {
   if (ctx.servers().empty()) return {};
   auto v = ctx.server().status();
   if (v.running()) return {};
-  return "; the server had " + v.describe();
+  return "; the server is gone (" + v.describe() + ")";
 }
 
 }  // namespace

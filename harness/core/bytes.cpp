@@ -59,13 +59,17 @@ std::string format_bytes(uint64_t n) {
   char buf[32];
   if (n < 1024) {
     std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
-  } else if (n < 1024 * 1024) {
-    std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(n) / 1024.0);
-  } else if (n < 1024ull * 1024 * 1024) {
-    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(n) / (1024.0 * 1024.0));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(n) / (1024.0 * 1024.0 * 1024.0));
+    return buf;
   }
+  static const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n) / 1024.0;
+  int unit = 0;
+  // Move up a unit before "%.1f" would round to 1024.0.
+  while (v >= 1023.95 && unit < 3) {
+    v /= 1024.0;
+    ++unit;
+  }
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[unit]);
   return buf;
 }
 

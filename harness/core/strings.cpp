@@ -45,26 +45,34 @@ bool glob_match(std::string_view pattern, std::string_view text) {
 }
 
 namespace {
+// Optimal string alignment distance: insertions, deletions, substitutions and transpositions
+// of neighbours ("wieght") each cost 1.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
-    std::swap(prev, cur);
   }
-  return prev[b.size()];
+  return d[a.size()][b.size()];
 }
 }  // namespace
 
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  // Close enough to be a typo: at most a third of the word (at least 1) and never the whole
+  // word, so that "ab" does not suggest "id".
   std::string best;
-  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
+  std::size_t best_d = limit + 1;
   for (const auto& c : candidates) {
     auto d = edit_distance(word, c);
-    if (d < best_d) {
+    if (d < best_d && d < word.size()) {
       best_d = d;
       best = c;
     }
@@ -73,7 +81,7 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 }
 
 std::string last_lines(std::string_view text, std::size_t max_lines) {
-  if (text.empty()) return {};
+  if (text.empty() || max_lines == 0) return {};
   std::size_t end = text.size();
   if (text.back() == '\n') --end;
   std::size_t pos = end;

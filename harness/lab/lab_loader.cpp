@@ -29,20 +29,27 @@ std::string type_name(const json& j) {
   return std::string("a") + (j.is_object() || j.is_array() ? "n " : " ") + j.type_name();
 }
 
-// An object whose keys are all accounted for: every getter marks its key as known, and
-// finish() rejects what is left.
+// An object with a fixed set of keys: an unknown key is rejected first (with the allowed key
+// it most likely misspells), then the getters read and type-check the known ones.
 class StrictObject {
  public:
-  StrictObject(const json& j, std::string path) : j_(j), path_(std::move(path)) {
+  StrictObject(const json& j, std::string path, std::vector<std::string> allowed)
+      : j_(j), path_(std::move(path)) {
     if (!j.is_object()) throw LabError{where() + ": expected an object, got " + type_name(j)};
+    for (const auto& [key, _] : j_.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      std::string msg = path_of(key) + ": unknown key '" + key + "'";
+      auto guess = closest_match(key, allowed);
+      if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
+      else msg += " (allowed: " + join(allowed, ", ") + ")";
+      throw LabError{msg};
+    }
   }
 
   bool has(const std::string& key) {
-    known_.insert(key);
     return j_.contains(key);
   }
   const json& raw(const std::string& key) {
-    known_.insert(key);
     if (!j_.contains(key)) throw LabError{where() + ": missing required key '" + key + "'"};
     return j_.at(key);
   }
@@ -59,6 +66,9 @@ class StrictObject {
   int64_t integer(const std::string& key, int64_t min, int64_t max) {
     const auto& v = raw(key);
     if (!v.is_number_integer()) throw LabError{path_of(key) + ": expected an integer, got " + type_name(v)};
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max)) {
+      throw LabError{path_of(key) + ": " + v.dump() + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]"};
+    }
     auto x = v.get<int64_t>();
     if (x < min || x > max) {
       throw LabError{path_of(key) + ": " + std::to_string(x) + " is out of range [" + std::to_string(min) + ", " +
@@ -94,26 +104,15 @@ class StrictObject {
     }
     return out;
   }
-  void finish() {
-    std::vector<std::string> known(known_.begin(), known_.end());
-    for (const auto& [key, _] : j_.items()) {
-      if (known_.count(key)) continue;
-      std::string msg = path_of(key) + ": unknown key '" + key + "'";
-      auto guess = closest_match(key, known);
-      if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
-      throw LabError{msg};
-    }
-  }
 
  private:
   std::string where() const { return path_.empty() ? "/" : path_; }
   const json& j_;
   std::string path_;
-  std::set<std::string> known_;
 };
 
 BuildRule parse_build(const json& j) {
-  StrictObject o(j, "/build");
+  StrictObject o(j, "/build", {"executable", "make", "c", "cpp", "timeout_seconds"});
   BuildRule b;
   b.executable = o.string("executable");
   if (b.executable.empty() || b.executable.find('/') != std::string::npos) {
@@ -123,18 +122,16 @@ BuildRule parse_build(const json& j) {
   b.c = o.strings("c");
   if (o.has("cpp")) b.cpp = o.strings("cpp");
   b.timeout_seconds = static_cast<int>(o.integer_or("timeout_seconds", 1, 3600, b.timeout_seconds));
-  o.finish();
   if (b.c.empty()) throw LabError{"/build/c: the compile command is empty"};
   return b;
 }
 
 RunSpec parse_run(const json& j) {
-  StrictObject o(j, "/run");
+  StrictObject o(j, "/run", {"argv", "default_port", "requested_port"});
   RunSpec r;
   r.argv = o.strings("argv");
   r.default_port = static_cast<uint16_t>(o.integer("default_port", 1, 65535));
   r.requested_port = static_cast<uint16_t>(o.integer("requested_port", 1, 65535));
-  o.finish();
   if (r.requested_port == r.default_port) {
     // With the two equal, a program that ignores argv could not be told apart.
     throw LabError{"/run/requested_port: must differ from default_port"};
@@ -143,7 +140,7 @@ RunSpec parse_run(const json& j) {
 }
 
 cell::Limits parse_limits(const json& j) {
-  StrictObject o(j, "/limits");
+  StrictObject o(j, "/limits", {"cpu_seconds", "address_space_mib", "open_files", "file_size_mib", "processes", "wall_seconds"});
   cell::Limits l;
   l.cpu_seconds = static_cast<int>(o.integer_or("cpu_seconds", 1, 3600, l.cpu_seconds));
   l.address_space_bytes =
@@ -153,7 +150,6 @@ cell::Limits parse_limits(const json& j) {
       static_cast<uint64_t>(o.integer_or("file_size_mib", 1, 1 << 20, static_cast<int64_t>(l.file_size_bytes >> 20))) << 20;
   l.processes = static_cast<int>(o.integer_or("processes", 1, 1 << 16, l.processes));
   l.wall_seconds = static_cast<int>(o.integer_or("wall_seconds", 1, 3600, l.wall_seconds));
-  o.finish();
   return l;
 }
 
@@ -163,7 +159,7 @@ std::vector<CheckSpec> parse_checks(const json& j) {
   std::vector<CheckSpec> out;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < j.size(); ++i) {
-    StrictObject o(j[i], "/checks/" + std::to_string(i));
+    StrictObject o(j[i], "/checks/" + std::to_string(i), {"id", "weight", "hidden", "params"});
     CheckSpec c;
     c.id = o.string("id");
     c.weight = o.number("weight", 0, 1000);
@@ -174,8 +170,7 @@ std::vector<CheckSpec> parse_checks(const json& j) {
         throw LabError{o.path_of("params") + ": expected an object, got " + type_name(c.params)};
       }
     }
-    o.finish();
-    if (!seen.insert(c.id).second) throw LabError{"/checks/" + std::to_string(i) + ": check '" + c.id + "' is listed twice"};
+      if (!seen.insert(c.id).second) throw LabError{"/checks/" + std::to_string(i) + ": check '" + c.id + "' is listed twice"};
     out.push_back(std::move(c));
   }
   return out;
@@ -185,7 +180,7 @@ std::vector<CheckSpec> parse_checks(const json& j) {
 
 Result<LabSpec> parse_lab(const json& doc, const std::string& source) {
   try {
-    StrictObject o(doc, "");
+    StrictObject o(doc, "", {"schema", "name", "title", "role", "transport", "contract", "build", "run", "limits", "checks"});
     auto schema = o.string("schema");
     if (schema != "sockgrade.lab/1") throw LabError{"/schema: expected \"sockgrade.lab/1\", got \"" + schema + "\""};
     LabSpec lab;
@@ -200,8 +195,7 @@ Result<LabSpec> parse_lab(const json& doc, const std::string& source) {
     lab.run = parse_run(o.raw("run"));
     if (o.has("limits")) lab.limits = parse_limits(o.raw("limits"));
     lab.checks = parse_checks(o.raw("checks"));
-    o.finish();
-    return lab;
+      return lab;
   } catch (const LabError& e) {
     return fail(source + ": " + e.message);
   }
@@ -218,7 +212,10 @@ Result<LabSpec> load_lab_file(const std::filesystem::path& file) {
     try {
       auto again = json::parse(ss.str());
     } catch (const json::parse_error& e) {
-      return fail(file.string() + ": not valid JSON (" + e.what() + ")");
+      std::string what = e.what();
+      auto at = what.find("parse error at ");
+      if (at != std::string::npos) what = what.substr(at + 15);
+      return fail(file.string() + ": not valid JSON (" + what + ")");
     }
     return fail(file.string() + ": not valid JSON");
   }

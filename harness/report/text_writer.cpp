@@ -46,7 +46,7 @@ void block(std::ostringstream& out, const std::string& label, const std::string&
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   bool first = true;
   for (const auto& l : lines) {
-    out << "    " << pad(first ? label : "", 15) << l << "\n";
+    out << "    " << pad(first ? label : "", 15) << (first && label.size() >= 15 ? " " : "") << l << "\n";
     first = false;
   }
 }

@@ -1,0 +1,152 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+
+#include "core/fd.hpp"
+#include "report/json_writer.hpp"
+#include "report/text_writer.hpp"
+#include "support/sample_report.hpp"
+#include "support/temp_dir.hpp"
+
+namespace sockgrade::report {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using nlohmann::json;
+
+std::vector<std::string> names_in(const std::filesystem::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(RenderText, ListsEveryCheckWithItsBadge) {
+  auto text = render_text(testing::sample_report(), TextOptions{});
+  EXPECT_THAT(text, HasSubstr("PASS  basic.small-echo"));
+  EXPECT_THAT(text, HasSubstr("FAIL  shutdown.half-close"));
+  EXPECT_THAT(text, HasSubstr("ERR   resources.idle-cpu"));
+  EXPECT_THAT(text, HasSubstr("0/10"));
+  EXPECT_THAT(text, HasSubstr("8/8"));
+}
+
+TEST(RenderText, ExplainsTheFailure) {
+  auto r = testing::sample_report();
+  auto text = render_text(r, TextOptions{});
+  EXPECT_THAT(text, HasSubstr(r.tests[1].message));
+  EXPECT_THAT(text, HasSubstr("hint"));
+  EXPECT_THAT(text, HasSubstr(r.tests[1].hint));
+  EXPECT_THAT(text, HasSubstr("reproduce      " + r.tests[1].repro));
+  EXPECT_THAT(text, HasSubstr("half-close"));   // the trace
+  EXPECT_THAT(text, HasSubstr("64.0 KiB in 2 calls"));
+  EXPECT_THAT(text, HasSubstr("harness error"));
+  EXPECT_THAT(text, HasSubstr("cannot read /proc/1234/stat"));
+  // A passed check is one line: its message is not repeated below.
+  EXPECT_THAT(text, Not(HasSubstr(r.tests[0].message)));
+}
+
+TEST(RenderText, EndsWithTheScore) {
+  auto text = render_text(testing::sample_report(), TextOptions{});
+  EXPECT_THAT(text, HasSubstr("score 8/24"));
+  EXPECT_THAT(text, HasSubstr("1 passed"));
+  EXPECT_THAT(text, HasSubstr("1 failed"));
+  EXPECT_THAT(text, HasSubstr("1 harness errors (score incomplete)"));
+  auto r = testing::sample_report();
+  r.score = 12.5;
+  EXPECT_THAT(render_text(r, TextOptions{}), HasSubstr("score 12.5"));
+}
+
+TEST(RenderText, ColorOnlyWhenAsked) {
+  EXPECT_THAT(render_text(testing::sample_report(), TextOptions{}), Not(HasSubstr("\033[")));
+  EXPECT_THAT(render_text(testing::sample_report(), TextOptions{true, false}), HasSubstr("\033["));
+}
+
+TEST(RenderText, ShowsAFailedBuild) {
+  auto r = testing::sample_report();
+  r.build.status = "failed";
+  r.build.message = "the build failed (exit status 1)";
+  r.build.log = "server.c:3:1: error: expected ';'\n";
+  auto text = render_text(r, TextOptions{});
+  EXPECT_THAT(text, HasSubstr("The build failed"));
+  EXPECT_THAT(text, HasSubstr("expected ';'"));
+}
+
+TEST(WriteJson, WritesTheFileAtomically) {
+  testing::TempDir dir;
+  auto path = (dir / "alice.json").string();
+  auto r = testing::sample_report();
+  auto w = write_json(r, path);
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"alice.json"});  // no temporary left
+  auto content = testing::read_file(path);
+  ASSERT_FALSE(content.empty());
+  EXPECT_EQ(content.back(), '\n');
+  EXPECT_EQ(json::parse(content), to_json(r));
+  struct stat st{};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
+TEST(WriteJson, ReplacesAnExistingFileByRename) {
+  testing::TempDir dir;
+  auto path = dir.write("alice.json", "old report");
+  // A reader that opened the old file keeps the old content: the new file was renamed over
+  // it, never rewritten in place (a half-written report is never visible).
+  Fd reader(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(reader.valid());
+  auto w = write_json(testing::sample_report(), path.string());
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  char buf[64] = {0};
+  ASSERT_EQ(::pread(reader.get(), buf, sizeof buf - 1, 0), 10);
+  EXPECT_STREQ(buf, "old report");
+  EXPECT_EQ(json::parse(testing::read_file(path)), to_json(testing::sample_report()));
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"alice.json"});
+}
+
+TEST(WriteJson, MissingDirectoryIsAnErrorNamingThePath) {
+  testing::TempDir dir;
+  auto path = (dir / "no/such/dir/alice.json").string();
+  auto w = write_json(testing::sample_report(), path);
+  ASSERT_FALSE(w.ok());
+  EXPECT_THAT(w.error().message, HasSubstr(path));
+  EXPECT_TRUE(names_in(dir.path()).empty());
+}
+
+TEST(WriteFileAtomically, RelativePathInTheCurrentDirectory) {
+  testing::TempDir dir;
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  auto w = write_file_atomically("plain.txt", "content\n");
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_EQ(testing::read_file(dir / "plain.txt"), "content\n");
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"plain.txt"});
+}
+
+TEST(RenderJson, IsTheModelIndentedWithANewline) {
+  auto text = render_json(testing::sample_report());
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_EQ(json::parse(text), to_json(testing::sample_report()));
+  EXPECT_THAT(text, HasSubstr("\n  \"schema\": \"sockgrade.report/1\""));
+}
+
+TEST(RenderJson, InvalidUtf8InStudentOutputDoesNotThrow) {
+  auto r = testing::sample_report();
+  r.tests[1].message = "received \xff\xfe";
+  std::string text;
+  EXPECT_NO_THROW(text = render_json(r));
+  json parsed;
+  EXPECT_NO_THROW(parsed = json::parse(text));
+  EXPECT_TRUE(parsed.is_object());
+}
+
+}  // namespace
+}  // namespace sockgrade::report
