@@ -1,6 +1,7 @@
 // Grades one fixture with the CLI and compares the report with the fixture's expect.json:
 // the build status, the exit code, the score, and the status of every check (checks not
-// listed must pass). Exits 0 when everything matches, 1 with the differences otherwise.
+// listed must pass); every report must also be valid against reports/schema. Exits 0 when
+// everything matches, 1 with the differences otherwise.
 //
 //   expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N] [-- extra sockgrade args]
 #include <sys/wait.h>
@@ -16,6 +17,10 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -44,6 +49,22 @@ int run(const std::vector<std::string>& argv) {
   ::waitpid(pid, &status, 0);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
+}
+
+// Every schema violation of `report`, one a line.
+std::vector<std::string> schema_errors(const valijson::Schema& schema, const json& report) {
+  std::vector<std::string> out;
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter target(report);
+  if (validator.validate(schema, target, &results)) return out;
+  valijson::ValidationResults::Error e;
+  while (results.popError(e)) {
+    std::string where;
+    for (const auto& part : e.context) where += part;
+    out.push_back("schema: " + where + ": " + e.description);
+  }
+  return out;
 }
 
 std::vector<std::string> compare(const json& expect, const json& report, int exit_code) {
@@ -100,6 +121,11 @@ int main(int argc, char** argv) {
   }
   try {
     json expect = read_json(fixture / "expect.json");
+    json schema_doc = read_json(root / "reports" / "schema" / "report.schema.json");
+    valijson::Schema schema;
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+    valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_doc);
+    parser.populateSchema(schema_adapter, schema);
     fs::path submission = expect.contains("submission") ? root / expect["submission"].get<std::string>() : fixture;
     std::string lab = expect.at("lab").get<std::string>();
     fs::path out = fs::temp_directory_path() / ("expect-" + std::to_string(::getpid()) + ".json");
@@ -111,6 +137,9 @@ int main(int argc, char** argv) {
       int code = run(args);
       json report = fs::exists(out) ? read_json(out) : json();
       auto diffs = compare(expect, report, code);
+      if (!report.is_null()) {
+        for (auto& e : schema_errors(schema, report)) diffs.push_back(std::move(e));
+      }
       if (!diffs.empty()) {
         ++failures;
         std::cout << fixture.filename().string() << " run " << round << "/" << repeat << ": MISMATCH\n";
