@@ -62,13 +62,9 @@ Outcome interactive(Context& ctx) {
       std::string line = "round " + std::to_string(i) + ": " + rng.text(rng.between(1, 120)) + "\n";
       SG_CHECK(expect_sent(ctx, "client", line.size(), client.send(line, ctx.deadline(2000))));
       auto got = client.receive(line.size(), ctx.deadline(2000));
-      auto r = expect_echo(ctx, "client", line, got);
-      if (!r) {
-        auto o = std::move(r).error();
-        o.message = "round trip " + std::to_string(i) + " of " + std::to_string(rounds) + ": " + o.message;
-        ctx.evidence()["round"] = i;
-        return unexpected(std::move(o));
-      }
+      ctx.evidence()["round"] = i;
+      SG_CHECK(in_context(expect_echo(ctx, "client", line, got),
+                          "round trip " + std::to_string(i) + " of " + std::to_string(rounds) + ": "));
     }
     return {};
   };

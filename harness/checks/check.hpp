@@ -40,6 +40,15 @@ inline Outcome conclude(Step<void>&& r, std::string passed_message) {
   return Outcome::pass(std::move(passed_message));
 }
 
+// The same step, a failure's message framed by what led to it ("round trip 3 of 20: …").
+template <class T>
+Step<T> in_context(Step<T>&& r, const std::string& before, const std::string& after = {}) {
+  if (r) return std::move(r);
+  Outcome o = std::move(r).error();
+  o.message = before + o.message + after;
+  return unexpected(std::move(o));
+}
+
 struct ParamSpec {
   std::string name;
   int64_t default_value = 0;

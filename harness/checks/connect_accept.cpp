@@ -41,13 +41,9 @@ Outcome sequential_clients(Context& ctx) {
     for (int i = 1; i <= clients; ++i) {
       std::string who = "client#" + std::to_string(i);
       std::string msg = who + " says " + rng.text(rng.between(4, 60)) + "\n";
-      auto r = serve_one_client(ctx, who, msg);
-      if (!r) {
-        auto o = std::move(r).error();
-        o.message = std::to_string(i - 1) + " clients were served one after the other, then " + o.message;
-        ctx.evidence()["clients_served"] = i - 1;
-        return unexpected(std::move(o));
-      }
+      ctx.evidence()["clients_served"] = i - 1;
+      SG_CHECK(in_context(serve_one_client(ctx, who, msg),
+                          std::to_string(i - 1) + " clients were served one after the other, then "));
       SG_CHECK(srv->expect_alive("after serving " + who));
     }
     return {};
@@ -69,20 +65,12 @@ Outcome queued_while_busy(Context& ctx) {
     SG_CHECK(expect_sent(ctx, "client#3", m3.size(), third.send(m3, ctx.deadline(2000))));
     first.close();
     auto got2 = second.receive(m2.size(), ctx.deadline(3000));
-    auto r2 = expect_echo(ctx, "client#2", m2, got2);
-    if (!r2) {
-      auto o = std::move(r2).error();
-      o.message = "client#2 connected and sent its line while client#1 was being served; after client#1 left: " + o.message;
-      return unexpected(std::move(o));
-    }
+    SG_CHECK(in_context(expect_echo(ctx, "client#2", m2, got2),
+                        "client#2 connected and sent its line while client#1 was being served; after client#1 left: "));
     second.close();
     auto got3 = third.receive(m3.size(), ctx.deadline(3000));
-    auto r3 = expect_echo(ctx, "client#3", m3, got3);
-    if (!r3) {
-      auto o = std::move(r3).error();
-      o.message = "client#3 waited in the backlog behind two clients; after they left: " + o.message;
-      return unexpected(std::move(o));
-    }
+    SG_CHECK(in_context(expect_echo(ctx, "client#3", m3, got3),
+                        "client#3 waited in the backlog behind two clients; after they left: "));
     return {};
   };
   return conclude(steps(), "two clients that connected while the server was busy were served, in order, once it was free");
@@ -113,15 +101,11 @@ Outcome restart_reuseaddr(Context& ctx) {
     ctx.trace().add("harness", "time-wait", "port " + std::to_string(port) + " is in TIME_WAIT; restarting the server");
     ctx.evidence()["time_wait_port"] = port;
 
-    auto second = ctx.start_server();
-    if (!second) {
-      auto o = std::move(second).error();
-      o.message = "restarted right after its connections closed, " + o.message +
-                  " — port " + std::to_string(port) + " was in TIME_WAIT: set SO_REUSEADDR before bind()";
-      return unexpected(std::move(o));
-    }
-    if ((*second)->listener().local.port != port) {
-      return failed("the restarted server listens on " + (*second)->listener().local.to_string() + " instead of port " +
+    SG_TRY(auto* second, in_context(ctx.start_server(), "restarted right after its connections closed, ",
+                                    " — port " + std::to_string(port) +
+                                        " was in TIME_WAIT: set SO_REUSEADDR before bind()"));
+    if (second->listener().local.port != port) {
+      return failed("the restarted server listens on " + second->listener().local.to_string() + " instead of port " +
                     std::to_string(port));
     }
     SG_CHECK(serve_one_client(ctx, "client#2", "a line after the restart\n"));

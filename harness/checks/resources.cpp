@@ -23,12 +23,8 @@ Outcome fd_baseline(Context& ctx) {
     auto rng = ctx.rng("messages");
     for (int i = 1; i <= clients; ++i) {
       std::string who = "client#" + std::to_string(i);
-      auto r = serve_one_client(ctx, who, who + " " + rng.text(16) + "\n");
-      if (!r) {
-        auto o = std::move(r).error();
-        o.message = "after " + std::to_string(i - 1) + " clients: " + o.message;
-        return unexpected(std::move(o));
-      }
+      SG_CHECK(in_context(serve_one_client(ctx, who, who + " " + rng.text(16) + "\n"),
+                          "after " + std::to_string(i - 1) + " clients: "));
     }
     // The server closes its side once it reads our FIN; give it until the deadline.
     int now = -1;

@@ -24,12 +24,7 @@ Outcome half_close(Context& ctx) {
     // FIN right behind the data: the server must still echo all of it, then close.
     client.half_close();
     auto got = client.receive(payload.size(), ctx.deadline(3000));
-    auto echoed = expect_echo(ctx, "client", payload, got);
-    if (!echoed) {
-      auto o = std::move(echoed).error();
-      o.message = "after the client's half-close (shutdown(SHUT_WR)): " + o.message;
-      return unexpected(std::move(o));
-    }
+    SG_CHECK(in_context(expect_echo(ctx, "client", payload, got), "after the client's half-close (shutdown(SHUT_WR)): "));
     auto rest = client.receive_until_eof(ctx.deadline(2000));
     SG_CHECK(expect_eof(ctx, "client", rest, "after echoing everything that preceded the client's FIN"));
     return {};
@@ -63,13 +58,12 @@ Outcome reset_by_peer(Context& ctx) {
         }
         return failed(scene + "the server " + v.sentence() + why + "; client#2 was never served");
       }
-      auto o = std::move(next).error();
-      o.message = scene + o.message;
+      std::string spin;
       if (cpu_ms > 0.5 * wall_ms) {
-        o.message += " — meanwhile the server used " + std::to_string(static_cast<int>(100 * cpu_ms / wall_ms)) +
-                     "% of a CPU: it spins on the dead connection";
+        spin = " — meanwhile the server used " + std::to_string(static_cast<int>(100 * cpu_ms / wall_ms)) +
+               "% of a CPU: it spins on the dead connection";
       }
-      return unexpected(std::move(o));
+      return in_context(std::move(next), scene, spin);
     }
     return {};
   };

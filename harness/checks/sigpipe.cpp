@@ -133,9 +133,7 @@ Outcome peer_vanishes(Context& ctx) {
     if (!v.running()) {
       return failed(scene + "the server " + v.sentence() + " instead of ending only that client's connection");
     }
-    auto o = std::move(next).error();
-    o.message = scene + "the server survived but " + o.message;
-    return unexpected(std::move(o));
+    return in_context(std::move(next), scene + "the server survived but ");
   };
   return conclude(steps(), "the server survived a client that vanished mid-reply (EPIPE) and served the next client");
 }
