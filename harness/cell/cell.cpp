@@ -95,7 +95,12 @@ CellOutcome finish(Running& r, bool overran) {
 }  // namespace
 
 std::vector<CellOutcome> run_cells(const std::vector<CellJob>& jobs, int parallel,
-                                   const std::function<void(std::size_t, const CellOutcome&)>& on_done) {
+                                   const std::function<void(std::size_t, const CellOutcome&)>& on_done,
+                                   std::vector<std::size_t> start_order) {
+  if (start_order.size() != jobs.size()) {
+    start_order.clear();
+    for (std::size_t i = 0; i < jobs.size(); ++i) start_order.push_back(i);
+  }
   std::vector<CellOutcome> outcomes(jobs.size());
   std::vector<Running> running;
   std::size_t next = 0;
@@ -125,7 +130,7 @@ std::vector<CellOutcome> run_cells(const std::vector<CellJob>& jobs, int paralle
   };
 
   while (next < jobs.size() || !running.empty()) {
-    while (next < jobs.size() && static_cast<int>(running.size()) < parallel) launch(next++);
+    while (next < jobs.size() && static_cast<int>(running.size()) < parallel) launch(start_order[next++]);
     if (running.empty()) continue;
 
     std::vector<struct pollfd> fds;

@@ -29,10 +29,11 @@ struct CellOutcome {
   double duration_ms = 0;
 };
 
-// Runs every job in its own forked process, at most `parallel` at a time; outcomes come back in
-// job order. `on_done` is called as each job finishes (for progress output). Must be called
+// Runs every job in its own forked process, at most `parallel` at a time, starting them in the
+// order of `start_order` (indices into jobs; empty: job order); outcomes come back in job order. `on_done` is called as each job finishes (for progress output). Must be called
 // from a single-threaded process (cells are forked).
 std::vector<CellOutcome> run_cells(const std::vector<CellJob>& jobs, int parallel,
-                                   const std::function<void(std::size_t, const CellOutcome&)>& on_done = {});
+                                   const std::function<void(std::size_t, const CellOutcome&)>& on_done = {},
+                                   std::vector<std::size_t> start_order = {});
 
 }  // namespace sockgrade::cell

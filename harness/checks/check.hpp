@@ -66,6 +66,7 @@ struct CheckInfo {
   std::string role = "server";
   std::vector<ParamSpec> params;
   int budget_ms = 20000;    // the cell's budget before stretch; a check ends long before
+  int typical_ms = 50;      // how long it usually takes: the longest start first
 };
 
 class Context;

@@ -77,9 +77,9 @@ uint16_t Context::requested_port() {
   return port_;
 }
 
-Step<ServerUnderTest*> Context::start_server() {
+Step<ServerUnderTest*> Context::start_server(const ServerOptions& options) {
   std::string label = servers_.empty() ? "server" : "server#" + std::to_string(servers_.size() + 1);
-  SG_TRY(auto s, ServerUnderTest::spawn(*this, requested_port(), label));
+  SG_TRY(auto s, ServerUnderTest::spawn(*this, requested_port(), label, options));
   // Kept even if it never listens: its exit status and stderr are the evidence.
   servers_.push_back(std::move(s));
   SG_CHECK(servers_.back()->wait_listening(*this));
@@ -87,6 +87,46 @@ Step<ServerUnderTest*> Context::start_server() {
 }
 
 ServerUnderTest& Context::server() { return *servers_.back(); }
+
+Step<void> Context::require_preload() {
+  auto dynamic = faults::is_dynamically_linked(settings_.executable);
+  if (!dynamic) return harness_error("cannot tell how the program is linked: " + dynamic.error().message);
+  if (!*dynamic) {
+    return unexpected(Outcome::skip(
+        "the program is linked statically, so sockgrade's preload shim cannot reach its calls and this check "
+        "cannot run: link it dynamically (no -static) to have it tested"));
+  }
+  return {};
+}
+
+Step<faults::Proxy*> Context::start_proxy(const std::vector<std::string>& texts) {
+  faults::ProxyConfig config;
+  config.target = server().endpoint();
+  config.seed = settings_.seed ^ fnv1a(def_.info.id);
+  nlohmann::json listed = nlohmann::json::array();
+  for (const auto& t : texts) {
+    auto spec = faults::parse_fault(t);
+    if (!spec) return harness_error("bad fault in check " + def_.info.id + ": " + spec.error().message);
+    config.faults.push_back(*spec);
+    listed.push_back(faults::fault_text(*spec));
+  }
+  config.on_event = [this](const std::string& event, const std::string& detail) { trace_.add("proxy", event, detail); };
+  auto proxy = faults::Proxy::start(config);
+  if (!proxy) return harness_error("could not start the fault proxy: " + proxy.error().message);
+  proxy_ = std::move(proxy).value();
+  evidence_["faults"] = listed;
+  evidence_["fault_seed"] = config.seed;
+  evidence_["proxy_command"] = faults::proxy_command(config.faults, config.target, config.seed);
+  trace_.add("proxy", "listen", proxy_->endpoint().to_string() + " → " + config.target.to_string() + " with " +
+                                    std::to_string(texts.size()) + " fault(s)");
+  return proxy_.get();
+}
+
+Step<net::Peer> Context::connect_via_proxy(const std::string& name, net::Peer::Options options) {
+  auto peer = net::Peer::connect(proxy_->endpoint(), name, trace_, deadline(3000), options);
+  if (peer) return std::move(peer).value();
+  return harness_error(name + " could not connect to the fault proxy: " + peer.error().message);
+}
 
 Step<net::Peer> Context::connect(const std::string& name, net::Peer::Options options) {
   auto& srv = server();

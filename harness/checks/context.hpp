@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cell/rlimits.hpp"
+#include "faults/proxy.hpp"
+#include "faults/shim.hpp"
 #include "checks/check.hpp"
 #include "core/clock.hpp"
 #include "core/rng.hpp"
@@ -20,6 +23,11 @@
 namespace sockgrade::checks {
 
 class ServerUnderTest;
+
+// How a server is started, beyond the lab's argv.
+struct ServerOptions {
+  std::optional<faults::ShimConfig> shim;  // load the preload shim with this configuration
+};
 
 // Shared by every cell of one run.
 struct RunSettings {
@@ -60,7 +68,16 @@ class Context {
   // network namespace, a free ephemeral port otherwise (chosen once per check).
   uint16_t requested_port();
   // Starts the program as a server on the requested port and waits until it listens.
-  Step<ServerUnderTest*> start_server();
+  Step<ServerUnderTest*> start_server(const ServerOptions& options = {});
+  // The preload shim works only in a dynamically linked program: a skip (with the reason)
+  // for a static one, an error when the harness cannot tell.
+  Step<void> require_preload();
+  // Puts the fault-injecting proxy in front of the current server; `connect_via_proxy`
+  // clients then go through it. The faults, the seed and the equivalent `sockgrade proxy`
+  // command go into the evidence.
+  Step<faults::Proxy*> start_proxy(const std::vector<std::string>& faults);
+  Step<net::Peer> connect_via_proxy(const std::string& name, net::Peer::Options options = {});
+  faults::Proxy* proxy() { return proxy_.get(); }
   // The most recently started server (the check must have started one).
   ServerUnderTest& server();
   const std::vector<std::unique_ptr<ServerUnderTest>>& servers() const { return servers_; }
@@ -77,6 +94,7 @@ class Context {
   uint16_t port_ = 0;
   Deadline wall_;
   std::vector<std::unique_ptr<ServerUnderTest>> servers_;
+  std::unique_ptr<faults::Proxy> proxy_;
 };
 
 }  // namespace sockgrade::checks

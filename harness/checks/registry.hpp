@@ -24,6 +24,7 @@ int64_t param_value(const CheckInfo& info, const lab::CheckSpec& spec, std::stri
 // Per-category lists, each defined in its category's file.
 std::vector<CheckDef> basic_checks();
 std::vector<CheckDef> connect_accept_checks();
+std::vector<CheckDef> partial_io_checks();
 std::vector<CheckDef> sigpipe_checks();
 std::vector<CheckDef> shutdown_checks();
 std::vector<CheckDef> resources_checks();

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "cell/cell.hpp"
@@ -75,6 +76,10 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
                         {"stdout_tail", srv.program().stdout_capture().tail()},
                         {"stderr_bytes", srv.program().stderr_capture().total()},
                         {"stdout_bytes", srv.program().stdout_capture().total()}};
+    if (auto shim = srv.shim_stats(); shim && shim->loaded) {
+      p["shim"] = {{"calls", shim->calls}, {"short_writes", shim->short_writes}, {"eintr", shim->eintr},
+                   {"bytes_withheld", shim->bytes_withheld}};
+    }
     if (v.kind == cell::Verdict::Kind::exited) p["exit_code"] = v.exit_code;
     if (v.kind == cell::Verdict::Kind::signaled) {
       p["signal"] = v.signal;
@@ -155,7 +160,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   rep.seed = req.seed ? *req.seed : seed_for(req.submission);
 
   const bool netns = req.isolation.netns;
-  int jobs = req.jobs > 0 ? req.jobs : 4;
+  int jobs = req.jobs > 0 ? req.jobs : 6;  // most cells wait on the network, not the CPU
   if (!netns) jobs = 1;  // hard-coded ports would collide between cells
   rep.environment = {{"isolation", cell::isolation_to_json(req.isolation)},
                      {"kernel", kernel_release()},
@@ -248,10 +253,19 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
       }
       results[i] = std::move(t);
     };
-    auto outcomes = cell::run_cells(jobs_list, jobs, [&](std::size_t i, const cell::CellOutcome& o) {
-      fill(i, o);
-      if (req.on_test && results[i].status != "error") req.on_test(results[i]);
+    // The longest checks start first, so that they do not finish last.
+    std::vector<std::size_t> order(selected.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return find_check(selected[a].id)->info.typical_ms > find_check(selected[b].id)->info.typical_ms;
     });
+    auto outcomes = cell::run_cells(
+        jobs_list, jobs,
+        [&](std::size_t i, const cell::CellOutcome& o) {
+          fill(i, o);
+          if (req.on_test && results[i].status != "error") req.on_test(results[i]);
+        },
+        order);
     // A harness error is retried once, alone: a loaded machine must not cost a student points.
     for (std::size_t i = 0; i < selected.size(); ++i) {
       if (results[i].status != "error") continue;

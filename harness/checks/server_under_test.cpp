@@ -22,7 +22,8 @@ std::vector<std::string> expand_argv(const std::vector<std::string>& tmpl, uint1
 
 }  // namespace
 
-Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint16_t port, std::string label) {
+Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint16_t port, std::string label,
+                                                              const ServerOptions& options) {
   const auto& lab = ctx.lab();
   cell::LaunchSpec spec;
   spec.executable = ctx.settings().executable;
@@ -32,6 +33,13 @@ Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint
   spec.limits = lab.limits;
 
   std::unique_ptr<ServerUnderTest> s(new ServerUnderTest());
+  if (options.shim) {
+    auto session = faults::ShimSession::create(*options.shim, ctx.settings().seed ^ fnv1a(ctx.info().id));
+    if (!session) return harness_error("cannot prepare the preload shim: " + session.error().message);
+    for (const auto& kv : session->environment()) spec.env.push_back(kv);
+    ctx.evidence()["shim"] = session->describe();
+    s->shim_ = std::move(session).value();
+  }
   s->label_ = label;
   s->requested_port_ = port;
   s->started_ = Clock::now();
@@ -87,6 +95,11 @@ Step<void> ServerUnderTest::expect_alive(const std::string& while_doing) {
   auto v = status();
   if (v.running()) return {};
   return failed("the server " + v.sentence() + " " + while_doing);
+}
+
+std::optional<faults::ShimStats> ServerUnderTest::shim_stats() const {
+  if (!shim_) return std::nullopt;
+  return shim_->stats();
 }
 
 std::vector<net::Listener> ServerUnderTest::listeners() const {

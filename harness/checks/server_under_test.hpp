@@ -3,10 +3,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cell/program.hpp"
 #include "checks/check.hpp"
+#include "checks/context.hpp"
+#include "faults/shim.hpp"
 #include "net/endpoint.hpp"
 #include "net/observe.hpp"
 
@@ -17,7 +20,8 @@ class Context;
 class ServerUnderTest {
  public:
   // Spawns the program with the lab's argv for `port`.
-  static Step<std::unique_ptr<ServerUnderTest>> spawn(Context& ctx, uint16_t port, std::string label);
+  static Step<std::unique_ptr<ServerUnderTest>> spawn(Context& ctx, uint16_t port, std::string label,
+                                                      const ServerOptions& options);
   // Waits until a listening socket appears; a program that exits first or never listens ends
   // the check with the reason.
   Step<void> wait_listening(Context& ctx);
@@ -37,9 +41,13 @@ class ServerUnderTest {
   net::TreeSnapshot snapshot() const { return net::snapshot_tree(program_->pid()); }
   // Every listening socket the server's processes hold right now.
   std::vector<net::Listener> listeners() const;
+  // What the preload shim did inside this server, when it was loaded.
+  std::optional<faults::ShimStats> shim_stats() const;
+  const faults::ShimSession* shim() const { return shim_ ? &*shim_ : nullptr; }
 
  private:
   std::unique_ptr<cell::Program> program_;
+  std::optional<faults::ShimSession> shim_;
   std::string label_;
   uint16_t requested_port_ = 0;
   net::Listener listener_;

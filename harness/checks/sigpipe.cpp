@@ -18,6 +18,8 @@
 namespace sockgrade::checks {
 namespace {
 
+constexpr int kCappedSendBuffer = 256 * 1024;
+
 bool is_write_syscall(long nr) {
   return nr == SYS_write || nr == SYS_writev || nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_pwrite64 ||
          nr == SYS_pwritev || nr == SYS_sendmmsg || nr == SYS_sendfile;
@@ -46,8 +48,12 @@ std::optional<net::SocketRow> server_side(ServerUnderTest& srv, const net::Peer&
 // until data the server has not read piles up on its side. The client then half-closes
 // (acknowledged: the server's side is in CLOSE_WAIT) and resets. The server still has bytes
 // to read and echo, so its pending or next write() meets the reset: EPIPE, and SIGPIPE.
-Step<void> vanish_mid_reply(Context& ctx, ServerUnderTest& srv) {
-  SG_TRY(auto client, ctx.connect("client#1"));
+Step<void> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, bool capped) {
+  // A small, fixed receive buffer (set before connect, so never autotuned): once it is full the
+  // server's echo can only go into its own (capped) send buffer.
+  net::Peer::Options small_window;
+  small_window.rcvbuf = 4096;
+  SG_TRY(auto client, ctx.connect("client#1", small_window));
   // Text, so that a server that mishandles binary data is charged in basic only.
   auto chunk = ctx.rng("chunk").text(16 * 1024);
   auto& ev = ctx.evidence();
@@ -75,7 +81,10 @@ Step<void> vanish_mid_reply(Context& ctx, ServerUnderTest& srv) {
     }
     auto row = server_side(srv, client);
     unread = row ? row->rx_queue : 0;
-    stopped_reading = unread > 0 && blocked_in_write(srv);
+    // Not reading because its echo cannot go out: blocked in write(), or (a server that retries
+    // EAGAIN in a loop) spinning with its capped send buffer full.
+    bool buffer_full = capped && row && row->tx_queue >= kCappedSendBuffer / 2;
+    stopped_reading = unread > 0 && (blocked_in_write(srv) || buffer_full);
     if (stopped_reading && unread >= kPiledUp && client.unacked() == 0) break;
     if (total > kMaxBytes || deadline.expired()) {
       ev["sent_bytes"] = total;
@@ -113,12 +122,10 @@ Outcome peer_vanishes(Context& ctx) {
   auto steps = [&]() -> Step<void> {
     // In the cell's own namespace the server's send buffer stops growing at 256 KiB, so it
     // blocks in write() after a few hundred KiB instead of 4 MiB (much faster, same situation).
-    if (ctx.settings().private_network) {
-      auto capped = cell::cap_tcp_send_buffers(256 * 1024);
-      ctx.evidence()["tcp_wmem_max"] = capped ? 256 * 1024 : 0;
-    }
+    bool capped = ctx.settings().private_network && cell::cap_tcp_send_buffers(kCappedSendBuffer);
+    ctx.evidence()["tcp_wmem_max"] = capped ? kCappedSendBuffer : 0;
     SG_TRY(auto* srv, ctx.start_server());
-    SG_CHECK(vanish_mid_reply(ctx, *srv));
+    SG_CHECK(vanish_mid_reply(ctx, *srv, capped));
     auto next = serve_one_client(ctx, "client#2", "the next client after one vanished\n", 3000);
     auto v = srv->status();
     if (next && v.running()) return {};
@@ -147,7 +154,7 @@ std::vector<CheckDef> sigpipe_checks() {
         "Writing to a connection the peer has reset raises SIGPIPE, whose default action kills the "
         "process. Ignore it (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, then treat the EPIPE "
         "from write() as the end of that client only.",
-        "server", {}, 30000},
+        "server", {}, 30000, 150},
        peer_vanishes},
   };
 }

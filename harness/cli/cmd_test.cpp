@@ -98,7 +98,7 @@ void add_test_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", args.seed, "seed of every payload and schedule (default: from the submission's hash)");
   cmd->add_option("--stretch", args.stretch, "multiply every deadline by F, for slow machines")
       ->check(CLI::Range(0.1, 100.0));
-  cmd->add_option("--jobs", args.jobs, "checks run at once (default 4 with network namespaces, else 1)")
+  cmd->add_option("--jobs", args.jobs, "checks run at once (default 6 with network namespaces, else 1)")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--isolation", args.isolation, "auto: use what the machine allows; none: no namespaces (debugging)")
       ->check(CLI::IsMember({"auto", "none"}));

@@ -25,6 +25,7 @@ Result<lab::LabSpec> load_lab(const std::string& name_or_path);
 void add_test_command(CLI::App& app, int& exit_code);
 void add_labs_command(CLI::App& app, int& exit_code);
 void add_explain_command(CLI::App& app, int& exit_code);
+void add_proxy_command(CLI::App& app, int& exit_code);
 
 // "sockgrade: <message>" on stderr.
 void print_error(const std::string& message);

@@ -10,7 +10,13 @@ constexpr std::size_t kPreviewBytes = 48;
 constexpr std::size_t kMaxStoredEvents = 4000;  // a runaway loop must not eat the cell's memory
 }  // namespace
 
+std::vector<TraceEvent> Trace::events() const {
+  std::lock_guard lock(mu_);
+  return events_;
+}
+
 void Trace::add(std::string actor, std::string event, std::string detail) {
+  std::lock_guard lock(mu_);
   if (events_.size() >= kMaxStoredEvents) return;
   TraceEvent e;
   e.t_ms = now_ms();
@@ -21,6 +27,7 @@ void Trace::add(std::string actor, std::string event, std::string detail) {
 }
 
 void Trace::data(const std::string& actor, const std::string& event, std::string_view bytes) {
+  std::lock_guard lock(mu_);
   if (!events_.empty()) {
     auto& last = events_.back();
     if (last.actor == actor && last.event == event) {
@@ -54,6 +61,7 @@ nlohmann::json Trace::to_json(std::size_t max_events) const {
     if (!e.detail.empty()) j["detail"] = e.detail;
     return j;
   };
+  std::lock_guard lock(mu_);
   nlohmann::json arr = nlohmann::json::array();
   if (events_.size() <= max_events) {
     for (const auto& e : events_) arr.push_back(one(e));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,13 +31,15 @@ class Trace {
   // Data moved: consecutive events of the same actor and kind are merged into one, so a
   // multi-MiB stream is one line ("recv 8.0 MiB in 130 reads"), not thousands.
   void data(const std::string& actor, const std::string& event, std::string_view bytes);
-  const std::vector<TraceEvent>& events() const { return events_; }
+  // A copy: the proxy's thread may be adding events meanwhile.
+  std::vector<TraceEvent> events() const;
   // At most `max_events`: the first ones and the last ones, with an elision marker between.
   nlohmann::json to_json(std::size_t max_events = 120) const;
 
  private:
   double now_ms() const { return clock_.elapsed_ms(); }
   Stopwatch clock_;
+  mutable std::mutex mu_;
   std::vector<TraceEvent> events_;
 };
 

@@ -54,7 +54,8 @@ TEST(PeerConnect, ConnectsAndTracesTheConnection) {
   EXPECT_EQ(peer->local().address, "127.0.0.1");
   EXPECT_NE(peer->local().port, 0);
   ASSERT_FALSE(trace.events().empty());
-  const auto& e = trace.events().front();
+  const auto events = trace.events();
+  const auto& e = events.front();
   EXPECT_EQ(e.actor, "client#1");
   EXPECT_EQ(e.event, "connect");
   EXPECT_THAT(e.detail, HasSubstr("to " + server.endpoint().to_string()));

@@ -1,0 +1,202 @@
+// partial-io: a byte stream has no message boundaries. Input arrives one byte at a time or many
+// messages at once, the program's own writes come back short, calls are interrupted (EINTR),
+// and a slow reader makes writes wait; the echo must stay exact through all of it.
+#include "cell/net_ns.hpp"
+#include "checks/context.hpp"
+#include "checks/registry.hpp"
+#include "checks/server_under_test.hpp"
+#include "checks/verify.hpp"
+#include "core/bytes.hpp"
+#include "net/observe.hpp"
+
+namespace sockgrade::checks {
+namespace {
+
+Outcome one_byte_segments(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    (void)srv;
+    SG_CHECK(ctx.start_proxy({"slice:bytes=1,gap_ms=1,direction=to-program"}));
+    SG_TRY(auto client, ctx.connect_via_proxy("client"));
+    auto rng = ctx.rng("lines");
+    for (int i = 1; i <= 2; ++i) {
+      std::string line = "line " + std::to_string(i) + " arrives byte by byte: " + rng.text(24) + "\n";
+      SG_CHECK(in_context(round_trip(ctx, client, line, 5000),
+                          "each byte reached the server in a segment of its own, 1 ms apart: "));
+    }
+    return {};
+  };
+  return conclude(steps(), "two lines delivered one byte per segment came back whole");
+}
+
+Outcome coalesced_messages(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    (void)srv;
+    SG_CHECK(ctx.start_proxy({"coalesce:ms=30,max_bytes=65536,direction=to-program"}));
+    SG_TRY(auto client, ctx.connect_via_proxy("client"));
+    // 40 short lines, each its own send(), reach the server together.
+    auto rng = ctx.rng("lines");
+    std::string all;
+    for (int i = 1; i <= 40; ++i) {
+      std::string line = "message " + std::to_string(i) + ": " + rng.text(rng.between(4, 40)) + "\n";
+      SG_CHECK(expect_sent(ctx, "client", line.size(), client.send(line, ctx.deadline(2000))));
+      all += line;
+    }
+    auto got = client.receive(all.size(), ctx.deadline(3000));
+    SG_CHECK(in_context(expect_echo(ctx, "client", all, got),
+                        "40 lines sent one by one reached the server merged into one segment: "));
+    return {};
+  };
+  return conclude(steps(), "40 messages merged into one segment were all echoed");
+}
+
+// The program's writes are shortened by the shim: the echo is exact only if every write is
+// looped until all its bytes are out.
+Outcome short_writes(Context& ctx) {
+  std::optional<faults::ShimStats> stats;
+  auto steps = [&]() -> Step<void> {
+    SG_CHECK(ctx.require_preload());
+    ServerOptions opts;
+    opts.shim = faults::ShimConfig{-1, 0, 3};
+    SG_TRY(auto* srv, ctx.start_server(opts));
+    SG_TRY(auto client, ctx.connect("client"));
+    auto rng = ctx.rng("payload");
+    for (int i = 1; i <= 5; ++i) {
+      std::string line = "short writes, line " + std::to_string(i) + ": " + rng.text(rng.between(20, 200)) + "\n";
+      SG_CHECK(round_trip(ctx, client, line));
+    }
+    std::string block = rng.text(256 * 1024);
+    auto got = client.exchange(block, block.size(), ctx.ms(3000), ctx.deadline(30000));
+    SG_CHECK(expect_echo(ctx, "client", block, got));
+    stats = srv->shim_stats();
+    if (!stats || !stats->loaded || stats->short_writes == 0) {
+      return harness_error("the preload shim did not shorten any write of the server (was it loaded?)");
+    }
+    return {};
+  };
+  auto r = steps();
+  if (!r && r.error().status != Status::skipped && !ctx.servers().empty()) {
+    if (auto s = ctx.server().shim_stats(); s && s->loaded && s->short_writes > 0) {
+      return in_context(std::move(r), "",
+                        " — the shim had made " + std::to_string(s->short_writes) + " of the server's writes short (" +
+                            format_bytes(s->bytes_withheld) + " left unwritten by them): a write that returns less "
+                            "than asked must be called again for the rest")
+          .error();
+    }
+  }
+  std::string msg = "the echo stayed exact";
+  if (stats) msg += " while " + std::to_string(stats->short_writes) + " of the server's writes were cut short";
+  return conclude(std::move(r), msg);
+}
+
+Outcome eintr(Context& ctx) {
+  std::optional<faults::ShimStats> stats;
+  auto steps = [&]() -> Step<void> {
+    SG_CHECK(ctx.require_preload());
+    ServerOptions opts;
+    opts.shim = faults::ShimConfig{0, 250, 3};
+    SG_TRY(auto* srv, ctx.start_server(opts));
+    auto rng = ctx.rng("payload");
+    for (int c = 1; c <= 8; ++c) {
+      std::string who = "client#" + std::to_string(c);
+      SG_TRY(auto client, ctx.connect(who));
+      for (int i = 1; i <= 4; ++i) {
+        SG_CHECK(round_trip(ctx, client, who + " line " + std::to_string(i) + ": " + rng.text(rng.between(8, 80)) + "\n"));
+      }
+      std::string block = rng.text(32 * 1024);
+      auto got = client.exchange(block, block.size(), ctx.ms(3000), ctx.deadline(10000));
+      SG_CHECK(expect_echo(ctx, who, block, got));
+      client.close();
+    }
+    stats = srv->shim_stats();
+    if (!stats || !stats->loaded || stats->eintr == 0) {
+      return harness_error("the preload shim interrupted no call of the server (was it loaded?)");
+    }
+    return {};
+  };
+  auto r = steps();
+  if (!r && r.error().status != Status::skipped && !ctx.servers().empty()) {
+    if (auto s = ctx.server().shim_stats(); s && s->loaded && s->eintr > 0) {
+      return in_context(std::move(r), "", " (by then the shim had made " + std::to_string(s->eintr) +
+                                              " of the server's socket calls fail with EINTR)")
+          .error();
+    }
+  }
+  std::string msg = "8 clients served exactly";
+  if (stats) msg += " while " + std::to_string(stats->eintr) + " of the server's socket calls failed with EINTR";
+  return conclude(std::move(r), msg);
+}
+
+// The proxy reads the server's echo through a small buffer, in bursts with pauses: the server's
+// writes must wait (block, or poll for POLLOUT), neither losing data nor spinning.
+Outcome slow_reader(Context& ctx) {
+  auto size = static_cast<std::size_t>(ctx.param("bytes"));
+  constexpr double kMaxCpuShare = 0.15;
+  auto steps = [&]() -> Step<void> {
+    // The server's send buffer must fill for its writes to wait: capped at 256 KiB in the
+    // cell's namespace; without one, the stream outgrows the default 4 MiB instead.
+    bool capped = ctx.settings().private_network && cell::cap_tcp_send_buffers(256 * 1024);
+    if (!capped) size = std::max<std::size_t>(size, 6 << 20);
+    ctx.evidence()["tcp_wmem_max"] = capped ? 256 * 1024 : 0;
+    SG_TRY(auto* srv, ctx.start_server());
+    SG_CHECK(ctx.start_proxy({"slow-reader:rcvbuf=131072,bytes=262144,interval_ms=50,direction=from-program"}));
+    SG_TRY(auto client, ctx.connect_via_proxy("client"));
+    std::string block = ctx.rng("payload").text(size);
+    uint64_t cpu_before = srv->snapshot().cpu_ns;
+    Stopwatch clock;
+    auto got = client.exchange(block, block.size(), ctx.ms(5000), ctx.deadline(60000));
+    double cpu_ms = static_cast<double>(srv->snapshot().cpu_ns - cpu_before) / 1e6;
+    double wall_ms = clock.elapsed_ms();
+    ctx.evidence()["server_cpu_ms"] = cpu_ms;
+    ctx.evidence()["wall_ms"] = wall_ms;
+    SG_CHECK(in_context(expect_echo(ctx, "client", block, got), "the echo was read slowly (a small buffer emptied every 50 ms): "));
+    if (cpu_ms > kMaxCpuShare * wall_ms) {
+      return failed("the echo was exact, but while its writes had to wait for the slow reader the server used " +
+                    std::to_string(static_cast<int>(100 * cpu_ms / wall_ms)) +
+                    "% of a CPU: it retries a write that would block in a busy loop (EAGAIN) instead of blocking "
+                    "or polling for POLLOUT");
+    }
+    return {};
+  };
+  return conclude(steps(), format_bytes(size) + " echoed exactly to a slow reader, the server waiting without spinning");
+}
+
+}  // namespace
+
+std::vector<CheckDef> partial_io_checks() {
+  return {
+      {{"partial-io.one-byte-segments", "partial-io", "Input arriving one byte per segment is echoed whole",
+        "A read() returns whatever has arrived, possibly one byte: messages are not preserved by TCP.",
+        "Never assume one read() returns one whole message or line: keep reading and echo every byte, "
+        "however the input is split.",
+        "server", {}, 20000, 120},
+       one_byte_segments},
+      {{"partial-io.coalesced-messages", "partial-io", "Many small messages merged into one segment are all echoed",
+        "Several of the client's writes may arrive together and come out of one read().",
+        "One read() can return several messages at once: process (here, echo) all of its n bytes, not just the "
+        "first line or message in them.",
+        "server", {}, 20000},
+       coalesced_messages},
+      {{"partial-io.short-writes", "partial-io", "Short writes are completed (a write loop)",
+        "write()/send() may write fewer bytes than asked; the server writes the rest.",
+        "Check what write() returns and call it again for the remaining bytes until all are written "
+        "(a writen()/write_all() loop); never assume one call writes everything.",
+        "server", {}, 40000, 190},
+       short_writes},
+      {{"partial-io.eintr", "partial-io", "Interrupted calls (EINTR) are retried",
+        "A read, write or accept interrupted by a signal (EINTR) is retried; it is not an error of the connection.",
+        "When read(), write(), accept() return -1 with errno == EINTR, simply call them again; only other "
+        "errors end the connection (and none should end the server).",
+        "server", {}, 40000, 360},
+       eintr},
+      {{"partial-io.slow-reader", "partial-io", "A slow reader gets the whole echo, without busy-waiting",
+        "When the client reads slowly the server's writes wait; nothing is lost and no CPU is burnt meanwhile.",
+        "Let write() block (a blocking socket), or poll() for POLLOUT before retrying; a loop that retries "
+        "send(..., MSG_DONTWAIT) on EAGAIN spins a CPU for as long as the client is slow.",
+        "server", {{"bytes", 2 << 20, 64 << 10, 64 << 20, "bytes echoed to the slow reader"}}, 60000, 500},
+       slow_reader},
+  };
+}
+
+}  // namespace sockgrade::checks
