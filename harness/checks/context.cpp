@@ -102,7 +102,7 @@ Step<void> Context::require_preload() {
 Step<faults::Proxy*> Context::start_proxy(const std::vector<std::string>& texts) {
   faults::ProxyConfig config;
   config.target = server().endpoint();
-  config.seed = settings_.seed ^ fnv1a(def_.info.id);
+  config.seed = (settings_.seed ^ fnv1a(def_.info.id)) & 0xffffffffu;  // short enough to type
   nlohmann::json listed = nlohmann::json::array();
   for (const auto& t : texts) {
     auto spec = faults::parse_fault(t);
@@ -111,6 +111,10 @@ Step<faults::Proxy*> Context::start_proxy(const std::vector<std::string>& texts)
     listed.push_back(faults::fault_text(*spec));
   }
   config.on_event = [this](const std::string& event, const std::string& detail) { trace_.add("proxy", event, detail); };
+  // The segments the proxy writes show what each fault did to the stream.
+  config.on_write = [this](faults::Direction d, std::string_view bytes) {
+    trace_.data(d == faults::Direction::to_program ? "proxy→server" : "proxy→client", "send", bytes);
+  };
   auto proxy = faults::Proxy::start(config);
   if (!proxy) return harness_error("could not start the fault proxy: " + proxy.error().message);
   proxy_ = std::move(proxy).value();

@@ -96,7 +96,7 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
                          {"observed", srv.listener().inode ? srv.listener().local.to_string() : "none"}};
     }
     ev["seed"] = settings.seed;
-    ev["faults"] = nlohmann::json::array();
+    if (!ev.contains("faults")) ev["faults"] = nlohmann::json::array();
   }
   return {{"status", status_name(outcome.status)},
           {"message", outcome.message},

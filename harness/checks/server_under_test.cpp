@@ -34,10 +34,15 @@ Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint
 
   std::unique_ptr<ServerUnderTest> s(new ServerUnderTest());
   if (options.shim) {
-    auto session = faults::ShimSession::create(*options.shim, ctx.settings().seed ^ fnv1a(ctx.info().id));
+    auto session = faults::ShimSession::create(*options.shim, (ctx.settings().seed ^ fnv1a(ctx.info().id)) & 0xffffffffu);
     if (!session) return harness_error("cannot prepare the preload shim: " + session.error().message);
     for (const auto& kv : session->environment()) spec.env.push_back(kv);
     ctx.evidence()["shim"] = session->describe();
+    auto& faults = ctx.evidence()["faults"];
+    if (!faults.is_array()) faults = nlohmann::json::array();
+    faults.push_back("preload-shim:short=" + std::to_string(options.shim->short_writes) +
+                     ",eintr_permille=" + std::to_string(options.shim->eintr_permille) +
+                     ",eintr_max_run=" + std::to_string(options.shim->eintr_max_run));
     s->shim_ = std::move(session).value();
   }
   s->label_ = label;

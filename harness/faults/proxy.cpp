@@ -341,6 +341,7 @@ class Engine {
             return;
           }
           counters_->bytes[d] += static_cast<uint64_t>(w);
+          if (config_.on_write) config_.on_write(s.dir, std::string_view(p.bytes).substr(s.front_offset, static_cast<std::size_t>(w)));
           s.front_offset += static_cast<std::size_t>(w);
           if (s.front_offset < p.bytes.size()) return;  // the socket buffer is full
           counters_->writes[d]++;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct ProxyConfig {
   // Connection-level events (accepted, connected, faults that end a stream, resets), called
   // from the proxy's thread.
   std::function<void(const std::string& event, const std::string& detail)> on_event;
+  // Every write the proxy makes on a faulted direction (its segments), from the proxy's thread.
+  std::function<void(Direction direction, std::string_view bytes)> on_write;
 };
 
 struct ProxyStats {

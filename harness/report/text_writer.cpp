@@ -85,7 +85,7 @@ void render_evidence(std::ostringstream& out, const nlohmann::json& ev) {
   }
   for (const auto& [key, value] : ev.items()) {
     static const std::string kShown[] = {"sent", "expected", "received", "first_difference", "expected_hex",
-                                         "received_hex", "program", "programs", "listening", "peer", "seed", "faults",
+                                         "received_hex", "program", "programs", "listening", "peer", "seed", "proxy_command",
                                          "received_end"};
     bool shown = false;
     for (const auto& s : kShown) shown = shown || s == key;
@@ -104,7 +104,7 @@ void render_trace(std::ostringstream& out, const nlohmann::json& trace, bool ver
     const auto& e = trace[i];
     char t[32];
     std::snprintf(t, sizeof t, "%9.1f ms", e.value("t_ms", 0.0));
-    std::string line = std::string(t) + "  " + pad(e.value("actor", ""), 10) + " " + pad(e.value("event", ""), 12);
+    std::string line = std::string(t) + "  " + pad(e.value("actor", ""), 12) + " " + pad(e.value("event", ""), 15);
     if (e.contains("bytes")) {
       line += format_bytes(e["bytes"].get<uint64_t>());
       if (e.contains("calls")) line += " in " + e["calls"].dump() + " calls";
@@ -171,6 +171,10 @@ std::string render_text(const Report& r, const TextOptions& options) {
     if (!t.hint.empty() && t.status != "error" && t.status != "skipped") block(out, "hint", t.hint);
     render_trace(out, t.trace, options.verbose);
     if (!t.repro.empty()) block(out, "reproduce", t.repro);
+    if (t.evidence.contains("proxy_command")) {
+      block(out, "by hand", "run your server, then " + t.evidence["proxy_command"].get<std::string>() +
+                                " and connect a client (nc 127.0.0.1 9000) to the proxy");
+    }
   }
 
   out << "\n" << paint("score " + num(r.score) + "/" + num(r.max_score), "1") << " · " << r.count("passed")
