@@ -12,6 +12,8 @@
 
 #include "cell/cleanup.hpp"
 #include "cell/net_ns.hpp"
+#include "cell/pid_ns.hpp"
+#include "cell/user_ns.hpp"
 #include "core/fd.hpp"
 #include "core/retry.hpp"
 
@@ -35,17 +37,32 @@ void write_all(int fd, const std::string& s) {
     write_all(result_fd, out.dump());
     ::_exit(0);
   };
+  auto step = [&](Result<void> r) {
+    if (!r) setup_error(r.error().message);
+  };
+  CellEnv env;
   // Step 1: die with the harness, whatever happens to it.
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) setup_error(std::string("prctl(PR_SET_PDEATHSIG): ") + std::strerror(errno));
-  // Step 2: adopt orphaned descendants, so that nothing the student forks escapes cleanup.
-  if (!become_subreaper()) setup_error(std::string("prctl(PR_SET_CHILD_SUBREAPER): ") + std::strerror(errno));
+  // Step 2: without root, the rights for the namespaces come from a user namespace.
+  if (job.user_namespace) step(enter_user_namespace());
   // Step 3: a network of our own.
-  if (job.private_network) {
-    auto r = enter_private_network();
-    if (!r) setup_error(r.error().message);
+  if (job.private_network) step(enter_private_network());
+  // Step 4: a PID namespace (the cell becomes its init: whatever is left dies with it), or
+  // else a subreaper that adopts orphaned descendants so that cleanup finds them.
+  if (job.private_pids) {
+    step(enter_private_pids());
+    env.private_pids = true;
+  } else if (!become_subreaper()) {
+    setup_error(std::string("prctl(PR_SET_CHILD_SUBREAPER): ") + std::strerror(errno));
+  }
+  // Step 5: the filesystem the student will see (the cell sees it too from here on).
+  if (job.view) {
+    auto v = enter_view(*job.view);
+    if (!v) setup_error(v.error().message);
+    env.view = *v;
   }
   try {
-    out = {{"result", job.body()}};
+    out = {{"result", job.body(env)}};
   } catch (const std::exception& e) {
     out = {{"cell_error", std::string("internal error in the check: ") + e.what()}};
   } catch (...) {

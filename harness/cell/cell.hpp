@@ -5,21 +5,32 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "cell/fs_view.hpp"
 #include "core/clock.hpp"
 
 namespace sockgrade::cell {
 
+// What a cell's body learns about the place it runs in.
+struct CellEnv {
+  std::optional<View> view;  // the filesystem view, when one was built
+  bool private_pids = false;
+};
+
 struct CellJob {
   std::string name;
+  bool user_namespace = false;   // first a user namespace (a harness without root)
   bool private_network = false;
+  bool private_pids = false;     // a PID and mount namespace whose init the cell is
+  std::optional<ViewSpec> view;  // the student's filesystem view (needs private_pids)
   Millis budget{30000};
   // Runs inside the cell; its JSON is the cell's result. Exceptions become cell errors.
-  std::function<nlohmann::json()> body;
+  std::function<nlohmann::json(const CellEnv&)> body;
 };
 
 struct CellOutcome {

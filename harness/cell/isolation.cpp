@@ -1,13 +1,20 @@
 #include "cell/isolation.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
 
+#include "cell/identity.hpp"
 #include "cell/net_ns.hpp"
+#include "cell/seccomp.hpp"
+#include "cell/user_ns.hpp"
 #include "core/retry.hpp"
+#include "core/strings.hpp"
 
 namespace sockgrade::cell {
 namespace {
@@ -33,43 +40,160 @@ std::string probe_in_child(F probe) {
   std::string err;
   char buf[256];
   ssize_t n;
-  while ((n = retry_eintr([&] { return ::read(p[0], buf, sizeof buf); })) > 0) err.append(buf, n);
+  while ((n = retry_eintr([&] { return ::read(p[0], buf, sizeof buf); })) > 0) err.append(buf, static_cast<std::size_t>(n));
   ::close(p[0]);
   int status = 0;
   retry_eintr([&] { return ::waitpid(pid, &status, 0); });
-  if (err.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) err = "probe failed";
+  if (err.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) err = "the probe failed";
   return err;
+}
+
+std::string errno_text(const char* call) { return std::string(call) + ": " + std::strerror(errno); }
+
+// In a probe child that may first need a user namespace to have the rights.
+std::string enter_rights(bool userns) {
+  if (!userns) return {};
+  auto r = enter_user_namespace();
+  return r ? std::string() : r.error().message;
 }
 
 }  // namespace
 
 Isolation detect_isolation() {
   Isolation iso;
-  std::string err = probe_in_child([] {
+  const bool root = ::geteuid() == 0;
+  if (!root) {
+    std::string err = probe_in_child([] {
+      auto r = enter_user_namespace();
+      return r ? std::string() : r.error().message;
+    });
+    iso.userns = err.empty();
+    if (!iso.userns) {
+      iso.missing.push_back({"userns", err, "run as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces)"});
+    }
+  }
+  const bool privileged = root || iso.userns;
+  const bool use_userns = !root && iso.userns;
+
+  std::string err = privileged ? probe_in_child([&] {
+    if (auto e = enter_rights(use_userns); !e.empty()) return e;
     auto r = enter_private_network();
     return r ? std::string() : r.error().message;
-  });
+  })
+                               : "unshare(CLONE_NEWNET): not root and no user namespace";
   iso.netns = err.empty();
   if (!iso.netns) {
-    iso.missing.push_back("netns: " + err +
-                          " — checks run one at a time on free ports (in Docker: --cap-add SYS_ADMIN)");
+    iso.missing.push_back({"netns", err,
+                           "in Docker add --cap-add SYS_ADMIN (or --privileged); checks now run one at a time on free ports"});
   }
-  iso.missing.push_back("pidns, userns, cgroup, seccomp, uid_drop: not implemented in this version");
+
+  err = privileged ? probe_in_child([&]() -> std::string {
+    if (auto e = enter_rights(use_userns); !e.empty()) return e;
+    if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) return errno_text("unshare(CLONE_NEWPID | CLONE_NEWNS)");
+    pid_t init = ::fork();
+    if (init < 0) return errno_text("fork");
+    if (init == 0) {
+      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(2);
+      if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) ::_exit(3);
+      // The view: a tmpfs can be mounted and the tree made read-only.
+      struct mount_attr ro{};
+      ro.attr_set = MOUNT_ATTR_RDONLY;
+      if (::mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof ro) != 0) ::_exit(4);
+      if (::mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m") != 0) ::_exit(5);
+      ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(init, &status, 0);
+    if (!WIFEXITED(status)) return "the namespace's init died";
+    switch (WEXITSTATUS(status)) {
+      case 0: return "";
+      case 2: return "mount(/, MS_REC | MS_PRIVATE) failed";
+      case 3: return "mount(proc, /proc) failed";
+      case 4: return "view: mount_setattr(/, RDONLY) failed";
+      case 5: return "view: mount(tmpfs, /tmp) failed";
+    }
+    return "the probe failed";
+  })
+                   : "unshare(CLONE_NEWPID): not root and no user namespace";
+  iso.pidns = err.empty() || starts_with(err, "view:");
+  iso.fs_view = err.empty();
+  if (!iso.pidns) {
+    iso.missing.push_back({"pidns", err, "in Docker add --cap-add SYS_ADMIN; meanwhile process groups and a subreaper clean up"});
+  }
+  if (!iso.fs_view) {
+    iso.missing.push_back({"fs_view", err.empty() ? "needs the mount namespace of pidns" : err,
+                           "needs CAP_SYS_ADMIN (a mount namespace); meanwhile the program sees the host's files"});
+  }
+
+  if (root) {
+    err = probe_in_child([]() -> std::string {
+      if (const char* step = drop_privileges(identity_for_cell(4095))) return errno_text(step);
+      return "";
+    });
+    iso.uid_drop = err.empty();
+    if (!iso.uid_drop) iso.missing.push_back({"uid_drop", err, "the harness needs CAP_SETUID and CAP_SETGID"});
+  } else {
+    iso.missing.push_back({"uid_drop", "the harness is not root",
+                           iso.userns ? "the program runs as root of a user namespace, which is no one outside it"
+                                      : "run as root (in Docker: the default root user)"});
+  }
+
+  iso.cgroups = detect_cgroups();
+  iso.cgroup = iso.cgroups.version != 0;
+  if (!iso.cgroup) iso.missing.push_back({"cgroup", iso.cgroups.why_not, "memory and process limits fall back to rlimits"});
+
+  err = probe_in_child([]() -> std::string {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno_text("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (const char* step = install_seccomp_filter()) return errno_text(step);
+    return "";
+  });
+  iso.seccomp = err.empty();
+  if (!iso.seccomp) iso.missing.push_back({"seccomp", err, "a kernel with CONFIG_SECCOMP_FILTER"});
   return iso;
 }
 
-Isolation no_isolation() {
-  Isolation iso;
-  iso.missing.push_back("netns: disabled by --isolation none");
+Result<Isolation> isolation_for_mode(const std::string& mode) {
+  if (mode == "none") {
+    Isolation iso;
+    iso.mode = "none";
+    for (const char* layer : {"netns", "pidns", "fs_view", "uid_drop", "cgroup", "seccomp"}) {
+      iso.missing.push_back({layer, "disabled by --isolation none", "use --isolation auto"});
+    }
+    return iso;
+  }
+  Isolation iso = detect_isolation();
+  iso.mode = mode;
+  if (mode == "strict") {
+    std::vector<std::string> lines;
+    for (const auto& m : iso.missing) {
+      if (m.layer == "userns" || (m.layer == "uid_drop" && iso.userns)) continue;
+      lines.push_back(m.layer + " (" + m.why + "; " + m.fix + ")");
+    }
+    if (!lines.empty()) return fail("--isolation strict: missing " + join(lines, "; "));
+  }
   return iso;
 }
 
 nlohmann::json isolation_to_json(const Isolation& iso) {
-  return {{"netns", iso.netns},       {"pidns", iso.pidns},
-          {"userns", iso.userns},     {"cgroup", iso.cgroup},
-          {"seccomp", iso.seccomp},   {"uid_drop", iso.uid_drop},
-          {"process_group", iso.process_group}, {"rlimits", iso.rlimits},
-          {"missing", iso.missing}};
+  nlohmann::json missing = nlohmann::json::array();
+  for (const auto& m : iso.missing) missing.push_back(m.layer + ": " + m.why + " — " + m.fix);
+  return {{"mode", iso.mode},          {"netns", iso.netns},     {"pidns", iso.pidns},
+          {"userns", iso.userns},      {"cgroup", iso.cgroup},   {"cgroup_version", iso.cgroups.version},
+          {"seccomp", iso.seccomp},    {"uid_drop", iso.uid_drop}, {"fs_view", iso.fs_view},
+          {"process_group", iso.process_group}, {"rlimits", iso.rlimits}, {"missing", missing}};
+}
+
+std::string describe_isolation(const Isolation& iso) {
+  std::vector<std::string> on;
+  if (iso.userns) on.push_back("user namespace");
+  if (iso.netns) on.push_back("network namespace");
+  if (iso.pidns) on.push_back("pid + mount namespace");
+  if (iso.fs_view) on.push_back("read-only view");
+  if (iso.uid_drop) on.push_back("own uid");
+  if (iso.cgroup) on.push_back("cgroup v" + std::to_string(iso.cgroups.version));
+  if (iso.seccomp) on.push_back("seccomp");
+  on.push_back("process group + rlimits");
+  return join(on, ", ");
 }
 
 }  // namespace sockgrade::cell

@@ -2,7 +2,7 @@
 
 namespace sockgrade::cell {
 
-RlimitPlan plan_rlimits(const Limits& l) {
+RlimitPlan plan_rlimits(const Limits& l, bool per_uid) {
   RlimitPlan p;
   auto add = [&](int resource, rlim_t value, const char* step) {
     p.items[p.count++] = {resource, value, step};
@@ -12,6 +12,7 @@ RlimitPlan plan_rlimits(const Limits& l) {
   add(RLIMIT_NOFILE, static_cast<rlim_t>(l.open_files), "setrlimit(RLIMIT_NOFILE)");
   add(RLIMIT_FSIZE, static_cast<rlim_t>(l.file_size_bytes), "setrlimit(RLIMIT_FSIZE)");
   add(RLIMIT_CORE, 0, "setrlimit(RLIMIT_CORE)");
+  if (per_uid) add(RLIMIT_NPROC, static_cast<rlim_t>(l.processes), "setrlimit(RLIMIT_NPROC)");
   return p;
 }
 
@@ -30,6 +31,7 @@ nlohmann::json limits_to_json(const Limits& l) {
           {"file_size_bytes", l.file_size_bytes},
           {"processes", l.processes},
           {"wall_seconds", l.wall_seconds},
+          {"memory_bytes", l.memory_bytes},
           {"core_dumps", false}};
 }
 

@@ -15,8 +15,9 @@ struct Limits {
   uint64_t address_space_bytes = 1024ull << 20;
   int open_files = 256;
   uint64_t file_size_bytes = 64ull << 20;
-  int processes = 64;  // enforced once the student runs under its own uid (RLIMIT_NPROC is per uid)
+  int processes = 64;  // RLIMIT_NPROC (per uid: effective under the cell's own uid) and pids.max
   int wall_seconds = 20;
+  uint64_t memory_bytes = 256ull << 20;  // the cgroup memory limit, when cgroups are available
 };
 
 struct RlimitPlan {
@@ -29,7 +30,9 @@ struct RlimitPlan {
   int count = 0;
 };
 
-RlimitPlan plan_rlimits(const Limits& limits);
+// `per_uid`: include RLIMIT_NPROC, which counts every process of the uid — only when the
+// program runs under a uid of its own, never under the user's.
+RlimitPlan plan_rlimits(const Limits& limits, bool per_uid);
 
 // Between fork and exec: applies the plan; returns the failed step's name or nullptr.
 const char* apply_rlimits(const RlimitPlan& plan) noexcept;

@@ -6,6 +6,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "cell/cgroup.hpp"
+#include "cell/seccomp.hpp"
+
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/posix.hpp>
@@ -22,6 +25,11 @@ struct ChildSetup : bp::extend::handler {
   RlimitPlan plan;
   bool apply_limits = true;
   pid_t parent = 0;
+  const int* cgroup_fds = nullptr;
+  int cgroup_count = 0;
+  bool drop = false;
+  Identity identity;
+  bool seccomp = false;
 
   template <class Executor>
   void fail(Executor& exec, const char* step) {
@@ -45,12 +53,21 @@ struct ChildSetup : bp::extend::handler {
       if (sig == SIGKILL || sig == SIGSTOP) continue;
       ::signal(sig, SIG_DFL);  // fails harmlessly for reserved real-time signals
     }
+    // Into the cgroups first: everything it forks later is counted there.
+    if (const char* step = join_cgroups(cgroup_fds, cgroup_count)) fail(exec, step);
     if (apply_limits) {
       if (const char* step = apply_rlimits(plan)) fail(exec, step);
     }
+    if (drop) {
+      if (const char* step = drop_privileges(identity)) fail(exec, step);
+    }
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(exec, "prctl(PR_SET_NO_NEW_PRIVS)");
     // Descriptors of the harness (peers, result pipes) must not leak into the program; the
     // error pipe of Boost.Process is closed by exec too.
     if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) fail(exec, "close_range(3, ~0, CLOEXEC)");
+    if (seccomp) {
+      if (const char* step = install_seccomp_filter()) fail(exec, step);
+    }
   }
 };
 
@@ -84,9 +101,14 @@ Result<Spawned> spawn(const LaunchSpec& spec) {
   }
 
   ChildSetup setup;
-  setup.plan = plan_rlimits(spec.limits);
+  setup.plan = plan_rlimits(spec.limits, spec.identity.has_value());
   setup.apply_limits = spec.apply_limits;
   setup.parent = ::getpid();
+  setup.cgroup_fds = spec.cgroup_fds.data();
+  setup.cgroup_count = static_cast<int>(spec.cgroup_fds.size());
+  setup.drop = spec.identity.has_value();
+  if (spec.identity) setup.identity = *spec.identity;
+  setup.seccomp = spec.seccomp;
 
   // Build commands name their tool ("cc", "make"); students' programs come as paths.
   std::string exe = spec.executable;

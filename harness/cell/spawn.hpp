@@ -4,9 +4,11 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cell/identity.hpp"
 #include "cell/rlimits.hpp"
 #include "core/fd.hpp"
 #include "core/result.hpp"
@@ -21,6 +23,9 @@ struct LaunchSpec {
   Limits limits;
   bool apply_limits = true;
   int stdin_fd = -1;                  // -1: /dev/null
+  std::optional<Identity> identity;   // run as this unprivileged uid/gid (the harness is root)
+  std::vector<int> cgroup_fds;        // cgroup.procs files to join (Cgroup::join_fds)
+  bool seccomp = false;               // install the filter of seccomp.hpp
 };
 
 struct Spawned {
@@ -30,9 +35,10 @@ struct Spawned {
 };
 
 // Forks and execs with, between fork and exec and in this order: its own process group, death
-// with the spawning process, default signal dispositions and an empty signal mask, rlimits,
-// every inherited descriptor above 2 closed. A failed step reaches the caller as an Error
-// naming the syscall and errno.
+// with the spawning process, default signal dispositions and an empty signal mask, its cgroups,
+// rlimits, the unprivileged identity, no new privileges, every inherited descriptor above 2
+// closed, the seccomp filter. A failed step reaches the caller as an Error naming the syscall
+// and errno.
 Result<Spawned> spawn(const LaunchSpec& spec);
 
 // The environment a student program gets: a fixed PATH, LANG=C, HOME=cwd.

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cell/cgroup.hpp"
+#include "cell/identity.hpp"
 #include "cell/rlimits.hpp"
 #include "faults/proxy.hpp"
 #include "faults/shim.hpp"
@@ -29,13 +31,18 @@ struct ServerOptions {
   std::optional<faults::ShimConfig> shim;  // load the preload shim with this configuration
 };
 
-// Shared by every cell of one run.
+// What a check's cell knows about the run and its own place in it.
 struct RunSettings {
   uint64_t seed = 1;
   double stretch = 1.0;
   bool private_network = true;
-  std::string executable;  // absolute path of the program to grade
-  std::string workdir;     // its working directory
+  std::string executable;  // the program to grade, as this cell sees it
+  std::string workdir;     // its working directory (writable by it)
+  std::optional<cell::Identity> identity;  // its unprivileged uid, when the harness is root
+  cell::Cgroup* cgroup = nullptr;          // made by the harness before the cell; null: none
+  bool seccomp = false;
+  std::string shim_library;  // the preload shim, as the program sees it ("" if missing)
+  std::string shim_dir;      // where the shim's counters go (reachable by the program)
 };
 
 class Context {
@@ -78,6 +85,8 @@ class Context {
   Step<faults::Proxy*> start_proxy(const std::vector<std::string>& faults);
   Step<net::Peer> connect_via_proxy(const std::string& name, net::Peer::Options options = {});
   faults::Proxy* proxy() { return proxy_.get(); }
+  // The cgroup of this check's programs (null without cgroups).
+  cell::Cgroup* cgroup() { return settings_.cgroup; }
   // The most recently started server (the check must have started one).
   ServerUnderTest& server();
   const std::vector<std::unique_ptr<ServerUnderTest>>& servers() const { return servers_; }

@@ -7,7 +7,11 @@
 #include <filesystem>
 
 #include "cell/cell.hpp"
+#include "cell/fate.hpp"
+#include "core/bytes.hpp"
 #include "checks/context.hpp"
+#include "checks/placement.hpp"
+#include "faults/shim.hpp"
 #include "checks/registry.hpp"
 #include "checks/server_under_test.hpp"
 #include "core/clock.hpp"
@@ -18,24 +22,6 @@
 namespace sockgrade::checks {
 namespace fs = std::filesystem;
 namespace {
-
-// A private working directory for one run, removed when the run ends.
-class WorkDir {
- public:
-  WorkDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/sockgrade-XXXXXX";
-    if (::mkdtemp(tmpl.data())) path_ = tmpl;
-  }
-  ~WorkDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string kernel_release() {
   struct utsname u;
@@ -58,20 +44,23 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
   nlohmann::json programs = nlohmann::json::array();
   std::vector<cell::Verdict> verdicts;
   for (const auto& srv : ctx.servers()) verdicts.push_back(srv->status());
+  std::optional<cell::CgroupStats> group;
+  if (settings.cgroup) group = settings.cgroup->stats();
   for (std::size_t i = 0; i < ctx.servers().size(); ++i) {
     auto& srv = *ctx.servers()[i];
     srv.program().kill();
     srv.program().finish_output(200);
     const auto& v = verdicts[i];
+    std::string fate = cell::describe_fate(v, lab.limits, group ? &*group : nullptr);
     if (!v.running() && !srv.program().killed_by_harness()) {
       bool logged = false;
       for (const auto& e : ctx.trace().events()) logged = logged || (e.actor == srv.label() && e.event == "exit");
-      if (!logged) ctx.trace().add(srv.label(), "exit", v.describe() + " (seen at the end of the check)");
+      if (!logged) ctx.trace().add(srv.label(), "exit", fate + " (seen at the end of the check)");
     }
     nlohmann::json p = {{"label", srv.label()},
                         {"status", v.running() ? "still running at the end of the check (then stopped by the harness)"
                                    : srv.program().killed_by_harness() ? "stopped by the harness during the check"
-                                                                       : v.describe()},
+                                                                       : fate},
                         {"stderr_tail", srv.program().stderr_capture().tail()},
                         {"stdout_tail", srv.program().stdout_capture().tail()},
                         {"stderr_bytes", srv.program().stderr_capture().total()},
@@ -80,12 +69,24 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
       p["shim"] = {{"calls", shim->calls}, {"short_writes", shim->short_writes}, {"eintr", shim->eintr},
                    {"bytes_withheld", shim->bytes_withheld}};
     }
+    for (const char* stream : {"stdout", "stderr"}) {
+      const auto& cap = std::string(stream) == "stdout" ? srv.program().stdout_capture() : srv.program().stderr_capture();
+      if (cap.truncated()) {
+        p[std::string(stream) + "_note"] = "output truncated: " + format_bytes(cap.total()) +
+                                           " written, the first and last 16 KiB kept";
+      }
+    }
     if (v.kind == cell::Verdict::Kind::exited) p["exit_code"] = v.exit_code;
     if (v.kind == cell::Verdict::Kind::signaled) {
       p["signal"] = v.signal;
       p["signal_name"] = cell::signal_name(v.signal);
     }
     programs.push_back(std::move(p));
+  }
+  if (group && (group->oom_kills > 0 || group->pids_refused > 0)) {
+    ev["cgroup"] = {{"oom_kills", group->oom_kills}, {"memory_peak_bytes", group->memory_peak},
+                    {"forks_refused", group->pids_refused}, {"memory_limit_bytes", lab.limits.memory_bytes},
+                    {"process_limit", lab.limits.processes}};
   }
   if (outcome.status != Status::passed) {
     if (!programs.empty()) {
@@ -159,36 +160,52 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   rep.started_at = utc_now_iso8601();
   rep.seed = req.seed ? *req.seed : seed_for(req.submission);
 
-  const bool netns = req.isolation.netns;
   int jobs = req.jobs > 0 ? req.jobs : 6;  // most cells wait on the network, not the CPU
-  if (!netns) jobs = 1;  // hard-coded ports would collide between cells
+  if (!req.isolation.netns) jobs = 1;  // hard-coded ports would collide between cells
   rep.environment = {{"isolation", cell::isolation_to_json(req.isolation)},
                      {"kernel", kernel_release()},
                      {"stretch", req.stretch},
                      {"jobs", jobs},
                      {"limits", cell::limits_to_json(req.lab.limits)}};
 
-  WorkDir work;
-  // 1. Build, in a cell of its own (student Makefiles are student code).
-  cell::CellJob build_job;
-  build_job.name = "build";
-  build_job.private_network = netns;
-  build_job.budget = std::chrono::seconds(req.lab.build.timeout_seconds + 30);
-  build_job.body = [&] {
-    return lab::build_to_json(lab::build_here(req.submission, req.lab.build, req.lab.limits, work.path()));
-  };
-  auto built_cells = cell::run_cells({build_job}, 1);
+  Placement place(req.isolation, req.submission);
   lab::BuildOutcome built;
-  if (work.path().empty()) {
+  if (auto staged = place.stage(); !staged) {
     built.status = "failed";
-    built.message = "cannot create a working directory in $TMPDIR or /tmp";
-  } else if (!built_cells[0].ok) {
-    built.status = "failed";
-    built.message = "the build could not run: " + built_cells[0].error;
+    built.message = staged.error().message;
   } else {
-    built = lab::build_from_json(built_cells[0].result);
+    // 1. Build, in a cell of its own: a student's Makefile is student code.
+    CellPlace build_place;
+    cell::CellJob build_job = place.job("build", true, build_place);
+    // Cgroups are made here, by the harness: inside a cell /sys is read-only. Generous limits
+    // for compilers, but limits: a build may fork-bomb too.
+    auto build_group = place.cgroup("build", cell::CgroupLimits{2ull << 30, 256});
+    build_job.budget = std::chrono::seconds(req.lab.build.timeout_seconds + 30);
+    build_job.body = [&](const cell::CellEnv& env) {
+      lab::BuildPlace where;
+      where.src = env.view ? env.view->program_dir : place.program_dir().string();
+      where.home = place.scratch_path(env, build_place);
+      where.identity = build_place.identity;
+      where.seccomp = req.isolation.seccomp;
+      if (build_group) where.cgroup_fds = build_group->join_fds();
+      auto outcome = lab::build_here(req.submission, req.lab.build, req.lab.limits, where);
+      if (build_group) build_group->kill_all();
+      return lab::build_to_json(outcome);
+    };
+    auto built_cells = cell::run_cells({build_job}, 1);
+    if (!built_cells[0].ok) {
+      built.status = "failed";
+      built.message = "the build could not run: " + built_cells[0].error;
+    } else {
+      built = lab::build_from_json(built_cells[0].result);
+    }
+    place.seal();
   }
   rep.build = {built.status, built.command, built.log, built.warnings, built.duration_ms, built.message};
+  // The program's name in its directory (an executable submission was staged there too).
+  std::string executable_name = req.submission.kind == lab::Submission::Kind::executable
+                                    ? req.submission.path.filename().string()
+                                    : req.lab.build.executable;
 
   auto make_result = [&](const lab::CheckSpec& spec) {
     const CheckDef* def = find_check(spec.id);
@@ -213,23 +230,36 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
     }
   } else {
     // 2. Each check in its own cell.
-    RunSettings settings;
-    settings.seed = rep.seed;
-    settings.stretch = req.stretch;
-    settings.private_network = netns;
-    settings.executable = built.executable.string();
-    settings.workdir = built.executable.parent_path().string();
-
     std::vector<cell::CellJob> jobs_list;
-    for (const auto& spec : selected) {
+    std::vector<CellPlace> places(selected.size());
+    std::vector<std::unique_ptr<cell::Cgroup>> groups(selected.size());
+    for (std::size_t i = 0; i < selected.size(); ++i) {
+      const auto& spec = selected[i];
       const CheckDef* def = find_check(spec.id);
-      cell::CellJob job;
-      job.name = spec.id;
-      job.private_network = netns;
+      cell::CellJob job = place.job(spec.id, false, places[i]);
+      groups[i] = place.cgroup(std::to_string(i), cell::CgroupLimits{req.lab.limits.memory_bytes, req.lab.limits.processes});
       // Every wait of a check ends by the lab's wall deadline; the margin is the harness's own.
       double budget_ms = std::min<double>(def->info.budget_ms, req.lab.limits.wall_seconds * 1000.0);
       job.budget = Millis(static_cast<int64_t>(budget_ms * req.stretch) + 10000);
-      job.body = [def, &req, &spec, &settings] { return run_check_in_cell(*def, req.lab, spec, settings, req.trace_all); };
+      job.body = [def, &req, &spec, &place, &places, &groups, i, &rep, &executable_name](const cell::CellEnv& env) {
+        RunSettings settings;
+        settings.seed = rep.seed;
+        settings.stretch = req.stretch;
+        settings.private_network = req.isolation.netns;
+        settings.executable = place.program_path(env, executable_name);
+        settings.workdir = place.scratch_path(env, places[i]);
+        settings.identity = places[i].identity;
+        settings.cgroup = groups[i].get();
+        settings.seccomp = req.isolation.seccomp;
+        if (env.view) {
+          settings.shim_library = env.view->shim_library;
+          settings.shim_dir = env.view->shared;
+        } else {
+          settings.shim_library = faults::shim_library_path().value_or("");
+          settings.shim_dir = settings.workdir;
+        }
+        return run_check_in_cell(*def, req.lab, spec, settings, req.trace_all);
+      };
       jobs_list.push_back(std::move(job));
     }
     std::vector<report::TestResult> results(selected.size());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cell/fate.hpp"
 #include "checks/context.hpp"
 #include "core/retry.hpp"
 
@@ -29,12 +30,18 @@ Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint
   spec.executable = ctx.settings().executable;
   spec.args = expand_argv(lab.run.argv, port);
   spec.env = cell::minimal_environment(ctx.settings().workdir);
+  spec.env.push_back("TMPDIR=" + ctx.settings().workdir);
   spec.cwd = ctx.settings().workdir;
   spec.limits = lab.limits;
+  spec.identity = ctx.settings().identity;
+  spec.seccomp = ctx.settings().seccomp;
+  if (auto* group = ctx.cgroup()) spec.cgroup_fds = group->join_fds();
 
   std::unique_ptr<ServerUnderTest> s(new ServerUnderTest());
   if (options.shim) {
-    auto session = faults::ShimSession::create(*options.shim, (ctx.settings().seed ^ fnv1a(ctx.info().id)) & 0xffffffffu);
+    if (ctx.settings().shim_library.empty()) return harness_error("the preload shim libsockgrade_shim.so is missing");
+    auto session = faults::ShimSession::create(*options.shim, (ctx.settings().seed ^ fnv1a(ctx.info().id)) & 0xffffffffu,
+                                               ctx.settings().shim_library, ctx.settings().shim_dir);
     if (!session) return harness_error("cannot prepare the preload shim: " + session.error().message);
     for (const auto& kv : session->environment()) spec.env.push_back(kv);
     ctx.evidence()["shim"] = session->describe();
@@ -47,6 +54,8 @@ Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint
   }
   s->label_ = label;
   s->requested_port_ = port;
+  s->lab_ = &lab;
+  s->cgroup_ = ctx.cgroup();
   s->started_ = Clock::now();
   auto program = cell::Program::start(spec);
   if (!program) return harness_error("could not start the program: " + program.error().message);
@@ -70,7 +79,7 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
     if (!v.running()) {
       s->program_->finish_output(200);
       ctx.trace().add(label, "exit", v.describe());
-      return failed("the server " + v.sentence() + " before it listened on a port");
+      return failed("the server " + s->fate_sentence() + " before it listened on a port");
     }
     std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(s->pid()) : std::vector<pid_t>{s->pid()};
     auto listeners = net::listening_sockets(pids);
@@ -99,7 +108,16 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
 Step<void> ServerUnderTest::expect_alive(const std::string& while_doing) {
   auto v = status();
   if (v.running()) return {};
-  return failed("the server " + v.sentence() + " " + while_doing);
+  return failed("the server " + fate_sentence() + " " + while_doing);
+}
+
+std::string ServerUnderTest::fate_sentence() {
+  auto v = status();
+  std::optional<cell::CgroupStats> stats;
+  if (cgroup_) stats = cgroup_->stats();
+  std::string fate = cell::describe_fate(v, lab_->limits, stats ? &*stats : nullptr);
+  if (fate == v.describe()) return v.sentence();
+  return "was " + fate;
 }
 
 std::optional<faults::ShimStats> ServerUnderTest::shim_stats() const {

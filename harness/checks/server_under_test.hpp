@@ -38,6 +38,8 @@ class ServerUnderTest {
   cell::Verdict status() { return program_->poll(); }
   // Passes while the server runs; otherwise fails with how it ended and what we were doing.
   Step<void> expect_alive(const std::string& while_doing);
+  // After a subject: "exited with status 1", "was killed: memory limit 256 MiB (…)".
+  std::string fate_sentence();
   net::TreeSnapshot snapshot() const { return net::snapshot_tree(program_->pid()); }
   // Every listening socket the server's processes hold right now.
   std::vector<net::Listener> listeners() const;
@@ -48,6 +50,8 @@ class ServerUnderTest {
  private:
   std::unique_ptr<cell::Program> program_;
   std::optional<faults::ShimSession> shim_;
+  const lab::LabSpec* lab_ = nullptr;
+  cell::Cgroup* cgroup_ = nullptr;
   std::string label_;
   uint16_t requested_port_ = 0;
   net::Listener listener_;

@@ -56,7 +56,7 @@ Outcome reset_by_peer(Context& ctx) {
           why = " — it wrote to the reset connection: read() returned -1 (ECONNRESET), which ends the "
                 "connection and is not a byte count";
         }
-        return failed(scene + "the server " + v.sentence() + why + "; client#2 was never served");
+        return failed(scene + "the server " + srv->fate_sentence() + why + "; client#2 was never served");
       }
       std::string spin;
       if (cpu_ms > 0.5 * wall_ms) {

@@ -138,7 +138,7 @@ Outcome peer_vanishes(Context& ctx) {
                     "; client#2 was never served");
     }
     if (!v.running()) {
-      return failed(scene + "the server " + v.sentence() + " instead of ending only that client's connection");
+      return failed(scene + "the server " + srv->fate_sentence() + " instead of ending only that client's connection");
     }
     return in_context(std::move(next), scene + "the server survived but ");
   };

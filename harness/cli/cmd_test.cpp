@@ -60,7 +60,12 @@ int run_test(const TestArgs& args) {
   req.seed = args.seed;
   req.stretch = args.stretch;
   req.jobs = args.jobs;
-  req.isolation = args.isolation == "none" ? cell::no_isolation() : cell::detect_isolation();
+  auto isolation = cell::isolation_for_mode(args.isolation);
+  if (!isolation) {
+    print_error(isolation.error().message);
+    return kBadInput;
+  }
+  req.isolation = *isolation;
   req.trace_all = args.trace_all;
   req.lab_arg = args.lab;
   req.submission_arg = args.submission;
@@ -101,8 +106,10 @@ void add_test_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.1, 100.0));
   cmd->add_option("--jobs", args.jobs, "checks run at once (default 6 with network namespaces, else 1)")
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--isolation", args.isolation, "auto: use what the machine allows; none: no namespaces (debugging)")
-      ->check(CLI::IsMember({"auto", "none"}));
+  cmd->add_option("--isolation", args.isolation,
+                  "auto: use what the machine allows; strict: refuse to grade unless every layer is there; "
+                  "none: process groups and rlimits only (debugging)")
+      ->check(CLI::IsMember({"auto", "strict", "none"}));
   cmd->add_option("--color", args.color, "auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("--trace", args.trace_all, "keep the event trace of passed checks too (JSON report)");
   cmd->add_flag("-v,--verbose", args.verbose, "whole traces and build logs in the terminal view");

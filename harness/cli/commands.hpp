@@ -26,6 +26,7 @@ void add_test_command(CLI::App& app, int& exit_code);
 void add_labs_command(CLI::App& app, int& exit_code);
 void add_explain_command(CLI::App& app, int& exit_code);
 void add_proxy_command(CLI::App& app, int& exit_code);
+void add_doctor_command(CLI::App& app, int& exit_code);
 
 // "sockgrade: <message>" on stderr.
 void print_error(const std::string& message);

@@ -47,6 +47,7 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   const E& error() const& { return std::get<1>(v_); }
   E&& error() && { return std::get<1>(std::move(v_)); }
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
 
  private:
   std::variant<T, E> v_;

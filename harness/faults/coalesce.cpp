@@ -14,6 +14,7 @@ class Coalesce : public Fault {
       order_.emit(std::move(piece), out);
       return;
     }
+    if (!held_.empty() && piece.at >= first_ + window_) flush(first_ + window_, out);  // its window is over
     if (held_.empty()) first_ = piece.at;
     held_ += piece.bytes;
     if (held_.size() >= max_bytes_) flush(piece.at, out);

@@ -11,8 +11,11 @@ class Cutoff : public Fault {
   Cutoff(Piece::Kind end, uint64_t bytes, Millis after) : end_(end), bytes_(bytes), after_(after) {}
   void begin(Clock::time_point connected) override {
     if (after_.count() > 0) deadline_ = connected + after_;
+    else if (bytes_ == 0) deadline_ = connected;  // nothing may pass: the end comes first
   }
   void push(Piece piece, Emitter& out) override {
+    if (!done_ && deadline_ && piece.at >= *deadline_) finish(*deadline_, out);
+    if (!done_ && bytes_ == 0 && after_.count() == 0) finish(piece.at, out);  // nothing may pass
     if (done_) return;
     if (piece.kind == Piece::Kind::data && bytes_ > 0) {
       if (passed_ + piece.bytes.size() >= bytes_) {

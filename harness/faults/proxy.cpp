@@ -126,9 +126,11 @@ class Engine {
             }
           }
         }
-        fds.push_back({c.peer.get(), peer_events, 0});
+        // A socket we want nothing from is left out (fd -1): a shut one reports POLLHUP at once
+        // and would keep the loop spinning while a fault holds data back.
+        fds.push_back({peer_events ? c.peer.get() : -1, peer_events, 0});
         owners.push_back({&c, 0});
-        fds.push_back({c.program.get(), program_events, 0});
+        fds.push_back({program_events ? c.program.get() : -1, program_events, 0});
         owners.push_back({&c, 1});
       }
       int timeout = wake.poll_timeout_ms();
@@ -146,7 +148,7 @@ class Engine {
         for (auto& s : c->streams) {
           int fd = role == 0 ? c->peer.get() : c->program.get();
           if (c->finished) break;
-          if (s.src == fd && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) read_source(*c, s);
+          if (s.src == fd && !s.src_done && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) read_source(*c, s);
           if (!c->finished && s.dst == fd && (fds[i].revents & (POLLOUT | POLLERR))) write_queue(*c, s);
         }
       }

@@ -37,13 +37,13 @@ Result<std::string> shim_library_path() {
   return fail("the preload shim libsockgrade_shim.so was not found next to sockgrade (set SOCKGRADE_SHIM)");
 }
 
-Result<ShimSession> ShimSession::create(const ShimConfig& config, uint64_t seed) {
+Result<ShimSession> ShimSession::create(const ShimConfig& config, uint64_t seed, const std::string& library,
+                                        const std::string& dir) {
   ShimSession s;
   s.config_ = config;
   s.seed_ = seed;
-  SG_TRY(s.library_, shim_library_path());
-  const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/sockgrade-shim-XXXXXX";
+  s.library_ = library;
+  std::string tmpl = dir + "/shim-counters-XXXXXX";
   Fd fd(::mkstemp(tmpl.data()));
   if (!fd) return unexpected(errno_error("mkstemp for the shim's counters"));
   if (::ftruncate(fd.get(), 4096) != 0) return unexpected(errno_error("ftruncate"));
@@ -55,6 +55,8 @@ Result<ShimSession> ShimSession::create(const ShimConfig& config, uint64_t seed)
 ShimSession::ShimSession(ShimSession&& o) noexcept { *this = std::move(o); }
 
 ShimSession& ShimSession::operator=(ShimSession&& o) noexcept {
+  if (this == &o) return *this;
+  if (!stats_path_.empty()) ::unlink(stats_path_.c_str());
   config_ = o.config_;
   seed_ = o.seed_;
   library_ = std::move(o.library_);
@@ -72,6 +74,7 @@ std::vector<std::string> ShimSession::environment() const {
           "SOCKGRADE_SHIM_SHORT=" + std::to_string(config_.short_writes),
           "SOCKGRADE_SHIM_EINTR=" + std::to_string(config_.eintr_permille),
           "SOCKGRADE_SHIM_EINTR_RUN=" + std::to_string(config_.eintr_max_run),
+          "SOCKGRADE_SHIM_EINTR_CONNECT=" + std::string(config_.eintr_connect ? "1" : "0"),
           "SOCKGRADE_SHIM_STATS=" + stats_path_};
 }
 
@@ -95,7 +98,9 @@ std::string ShimSession::describe() const {
   if (config_.short_writes < 0) parts = "socket writes cut to a random share of their length";
   if (config_.eintr_permille > 0) {
     if (!parts.empty()) parts += ", ";
-    parts += "EINTR on " + std::to_string(config_.eintr_permille / 10) + "% of socket calls (at most " +
+    char share[16];
+    std::snprintf(share, sizeof share, "%g", config_.eintr_permille / 10.0);
+    parts += "EINTR on " + std::string(share) + "% of socket calls (at most " +
              std::to_string(config_.eintr_max_run) + " in a row)";
   }
   return parts;

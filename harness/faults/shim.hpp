@@ -15,6 +15,7 @@ struct ShimConfig {
   int64_t short_writes = 0;  // 0: off; N > 0: at most N bytes per write; -1: a random share
   int eintr_permille = 0;    // chance of an EINTR per intercepted call
   int eintr_max_run = 3;     // never more than this many in a row on a thread
+  bool eintr_connect = false;  // connect() interrupted too (the connection then goes on)
 };
 
 struct ShimStats {
@@ -30,7 +31,10 @@ Result<std::string> shim_library_path();
 
 class ShimSession {
  public:
-  static Result<ShimSession> create(const ShimConfig& config, uint64_t seed);
+  // `library` and `dir` as the program will see them: the shim's path, and a directory the
+  // harness creates the counters file in (the program must be able to write it).
+  static Result<ShimSession> create(const ShimConfig& config, uint64_t seed, const std::string& library,
+                                    const std::string& dir);
   ShimSession(ShimSession&&) noexcept;
   ShimSession& operator=(ShimSession&&) noexcept;
   ~ShimSession();

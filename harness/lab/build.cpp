@@ -30,7 +30,6 @@ bool is_cpp(const fs::path& p) {
 
 // Copies regular files and directories only: links in a submission must not reach outside it.
 void copy_sources(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(from, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -62,8 +61,16 @@ std::vector<std::string> expand_compile_command(const std::vector<std::string>& 
   return out;
 }
 
+Result<void> stage_sources(const Submission& sub, const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  copy_sources(sub.path, dir);
+  return {};
+}
+
 BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell::Limits& limits,
-                        const fs::path& workdir) {
+                        const BuildPlace& place) {
   BuildOutcome b;
   if (sub.kind == Submission::Kind::executable) {
     b.status = "skipped";
@@ -72,8 +79,7 @@ BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell
     return b;
   }
   Stopwatch clock;
-  fs::path src = workdir / "src";
-  copy_sources(sub.path, src);
+  const fs::path& src = place.src;
 
   std::vector<std::string> command;
   bool has_makefile = fs::exists(src / "Makefile") || fs::exists(src / "makefile") || fs::exists(src / "GNUmakefile");
@@ -101,8 +107,12 @@ BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell
   cell::LaunchSpec spec;
   spec.executable = command.front();
   spec.args.assign(command.begin() + 1, command.end());
-  spec.env = cell::minimal_environment(src.string());
+  spec.env = cell::minimal_environment(place.home);
+  spec.env.push_back("TMPDIR=" + place.home);
   spec.cwd = src.string();
+  spec.identity = place.identity;
+  spec.cgroup_fds = place.cgroup_fds;
+  spec.seccomp = place.seccomp;
   spec.limits = limits;
   spec.limits.cpu_seconds = std::max(rule.timeout_seconds, 1);
   spec.limits.address_space_bytes = 4ull << 30;  // compilers need room

@@ -3,10 +3,14 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "cell/identity.hpp"
+#include "core/result.hpp"
 #include "lab/lab_spec.hpp"
 #include "lab/submission.hpp"
 
@@ -22,10 +26,22 @@ struct BuildOutcome {
   std::string message;               // one line, why it failed
 };
 
-// Runs in the calling process (the caller puts it in a cell): copies the sources to
-// `workdir`/src and builds there.
+// Copies a source submission's regular files and directories (no links) into `dir`, which the
+// harness creates; the build then happens in the copy, never in the submission.
+Result<void> stage_sources(const Submission& sub, const std::filesystem::path& dir);
+
+// Where and as whom a build runs (inside its cell).
+struct BuildPlace {
+  std::filesystem::path src;              // the staged sources, as the cell sees them
+  std::string home;                       // HOME and TMPDIR of the build
+  std::optional<cell::Identity> identity; // unprivileged uid of the build
+  std::vector<int> cgroup_fds;
+  bool seccomp = false;
+};
+
+// Runs in the calling process (the caller puts it in a cell): make, or the compile command.
 BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell::Limits& limits,
-                        const std::filesystem::path& workdir);
+                        const BuildPlace& place);
 
 nlohmann::json build_to_json(const BuildOutcome& b);
 BuildOutcome build_from_json(const nlohmann::json& j);

@@ -140,7 +140,7 @@ RunSpec parse_run(const json& j) {
 }
 
 cell::Limits parse_limits(const json& j) {
-  StrictObject o(j, "/limits", {"cpu_seconds", "address_space_mib", "open_files", "file_size_mib", "processes", "wall_seconds"});
+  StrictObject o(j, "/limits", {"cpu_seconds", "address_space_mib", "open_files", "file_size_mib", "processes", "wall_seconds", "memory_mib"});
   cell::Limits l;
   l.cpu_seconds = static_cast<int>(o.integer_or("cpu_seconds", 1, 3600, l.cpu_seconds));
   l.address_space_bytes =
@@ -150,6 +150,8 @@ cell::Limits parse_limits(const json& j) {
       static_cast<uint64_t>(o.integer_or("file_size_mib", 1, 1 << 20, static_cast<int64_t>(l.file_size_bytes >> 20))) << 20;
   l.processes = static_cast<int>(o.integer_or("processes", 1, 1 << 16, l.processes));
   l.wall_seconds = static_cast<int>(o.integer_or("wall_seconds", 1, 3600, l.wall_seconds));
+  l.memory_bytes =
+      static_cast<uint64_t>(o.integer_or("memory_mib", 16, 1 << 20, static_cast<int64_t>(l.memory_bytes >> 20))) << 20;
   return l;
 }
 

@@ -134,12 +134,19 @@ std::string render_text(const Report& r, const TextOptions& options) {
   out << "\n";
   if (r.environment.contains("isolation")) {
     const auto& iso = r.environment["isolation"];
-    out << "isolation   network namespace: " << (iso.value("netns", false) ? "yes" : "no")
-        << " · process group + rlimits: yes";
-    std::vector<std::string> off;
-    for (const char* k : {"pidns", "userns", "cgroup", "seccomp", "uid_drop"}) {
-      if (!iso.value(k, false)) off.push_back(k);
+    static const std::pair<const char*, const char*> kLayers[] = {
+        {"netns", "network namespace"}, {"pidns", "pid namespace"}, {"fs_view", "read-only view"},
+        {"uid_drop", "own uid"},        {"userns", "user namespace"}, {"cgroup", "cgroup"},
+        {"seccomp", "seccomp"}};
+    std::vector<std::string> on, off;
+    for (const auto& [key, name] : kLayers) {
+      bool in_force = iso.value(key, false);
+      if (in_force) on.push_back(name);
+      // A user namespace is only needed (and missed) when the harness is not root.
+      else if (std::string(key) != "userns" || !iso.value("uid_drop", false)) off.push_back(name);
     }
+    on.push_back("process group + rlimits");
+    out << "isolation   " << join(on, ", ");
     if (!off.empty()) out << " · not in force: " << join(off, ", ");
     out << "\n";
   }

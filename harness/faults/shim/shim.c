@@ -9,6 +9,8 @@
  *   SOCKGRADE_SHIM_SHORT         0: off; N > 0: at most N bytes per write; -1: a random share
  *   SOCKGRADE_SHIM_EINTR         per-mille chance of an EINTR on each intercepted call
  *   SOCKGRADE_SHIM_EINTR_RUN     never more than this many EINTRs in a row on a thread (3)
+ *   SOCKGRADE_SHIM_EINTR_CONNECT 1: connect() may be interrupted too (off by default: a client
+ *                                that never installs a signal handler never sees it)
  *   SOCKGRADE_SHIM_STATS         a file of 4096 bytes the shim counts into (struct shim_stats)
  *
  * Only calls on sockets are touched: stdout and files behave as usual. Writes libc makes
@@ -39,6 +41,7 @@ static uint64_t seed;
 static long short_mode;
 static long eintr_permille;
 static long eintr_max_run = 3;
+static long eintr_connect;
 static struct shim_stats *stats;
 static uint64_t call_counter;
 static __thread int eintr_run;
@@ -81,6 +84,7 @@ __attribute__((constructor)) static void shim_init(void) {
   short_mode = env_long("SOCKGRADE_SHIM_SHORT", 0);
   eintr_permille = env_long("SOCKGRADE_SHIM_EINTR", 0);
   eintr_max_run = env_long("SOCKGRADE_SHIM_EINTR_RUN", 3);
+  eintr_connect = env_long("SOCKGRADE_SHIM_EINTR_CONNECT", 0);
   const char *path = getenv("SOCKGRADE_SHIM_STATS");
   if (path && *path) {
     int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -262,6 +266,16 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
 }
 
 int connect(int fd, const struct sockaddr *addr, socklen_t len) {
-  if (interrupt_now(decision())) return -1;
-  return real_connect(fd, addr, len);
+  uint64_t d = decision();
+  if (!eintr_connect || !interrupt_now(d)) return real_connect(fd, addr, len);
+  /* As when a signal interrupts a blocking connect on Linux: the connection goes on in the
+     background, and poll() + SO_ERROR or a second connect() (EALREADY, EISCONN) sees it. */
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0 && !(flags & O_NONBLOCK)) {
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    real_connect(fd, addr, len);
+    fcntl(fd, F_SETFL, flags);
+  }
+  errno = EINTR;
+  return -1;
 }
