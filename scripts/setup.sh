@@ -9,7 +9,7 @@ PACKAGES=(
   libboost-dev libboost-filesystem-dev     # Boost.Process (header-only) and its filesystem dependency
   nlohmann-json3-dev libcli11-dev          # reports and lab files; the command line
   libgtest-dev libgmock-dev libvalijson-dev  # unit tests; JSON Schema validation of reports in tests
-  socat                                    # benchmarks compare against it
+  socat bubblewrap                         # benchmarks compare against them
 )
 
 missing=()

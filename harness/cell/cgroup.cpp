@@ -77,6 +77,8 @@ CgroupSupport detect_cgroups() {
       s.version = 1;
       s.memory_base = mem;
       s.pids_base = pids;
+      std::string cpu = "/sys/fs/cgroup/cpu" + own_group("cpu");
+      if (::stat((cpu + "/cpu.cfs_quota_us").c_str(), &st) == 0 && can_create_in(cpu)) s.cpu_base = cpu;
       return s;
     }
     s.why_not = "cgroup v1: cannot create groups in " + mem + " and " + pids + " (" + std::strerror(errno) +
@@ -88,7 +90,7 @@ CgroupSupport detect_cgroups() {
     std::string base = "/sys/fs/cgroup" + own_group("");
     auto controllers = net::read_proc_file(base + "/cgroup.subtree_control").value_or("");
     if (controllers.find("memory") == std::string::npos || controllers.find("pids") == std::string::npos) {
-      write_file(base + "/cgroup.subtree_control", "+memory +pids");
+      write_file(base + "/cgroup.subtree_control", "+memory +pids +cpu");
       controllers = net::read_proc_file(base + "/cgroup.subtree_control").value_or("");
     }
     if (controllers.find("memory") != std::string::npos && controllers.find("pids") != std::string::npos &&
@@ -127,12 +129,18 @@ Result<std::unique_ptr<Cgroup>> Cgroup::create(const CgroupSupport& support, con
     if (!write_file(pids + "/pids.max", std::to_string(limits.pids))) {
       return unexpected(errno_error("write(" + pids + "/pids.max)"));
     }
+    if (!support.cpu_base.empty()) {
+      SG_TRY(auto cpu, make(support.cpu_base));
+      write_file(cpu + "/cpu.cfs_period_us", "100000");
+      write_file(cpu + "/cpu.cfs_quota_us", std::to_string(limits.cpu_percent * 1000));
+    }
   } else {
     SG_TRY(auto dir, make(support.memory_base));
     if (!write_file(dir + "/memory.max", std::to_string(limits.memory_bytes))) {
       return unexpected(errno_error("write(" + dir + "/memory.max)"));
     }
     write_file(dir + "/memory.swap.max", "0");
+    write_file(dir + "/cpu.max", std::to_string(limits.cpu_percent * 1000) + " 100000");  // absent without +cpu
     if (!write_file(dir + "/pids.max", std::to_string(limits.pids))) {
       return unexpected(errno_error("write(" + dir + "/pids.max)"));
     }

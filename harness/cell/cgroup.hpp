@@ -19,6 +19,7 @@ struct CgroupSupport {
   int version = 0;           // 0: unavailable, 1 or 2
   std::string memory_base;   // the directory new groups are made in (v2: both controllers)
   std::string pids_base;
+  std::string cpu_base;      // v1 only, optional: "" when the cpu hierarchy is not usable
   std::string why_not;       // when unavailable: why, and what to do
 };
 
@@ -28,6 +29,7 @@ CgroupSupport detect_cgroups();
 struct CgroupLimits {
   uint64_t memory_bytes = 256ull << 20;
   int pids = 64;
+  int cpu_percent = 50;  // of one CPU: a spinning program slows its own cell, not the machine
 };
 
 struct CgroupStats {

@@ -21,7 +21,9 @@ struct ViewSpec {
   uid_t owner = 0;                // who owns the scratch directory (the student's uid)
   gid_t group = 0;
   std::string shim_library;       // host path of the preload shim, copied into the view
-  uint64_t tmp_size_bytes = 64ull << 20;  // the private /tmp (scratch included)
+  // The private /tmp (scratch included): larger than the file-size limit, so that one file
+  // meets RLIMIT_FSIZE (SIGXFSZ) before the disk is full.
+  uint64_t tmp_size_bytes = 256ull << 20;
 };
 
 // Paths inside the view.

@@ -88,6 +88,16 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
                     {"forks_refused", group->pids_refused}, {"memory_limit_bytes", lab.limits.memory_bytes},
                     {"process_limit", lab.limits.processes}};
   }
+  if (outcome.status == Status::passed && !programs.empty()) {
+    // How the programs ended and how much they wrote, without the output itself.
+    nlohmann::json brief = nlohmann::json::array();
+    for (auto p : programs) {
+      p.erase("stdout_tail");
+      p.erase("stderr_tail");
+      brief.push_back(p);
+    }
+    ev["programs"] = brief;
+  }
   if (outcome.status != Status::passed) {
     if (!programs.empty()) {
       ev["program"] = programs.back();

@@ -1,6 +1,7 @@
 #include "checks/server_under_test.hpp"
 
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -79,7 +80,12 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
     if (!v.running()) {
       s->program_->finish_output(200);
       ctx.trace().add(label, "exit", v.describe());
-      return failed("the server " + s->fate_sentence() + " before it listened on a port");
+      // Its children outlived it: it probably daemonized.
+      bool others = !net::descendants_of(::getpid()).empty();
+      return failed("the server " + s->fate_sentence() + " before it listened on a port" +
+                    (others ? " (processes it forked are still running: a server must stay in the foreground, "
+                              "not daemonize)"
+                            : ""));
     }
     std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(s->pid()) : std::vector<pid_t>{s->pid()};
     auto listeners = net::listening_sockets(pids);

@@ -1,7 +1,10 @@
 // Grades one fixture with the CLI and compares the report with the fixture's expect.json:
 // the build status, the exit code, the score, and the status of every check (checks not
-// listed must pass); every report must also be valid against reports/schema. Exits 0 when
-// everything matches, 1 with the differences otherwise.
+// listed must pass); every report must also be valid against reports/schema. Optional keys:
+// "messages" {check id: text its message must contain}, "no_leftovers" (no process of the
+// sandbox's uids may outlive the run, read from the host's process table), "then_reference"
+// (the reference solution graded right after must get full marks). Exits 0 when everything
+// matches, 1 with the differences otherwise.
 //
 //   expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N] [-- extra sockgrade args]
 #include <sys/wait.h>
@@ -33,9 +36,37 @@ json read_json(const fs::path& p) {
   return json::parse(in);
 }
 
+// Processes of the sandbox uids a harness with pid `harness` hands out (cell/identity.cpp),
+// still alive: "pid uid cmdline" each.
+std::vector<std::string> leftovers(pid_t harness) {
+  const uid_t base = (1u << 20) + static_cast<uid_t>(harness % 4096) * 4096;
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream status(e.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("Uid:", 0) != 0) continue;
+      uid_t uid = static_cast<uid_t>(std::stoul(line.substr(4)));
+      if (uid >= base && uid < base + 4096) {
+        std::ifstream cmd(e.path() / "cmdline");
+        std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+        for (auto& c : cmdline) c = c == '\0' ? ' ' : c;
+        out.push_back(name + " uid " + std::to_string(uid) + ": " + cmdline);
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+pid_t last_child = 0;
+
 // Runs the CLI; returns its exit code (or 128+signal).
 int run(const std::vector<std::string>& argv) {
   pid_t pid = ::fork();
+  last_child = pid;
   if (pid == 0) {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -96,6 +127,14 @@ std::vector<std::string> compare(const json& expect, const json& report, int exi
     for (const auto& t : report["tests"]) found = found || t["id"] == id;
     if (!found) diffs.push_back(id + ": listed in expect.json but not in the report");
   }
+  const json messages = expect.contains("messages") ? expect["messages"] : json::object();
+  for (const auto& [id, text] : messages.items()) {
+    for (const auto& t : report["tests"]) {
+      if (t["id"] == id && t["message"].get<std::string>().find(text.get<std::string>()) == std::string::npos) {
+        diffs.push_back(id + ": message lacks \"" + text.get<std::string>() + "\": " + t["message"].get<std::string>());
+      }
+    }
+  }
   return diffs;
 }
 
@@ -139,6 +178,21 @@ int main(int argc, char** argv) {
       auto diffs = compare(expect, report, code);
       if (!report.is_null()) {
         for (auto& e : schema_errors(schema, report)) diffs.push_back(std::move(e));
+      }
+      if (expect.value("no_leftovers", false)) {
+        for (auto& p : leftovers(last_child)) diffs.push_back("left behind: " + p);
+      }
+      if (expect.value("then_reference", false)) {
+        fs::remove(out);
+        std::vector<std::string> ref = {sockgrade, "test", lab, (root / "reference" / lab).string(), "--json", out.string(),
+                                        "--color", "never"};
+        ref.insert(ref.end(), extra.begin(), extra.end());
+        int ref_code = run(ref);
+        json ref_report = fs::exists(out) ? read_json(out) : json();
+        if (ref_code != 0 || ref_report.is_null() || ref_report["score"] != ref_report["max_score"]) {
+          diffs.push_back("the reference graded right after did not get full marks (exit " + std::to_string(ref_code) +
+                          (ref_report.is_null() ? ")" : ", score " + ref_report["score"].dump() + ")"));
+        }
       }
       if (!diffs.empty()) {
         ++failures;
