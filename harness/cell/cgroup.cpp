@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 
@@ -56,6 +57,23 @@ std::string own_group(const std::string& controller) {
   return {};
 }
 
+// Where this process's group of `controller` is mounted: the hierarchy's root plus the path in
+// /proc/self/cgroup, or the root alone when that path does not exist there (a container sees
+// its own group mounted as the root, but /proc/self/cgroup may still name the host's path).
+std::string group_dir(const std::string& root, const std::string& controller) {
+  std::string dir = root + own_group(controller);
+  struct stat st;
+  return ::stat(dir.c_str(), &st) == 0 ? dir : root;
+}
+
+// Why groups cannot be made in `base`, with what to do; errno from the failed mkdir.
+std::string cannot_create_why(const std::string& base, int err) {
+  std::string why = "cannot create groups in " + base + " (" + std::strerror(err) + ")";
+  if (err == EROFS) return why + " — a container's /sys/fs/cgroup is read-only: in Docker use --privileged";
+  if (err == EACCES || err == EPERM) return why + " — run the harness as root";
+  return why;
+}
+
 // Whether a group can be made (and removed) in `base`.
 bool can_create_in(const std::string& base) {
   std::string probe = base + "/sockgrade-probe-" + std::to_string(::getpid());
@@ -71,23 +89,24 @@ CgroupSupport detect_cgroups() {
   struct stat st;
   // v1: separate memory and pids hierarchies.
   if (::stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 && ::stat("/sys/fs/cgroup/pids", &st) == 0) {
-    std::string mem = "/sys/fs/cgroup/memory" + own_group("memory");
-    std::string pids = "/sys/fs/cgroup/pids" + own_group("pids");
-    if (can_create_in(mem) && can_create_in(pids)) {
+    std::string mem = group_dir("/sys/fs/cgroup/memory", "memory");
+    std::string pids = group_dir("/sys/fs/cgroup/pids", "pids");
+    if (!can_create_in(mem)) {
+      s.why_not = "cgroup v1: " + cannot_create_why(mem, errno);
+    } else if (!can_create_in(pids)) {
+      s.why_not = "cgroup v1: " + cannot_create_why(pids, errno);
+    } else {
       s.version = 1;
       s.memory_base = mem;
       s.pids_base = pids;
-      std::string cpu = "/sys/fs/cgroup/cpu" + own_group("cpu");
+      std::string cpu = group_dir("/sys/fs/cgroup/cpu", "cpu");
       if (::stat((cpu + "/cpu.cfs_quota_us").c_str(), &st) == 0 && can_create_in(cpu)) s.cpu_base = cpu;
-      return s;
     }
-    s.why_not = "cgroup v1: cannot create groups in " + mem + " and " + pids + " (" + std::strerror(errno) +
-                ") — run as root with /sys/fs/cgroup writable";
     return s;
   }
   // v2: one hierarchy; both controllers must be delegated to the harness's group.
   if (::stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0) {
-    std::string base = "/sys/fs/cgroup" + own_group("");
+    std::string base = group_dir("/sys/fs/cgroup", "");
     auto controllers = net::read_proc_file(base + "/cgroup.subtree_control").value_or("");
     if (controllers.find("memory") == std::string::npos || controllers.find("pids") == std::string::npos) {
       write_file(base + "/cgroup.subtree_control", "+memory +pids +cpu");
@@ -171,10 +190,12 @@ CgroupStats Cgroup::stats() const {
     s.oom_kills = keyed_value(net::read_proc_file(dirs_[0] + "/memory.oom_control").value_or(""), "oom_kill");
     s.memory_peak = number_file(dirs_[0] + "/memory.max_usage_in_bytes");
     s.pids_refused = keyed_value(net::read_proc_file(dirs_[1] + "/pids.events").value_or(""), "max");
+    s.processes = number_file(dirs_[1] + "/pids.current");
   } else {
     s.oom_kills = keyed_value(net::read_proc_file(dirs_[0] + "/memory.events").value_or(""), "oom_kill");
     s.memory_peak = number_file(dirs_[0] + "/memory.peak");
     s.pids_refused = keyed_value(net::read_proc_file(dirs_[0] + "/pids.events").value_or(""), "max");
+    s.processes = number_file(dirs_[0] + "/pids.current");
   }
   return s;
 }

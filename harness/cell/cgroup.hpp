@@ -36,6 +36,7 @@ struct CgroupStats {
   uint64_t oom_kills = 0;     // processes the OOM killer ended in this group
   uint64_t memory_peak = 0;   // bytes
   uint64_t pids_refused = 0;  // forks refused by the process limit
+  uint64_t processes = 0;     // in the group now
 };
 
 class Cgroup {

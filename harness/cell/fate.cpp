@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <vector>
+
 #include "core/bytes.hpp"
 
 namespace sockgrade::cell {
@@ -9,12 +11,31 @@ namespace sockgrade::cell {
 std::string describe_fate(const Verdict& v, const Limits& limits, const CgroupStats* cgroup) {
   if (v.kind == Verdict::Kind::signaled) {
     if (v.signal == SIGKILL && cgroup && cgroup->oom_kills > 0) {
-      return "killed: memory limit " + format_bytes(limits.memory_bytes) + " (the kernel's OOM killer, signal 9)";
+      return "killed: memory limit " + format_size(limits.memory_bytes) + " (the kernel's OOM killer, signal 9)";
     }
     if (v.signal == SIGXCPU) return "killed: CPU time limit " + std::to_string(limits.cpu_seconds) + " s (SIGXCPU)";
-    if (v.signal == SIGXFSZ) return "killed: file size limit " + format_bytes(limits.file_size_bytes) + " (SIGXFSZ)";
+    if (v.signal == SIGXFSZ) return "killed: file size limit " + format_size(limits.file_size_bytes) + " (SIGXFSZ)";
   }
   return v.describe();
+}
+
+Pressure describe_pressure(const CgroupStats& cgroup, const Limits& limits) {
+  Pressure p;
+  std::vector<std::string> parts;
+  // Usage within 5% of the limit: the kernel is reclaiming, the program is not getting on.
+  if (limits.memory_bytes > 0 && cgroup.memory_peak >= limits.memory_bytes / 20 * 19) {
+    p.memory_exhausted = true;
+    parts.push_back("it used its whole memory limit " + format_size(limits.memory_bytes));
+  }
+  // RLIMIT_NPROC usually refuses the forks before pids.max does: count the processes too.
+  const auto at_limit = static_cast<uint64_t>(limits.processes) * 9 / 10;
+  if (cgroup.pids_refused > 0 || (at_limit > 0 && cgroup.processes >= at_limit)) {
+    std::string refused = cgroup.pids_refused > 0 ? ", which refused " + std::to_string(cgroup.pids_refused) + " forks" : "";
+    parts.push_back("it ran " + std::to_string(cgroup.processes) + " processes, at the process limit (" +
+                    std::to_string(limits.processes) + ")" + refused + ": a fork loop?");
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) p.sentence += (i ? "; " : "") + parts[i];
+  return p;
 }
 
 }  // namespace sockgrade::cell

@@ -83,8 +83,12 @@ Isolation detect_isolation() {
                                : "unshare(CLONE_NEWNET): not root and no user namespace";
   iso.netns = err.empty();
   if (!iso.netns) {
+    // unshare needs CAP_SYS_ADMIN; bringing up the new namespace's lo needs CAP_NET_ADMIN, which
+    // Docker does not grant by default either.
+    std::string caps = err.find("SIOCSIFFLAGS") != std::string::npos ? "--cap-add NET_ADMIN as well"
+                                                                      : "--cap-add SYS_ADMIN --cap-add NET_ADMIN";
     iso.missing.push_back({"netns", err,
-                           "in Docker add --cap-add SYS_ADMIN (or --privileged); checks now run one at a time on free ports"});
+                           "in Docker add " + caps + " (or --privileged); meanwhile checks run one at a time on free ports"});
   }
 
   err = privileged ? probe_in_child([&]() -> std::string {

@@ -96,8 +96,15 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
     }
     if (deadline.expired()) {
       ctx.trace().add(label, "not-listening", "no listening socket after " + ctx.human(3000));
-      return timed_out("the server did not listen on any TCP port within " + ctx.human(3000) +
-                       " (it is still running; is listen() called?)");
+      std::string waited = "the server did not listen on any TCP port within " + ctx.human(3000);
+      if (s->cgroup_) {
+        auto pressure = cell::describe_pressure(s->cgroup_->stats(), s->lab_->limits);
+        // Stuck at its memory limit: a failure of the program, whether or not the OOM killer
+        // has struck yet (the same verdict as when it has).
+        if (pressure.memory_exhausted) return failed(waited + ": " + pressure.sentence);
+        if (!pressure.sentence.empty()) return timed_out(waited + " (it is still running; " + pressure.sentence + ")");
+      }
+      return timed_out(waited + " (it is still running; is listen() called?)");
     }
     struct pollfd pfd{s->program_->exit_fd(), POLLIN, 0};
     retry_eintr([&] { return ::poll(&pfd, 1, std::min(interval_ms, std::max(deadline.poll_timeout_ms(), 1))); });

@@ -69,6 +69,18 @@ Step<void> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, bool capped) {
     // Once data piles up at the server, each piece must be acknowledged before the next.
     int allowed = stopped_reading ? 1 : kInFlight;
     if (!wait_until(deadline, [&] { return client.unacked() < allowed || client.tcp_state() != net::kTcpEstablished; })) {
+      // The window closed with the server not blocked in write(): it does not read at all (a
+      // server that never accepts, or spins). The program's fault, not the harness's.
+      auto row = server_side(srv, client);
+      ev["sent_bytes"] = total;
+      ev["server_unread_bytes"] = row ? row->rx_queue : 0;
+      SG_CHECK(srv.expect_alive("while client#1 was sending"));
+      if (row && row->rx_queue > 0 && !blocked_in_write(srv)) {
+        return timed_out("client#1 sent " + format_bytes(total) + " and the server read none of the last " +
+                         format_bytes(row->rx_queue) + " for " + ctx.human(10000) +
+                         " although it was not blocked writing an echo: it stopped reading (never accepted, or busy "
+                         "elsewhere)");
+      }
       return harness_error("the data of client#1 was not acknowledged by the server's kernel (after " +
                            format_bytes(total) + ")");
     }

@@ -4,6 +4,7 @@
 #include "checks/registry.hpp"
 #include "checks/runner.hpp"
 #include "cli/commands.hpp"
+#include "core/bytes.hpp"
 #include "core/strings.hpp"
 
 namespace sockgrade::cli {
@@ -43,7 +44,12 @@ void add_explain_command(CLI::App& app, int& exit_code) {
       }
       std::string argv = "./" + spec->build.executable;
       for (const auto& a : spec->run.argv) argv += " " + a;
-      std::printf("run as:   %s   (default port %u)\n\n", argv.c_str(), spec->run.default_port);
+      std::printf("run as:   %s   (default port %u)\n", argv.c_str(), spec->run.default_port);
+      const auto& l = spec->limits;
+      std::printf("limits:   CPU %d s, memory %s, address space %s, %d processes, %d open files, %s per file, "
+                  "%d s wall per check\n\n",
+                  l.cpu_seconds, format_size(l.memory_bytes).c_str(), format_size(l.address_space_bytes).c_str(),
+                  l.processes, l.open_files, format_size(l.file_size_bytes).c_str(), l.wall_seconds);
       double total = 0;
       for (const auto& c : spec->checks) total += c.weight;
       for (const auto& c : spec->checks) {

@@ -55,6 +55,18 @@ std::string hex_dump(std::string_view bytes, std::size_t offset, std::size_t max
   return out;
 }
 
+std::string format_size(uint64_t n) {
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  uint64_t v = n;
+  while (v != 0 && v % 1024 == 0 && unit < 4) {
+    v /= 1024;
+    ++unit;
+  }
+  if (unit == 0 && n >= 1024) return format_bytes(n);
+  return std::to_string(v) + " " + kUnits[unit];
+}
+
 std::string format_bytes(uint64_t n) {
   char buf[32];
   if (n < 1024) {

@@ -18,6 +18,10 @@ std::string hex_dump(std::string_view bytes, std::size_t offset = 0, std::size_t
 // "17 B", "4.0 KiB", "8.0 MiB".
 std::string format_bytes(uint64_t n);
 
+// A configured size, exact when it is a whole number of units: "256 MiB", "1 GiB", "1536 B";
+// otherwise as format_bytes.
+std::string format_size(uint64_t n);
+
 // Offset of the first byte where a and b differ, or the shorter length if one is a prefix of
 // the other, or npos if they are equal.
 std::size_t first_difference(std::string_view a, std::string_view b);

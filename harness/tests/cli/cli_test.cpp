@@ -21,8 +21,8 @@ struct Run {
   std::string out;  // stdout and stderr together
 };
 
-Run run(const std::string& args) {
-  std::string cmd = std::string(SOCKGRADE_BIN) + " " + args + " 2>&1";
+Run run(const std::string& args, const std::string& redirect = "2>&1") {
+  std::string cmd = std::string(SOCKGRADE_BIN) + " " + args + " " + redirect;
   Run r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -140,6 +140,19 @@ TEST(Cli, SourcesThatDoNotCompileGiveACompleteReportAndExit1) {
   EXPECT_EQ(j["max_score"], 100);
   for (const auto& t : j["tests"]) EXPECT_EQ(t["status"], "failed");
   EXPECT_NE(r.out.find("The build failed"), std::string::npos) << r.out;
+}
+
+// A program that prints a fake full-marks report: with --json -, stdout carries our report and
+// nothing else; the fake stays evidence.
+TEST(Cli, JsonOnStdoutIsOnlyTheHarnessReport) {
+  auto r = run("test echo-server " + kSource + "/fixtures/hostile/fake-report --only basic.small-echo --json -",
+               "2>/dev/null");
+  EXPECT_EQ(r.exit_code, 1);
+  auto j = nlohmann::json::parse(r.out);  // throws if anything else was mixed in
+  EXPECT_EQ(j["score"], 0);
+  ASSERT_EQ(j["tests"].size(), 1u);
+  EXPECT_EQ(j["tests"][0]["status"], "failed");
+  EXPECT_NE(j["tests"][0]["evidence"].dump().find("score 100/100"), std::string::npos) << j.dump(2);
 }
 
 TEST(Cli, ExplainListsTheLabsChecksAndTotal) {

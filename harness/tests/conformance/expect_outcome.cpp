@@ -1,9 +1,12 @@
 // Grades one fixture with the CLI and compares the report with the fixture's expect.json:
 // the build status, the exit code, the score, and the status of every check (checks not
-// listed must pass); every report must also be valid against reports/schema. Optional keys:
-// "messages" {check id: text its message must contain}, "no_leftovers" (no process of the
+// listed must pass, or have the status "others" names); every report must also be valid against
+// reports/schema. Optional keys: "messages" {check id, or "*" for every check that did not pass:
+// text its message must contain}, "report_contains" [text found anywhere in the report's JSON,
+// e.g. its evidence], "no_leftovers" (no process of the
 // sandbox's uids may outlive the run, read from the host's process table), "then_reference"
-// (the reference solution graded right after must get full marks). Exits 0 when everything
+// (the reference solution graded right after must get full marks), "requires" [isolation layers
+// the outcome rests on: without one the test is skipped, exit 77]. Exits 0 when everything
 // matches, 1 with the differences otherwise.
 //
 //   expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N] [-- extra sockgrade args]
@@ -116,7 +119,7 @@ std::vector<std::string> compare(const json& expect, const json& report, int exi
   json want_tests = expect.value("tests", json::object());
   for (const auto& t : report["tests"]) {
     auto id = t["id"].get<std::string>();
-    auto want = want_tests.contains(id) ? want_tests[id].get<std::string>() : std::string("passed");
+    auto want = want_tests.contains(id) ? want_tests[id].get<std::string>() : expect.value("others", std::string("passed"));
     if (t["status"] != want) {
       diffs.push_back(id + ": " + t["status"].get<std::string>() + ", expected " + want + " — " +
                       t["message"].get<std::string>());
@@ -130,9 +133,16 @@ std::vector<std::string> compare(const json& expect, const json& report, int exi
   const json messages = expect.contains("messages") ? expect["messages"] : json::object();
   for (const auto& [id, text] : messages.items()) {
     for (const auto& t : report["tests"]) {
-      if (t["id"] == id && t["message"].get<std::string>().find(text.get<std::string>()) == std::string::npos) {
+      bool applies = t["id"] == id || (id == "*" && t["status"] != "passed");
+      if (applies && t["message"].get<std::string>().find(text.get<std::string>()) == std::string::npos) {
         diffs.push_back(id + ": message lacks \"" + text.get<std::string>() + "\": " + t["message"].get<std::string>());
       }
+    }
+  }
+  const std::string whole = report.dump();
+  for (const auto& text : expect.value("report_contains", json::array())) {
+    if (whole.find(text.get<std::string>()) == std::string::npos) {
+      diffs.push_back("the report lacks \"" + text.get<std::string>() + "\"");
     }
   }
   return diffs;
@@ -175,6 +185,14 @@ int main(int argc, char** argv) {
       args.insert(args.end(), extra.begin(), extra.end());
       int code = run(args);
       json report = fs::exists(out) ? read_json(out) : json();
+      // A fixture whose outcome rests on a layer this machine lacks is skipped, and says so.
+      for (const auto& layer : expect.value("requires", json::array())) {
+        if (!report.is_null() && !report["environment"]["isolation"].value(layer.get<std::string>(), false)) {
+          std::cout << fixture.filename().string() << ": skipped, needs the isolation layer " << layer << "\n";
+          fs::remove(out);
+          return 77;
+        }
+      }
       auto diffs = compare(expect, report, code);
       if (!report.is_null()) {
         for (auto& e : schema_errors(schema, report)) diffs.push_back(std::move(e));

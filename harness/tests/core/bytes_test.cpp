@@ -91,5 +91,15 @@ TEST(FirstDifference, FindsTheDifferingByte) {
   EXPECT_EQ(first_difference("x", "y"), 0u);
 }
 
+TEST(FormatSize, WholeUnitsAreExact) {
+  EXPECT_EQ(format_size(256ull << 20), "256 MiB");
+  EXPECT_EQ(format_size(1ull << 30), "1 GiB");
+  EXPECT_EQ(format_size(1536 << 10), "1536 KiB");
+  EXPECT_EQ(format_size(0), "0 B");
+  EXPECT_EQ(format_size(1000), "1000 B");
+  EXPECT_EQ(format_size(1500), "1.5 KiB");
+}
+
 }  // namespace
+
 }  // namespace sockgrade
