@@ -9,6 +9,7 @@
 #include "cell/cell.hpp"
 #include "cell/fate.hpp"
 #include "core/bytes.hpp"
+#include "net/observe.hpp"
 #include "checks/context.hpp"
 #include "checks/placement.hpp"
 #include "faults/shim.hpp"
@@ -259,6 +260,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
         settings.executable = place.program_path(env, executable_name);
         settings.workdir = place.scratch_path(env, places[i]);
         settings.identity = places[i].identity;
+        if (settings.identity) net::observe_as(settings.identity->uid, settings.identity->gid);
         settings.cgroup = groups[i].get();
         settings.seccomp = req.isolation.seccomp;
         if (env.view) {

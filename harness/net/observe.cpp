@@ -2,7 +2,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/fsuid.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
 
 #include <algorithm>
 #include <charconv>
@@ -14,9 +19,50 @@
 namespace sockgrade::net {
 namespace {
 
+// -1: read /proc with the harness's own ids.
+std::atomic<int64_t> g_observe_uid{-1};
+std::atomic<int64_t> g_observe_gid{-1};
+
+bool has_cap_sys_ptrace() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      uint64_t caps = std::stoull(line.substr(7), nullptr, 16);
+      return (caps >> 19) & 1;  // CAP_SYS_PTRACE
+    }
+  }
+  return false;
+}
+
+// For its scope, this thread's filesystem ids are the observed program's (when set).
+class AsObserved {
+ public:
+  AsObserved() {
+    int64_t uid = g_observe_uid.load(), gid = g_observe_gid.load();
+    if (uid < 0) return;
+    old_gid_ = ::setfsgid(static_cast<gid_t>(gid));
+    old_uid_ = ::setfsuid(static_cast<uid_t>(uid));
+    active_ = true;
+  }
+  ~AsObserved() {
+    if (!active_) return;
+    ::setfsuid(static_cast<uid_t>(old_uid_));
+    ::setfsgid(static_cast<gid_t>(old_gid_));
+  }
+  AsObserved(const AsObserved&) = delete;
+  AsObserved& operator=(const AsObserved&) = delete;
+
+ private:
+  bool active_ = false;
+  int old_uid_ = 0;
+  int old_gid_ = 0;
+};
+
 // Numeric entries of a /proc directory (pids, tids, fds).
 std::vector<long> numeric_entries(const std::string& dir) {
   std::vector<long> out;
+  AsObserved as;
   DIR* d = ::opendir(dir.c_str());
   if (!d) return out;
   while (auto* e = ::readdir(d)) {
@@ -31,7 +77,14 @@ std::vector<long> numeric_entries(const std::string& dir) {
 
 }  // namespace
 
+void observe_as(uid_t uid, gid_t gid) {
+  if (::geteuid() != 0 || has_cap_sys_ptrace()) return;
+  g_observe_uid = uid;
+  g_observe_gid = gid;
+}
+
 std::optional<std::string> read_proc_file(const std::string& path) {
+  AsObserved as;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return std::nullopt;
   std::string out;
@@ -78,6 +131,7 @@ std::vector<uint64_t> socket_inodes(pid_t pid) {
   std::string dir = "/proc/" + std::to_string(pid) + "/fd";
   for (long fd : numeric_entries(dir)) {
     char link[64];
+    AsObserved as;
     ssize_t n = ::readlink((dir + "/" + std::to_string(fd)).c_str(), link, sizeof link - 1);
     if (n <= 0) continue;
     if (auto inode = parse_socket_link(std::string_view(link, static_cast<std::size_t>(n)))) {
@@ -89,6 +143,7 @@ std::vector<uint64_t> socket_inodes(pid_t pid) {
 
 int count_fds(pid_t pid) {
   std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  AsObserved as;
   DIR* d = ::opendir(dir.c_str());
   if (!d) return -1;
   ::closedir(d);

@@ -14,6 +14,14 @@
 
 namespace sockgrade::net {
 
+// Reads of another process's /proc entries (fd, task, syscall) need ptrace access: root
+// has it through CAP_SYS_PTRACE, which a default Docker container drops. A harness without it
+// reads them with the observed program's uid and gid as its filesystem ids (setfsuid, per
+// thread, for the duration of the read), which the kernel accepts for a process of that uid.
+// Called once in a cell whose program runs under `uid`/`gid`; a no-op where not needed.
+void observe_as(uid_t uid, gid_t gid);
+
+
 // The whole file, or nullopt when it cannot be read (the process is gone).
 std::optional<std::string> read_proc_file(const std::string& path);
 
