@@ -8,6 +8,7 @@ PACKAGES=(
   g++ gcc make cmake                       # the harness, and the C compiler for submissions
   libboost-dev libboost-filesystem-dev     # Boost.Process (header-only) and its filesystem dependency
   nlohmann-json3-dev libcli11-dev          # reports and lab files; the command line
+  libarchive-dev                           # submission archives in batch grading
   libgtest-dev libgmock-dev libvalijson-dev  # unit tests; JSON Schema validation of reports in tests
   socat bubblewrap                         # benchmarks compare against them
 )

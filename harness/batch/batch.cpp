@@ -1,0 +1,238 @@
+#include "batch/batch.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "batch/archive.hpp"
+#include "batch/gradebook.hpp"
+#include "core/strings.hpp"
+#include "report/json_writer.hpp"
+
+namespace sockgrade::batch {
+namespace fs = std::filesystem;
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+// A submission being graded by a child process.
+struct Running {
+  Entry entry;
+  std::chrono::steady_clock::time_point started;
+};
+
+std::string tail_of_file(const fs::path& p, std::size_t max) {
+  std::ifstream in(p, std::ios::binary);
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (s.size() > max) s = s.substr(s.size() - max);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  auto nl = s.rfind('\n');
+  return nl == std::string::npos ? s : s.substr(nl + 1);  // the last line: the one-line error
+}
+
+bool report_is_complete(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) return false;
+  try {
+    auto j = nlohmann::json::parse(in);
+    return j.contains("score") && j.contains("tests");
+  } catch (...) {
+    return false;
+  }
+}
+
+class Progress {
+ public:
+  Progress(int total) : total_(total), tty_(::isatty(STDERR_FILENO)) {}
+  void done(const std::string& id, const std::string& what) {
+    ++done_;
+    if (tty_) {
+      int width = 30, filled = total_ ? done_ * width / total_ : width;
+      std::fprintf(stderr, "\r\033[K[%s%s] %d/%d  %s: %s", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                   std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done_, total_, id.c_str(), what.c_str());
+      if (done_ == total_) std::fputc('\n', stderr);
+    } else {
+      std::fprintf(stderr, "[%d/%d] %s: %s\n", done_, total_, id.c_str(), what.c_str());
+    }
+    std::fflush(stderr);
+  }
+  void finish() {
+    if (tty_ && done_ != total_) std::fputc('\n', stderr);
+  }
+
+ private:
+  int total_;
+  int done_ = 0;
+  bool tty_;
+};
+
+// fork + exec of `sockgrade test ...` in a process group of its own (so that Ctrl-C reaches
+// only the batch, which then stops its children in order), stdout discarded, stderr kept.
+pid_t launch(const std::vector<std::string>& argv, const fs::path& stderr_path) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ::setpgid(0, 0);
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (null >= 0) {
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(null, STDOUT_FILENO);
+  }
+  if (err >= 0) ::dup2(err, STDERR_FILENO);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execv("/proc/self/exe", args.data());
+  ::_exit(127);
+}
+
+}  // namespace
+
+Result<std::string> write_gradebook(const fs::path& out) {
+  SG_TRY(auto rows, load_rows(out));
+  auto summary = summary_text(rows);
+  SG_CHECK(report::write_file_atomically((out / "gradebook.csv").string(), gradebook_csv(rows)));
+  SG_CHECK(report::write_file_atomically((out / "summary.txt").string(), summary));
+  return summary;
+}
+
+Result<BatchResult> run_batch(const BatchRequest& req) {
+  SG_TRY(auto collected, collect_submissions(req.submissions));
+  auto mine = shard_of(collected.entries, req.shard);
+  std::error_code ec;
+  for (const char* sub : {"reports", "errors", ".work"}) {
+    fs::create_directories(req.out / sub, ec);
+    if (ec) return fail("cannot create " + (req.out / sub).string() + ": " + ec.message());
+  }
+  for (const auto& name : collected.ignored) {
+    std::fprintf(stderr, "sockgrade: ignored %s (neither a directory nor a .tar.gz/.tgz/.tar/.zip archive)\n", name.c_str());
+  }
+
+  BatchResult result;
+  std::vector<Entry> pending;
+  for (const auto& e : mine) {
+    if (req.resume && report_is_complete(req.out / "reports" / (e.id + ".json"))) {
+      ++result.skipped;
+      continue;
+    }
+    pending.push_back(e);
+  }
+  if (result.skipped > 0) std::fprintf(stderr, "sockgrade: --resume: %d already graded\n", result.skipped);
+
+  g_stop_signal = 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  ::sigaction(SIGINT, &sa, &old_int);
+  ::sigaction(SIGTERM, &sa, &old_term);
+
+  Progress progress(static_cast<int>(pending.size()));
+  std::map<pid_t, Running> running;
+  std::size_t next = 0;
+  const fs::path work = req.out / ".work";
+
+  auto finish = [&](const Running& r, int status) {
+    const auto& id = r.entry.id;
+    fs::path report = req.out / "reports" / (id + ".json");
+    fs::path err_record = req.out / "errors" / (id + ".json");
+    fs::path stderr_path = work / (id + ".stderr");
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (report_is_complete(report) && code <= 3) {
+      fs::remove(err_record, ec);
+      ++result.graded;
+      std::ifstream in(report);
+      auto j = nlohmann::json::parse(in);
+      char score[64];
+      std::snprintf(score, sizeof score, "%g/%g", j["score"].get<double>(), j["max_score"].get<double>());
+      progress.done(id, score);
+    } else {
+      ++result.not_graded;
+      // Exit 2 is bad input (an empty directory, an unusable executable): the submission's doing.
+      std::string kind = code == 2 ? "rejected" : "harness-error";
+      std::string why = code == 2 ? tail_of_file(stderr_path, 2000)
+                                  : "sockgrade test exited with " + std::to_string(code) + ": " + tail_of_file(stderr_path, 2000);
+      if (starts_with(why, "sockgrade: ")) why = why.substr(11);
+      auto w = report::write_file_atomically(err_record.string(), error_record(id, kind, why).dump(2) + "\n");
+      if (!w) std::fprintf(stderr, "sockgrade: %s\n", w.error().message.c_str());
+      progress.done(id, "NOT GRADED (" + why + ")");
+    }
+    fs::remove(stderr_path, ec);
+    fs::remove_all(work / id, ec);
+  };
+
+  while ((next < pending.size() || !running.empty())) {
+    while (!g_stop_signal && next < pending.size() && static_cast<int>(running.size()) < req.jobs) {
+      const Entry& e = pending[next++];
+      fs::path submission = e.path;
+      if (e.archive) {
+        fs::remove_all(work / e.id, ec);
+        auto x = extract_archive(e.path, work / e.id);
+        if (!x) {
+          ++result.not_graded;
+          auto rec = error_record(e.id, "rejected", "archive refused: " + x.error().message);
+          (void)report::write_file_atomically((req.out / "errors" / (e.id + ".json")).string(), rec.dump(2) + "\n");
+          fs::remove(req.out / "reports" / (e.id + ".json"), ec);
+          progress.done(e.id, "REJECTED (" + x.error().message + ")");
+          continue;
+        }
+        submission = work / e.id;
+      }
+      std::vector<std::string> argv = {"sockgrade", "test", req.lab, submission.string(),
+                                       "--json", (req.out / "reports" / (e.id + ".json")).string(), "--color", "never"};
+      argv.insert(argv.end(), req.test_args.begin(), req.test_args.end());
+      pid_t pid = launch(argv, work / (e.id + ".stderr"));
+      if (pid < 0) return unexpected(errno_error("fork"));
+      running[pid] = Running{e, std::chrono::steady_clock::now()};
+    }
+    if (running.empty()) break;
+    if (g_stop_signal) {
+      // Stop every child and its cells; their reports are atomic, so none is half-written.
+      for (const auto& [pid, _] : running) ::kill(-pid, SIGTERM);
+      for (const auto& [pid, _] : running) {
+        int st = 0;
+        ::waitpid(pid, &st, 0);
+      }
+      running.clear();
+      result.interrupted = true;
+      // A child killed while writing leaves its hidden temporary (".id.json.XXXXXX"): remove it.
+      for (const auto& f : fs::directory_iterator(req.out / "reports", ec)) {
+        if (f.path().filename().string().front() == '.') fs::remove(f.path(), ec);
+      }
+      break;
+    }
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ECHILD) break;
+      return unexpected(errno_error("waitpid"));
+    }
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    Running r = it->second;
+    running.erase(it);
+    finish(r, status);
+  }
+  // Interrupted between two submissions: no child was running, but the batch is not done.
+  if (g_stop_signal && next < pending.size()) result.interrupted = true;
+  progress.finish();
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  fs::remove_all(work, ec);
+  return result;
+}
+
+}  // namespace sockgrade::batch

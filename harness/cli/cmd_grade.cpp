@@ -1,0 +1,85 @@
+// sockgrade grade LAB SUBMISSIONS_DIR --out DIR: the instructor's batch (one report per
+// submission, a gradebook CSV, a summary); exit 0 when every submission was graded (whatever its
+// score), 1 when some could not be, 2 for bad input, 130 when interrupted (--resume goes on).
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "batch/batch.hpp"
+#include "cli/commands.hpp"
+
+namespace sockgrade::cli {
+namespace {
+
+struct GradeArgs {
+  std::string lab;
+  std::string submissions;
+  std::string out;
+  int jobs = 0;
+  std::string shard = "0/1";
+  bool resume = false;
+  std::string isolation = "auto";
+  double stretch = 1.0;
+};
+
+int run_grade(const GradeArgs& args) {
+  // The lab is checked once here, so that a typo is one error, not one per submission.
+  auto lab = load_lab(args.lab);
+  if (!lab) {
+    print_error(lab.error().message);
+    return kBadInput;
+  }
+  auto shard = batch::parse_shard(args.shard);
+  if (!shard) {
+    print_error(shard.error().message);
+    return kBadInput;
+  }
+  batch::BatchRequest req;
+  req.lab = args.lab;
+  req.submissions = args.submissions;
+  req.out = args.out;
+  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  req.jobs = args.jobs > 0 ? args.jobs : static_cast<int>(cores > 0 ? cores : 2);
+  req.shard = *shard;
+  req.resume = args.resume;
+  req.test_args = {"--isolation", args.isolation};
+  if (args.stretch != 1.0) req.test_args.insert(req.test_args.end(), {"--stretch", std::to_string(args.stretch)});
+  auto result = batch::run_batch(req);
+  if (!result) {
+    print_error(result.error().message);
+    return kBadInput;
+  }
+  if (result->interrupted) {
+    std::fprintf(stderr, "sockgrade: interrupted after %d graded; `sockgrade grade ... --resume` goes on\n", result->graded);
+    return 130;
+  }
+  auto summary = batch::write_gradebook(req.out);
+  if (!summary) {
+    print_error(summary.error().message);
+    return kInternal;
+  }
+  std::fputs(summary->c_str(), stdout);
+  std::printf("gradebook: %s/gradebook.csv, reports: %s/reports/\n", args.out.c_str(), args.out.c_str());
+  return result->not_graded > 0 ? kChecksFailed : kAllPassed;
+}
+
+}  // namespace
+
+void add_grade_command(CLI::App& app, int& exit_code) {
+  static GradeArgs args;
+  auto* cmd = app.add_subcommand("grade", "Grade every submission of a directory (batch): reports, gradebook, summary");
+  cmd->add_option("LAB", args.lab, "a bundled lab name or a path to a lab JSON file")->required();
+  cmd->add_option("SUBMISSIONS_DIR", args.submissions,
+                  "one submission per subdirectory or per archive (.tar.gz, .tgz, .tar, .zip)")
+      ->required();
+  cmd->add_option("--out", args.out, "output directory: reports/<id>.json, gradebook.csv, summary.txt")->required();
+  cmd->add_option("--jobs", args.jobs, "submissions graded at once (default: the number of CPUs)")->check(CLI::Range(1, 64));
+  cmd->add_option("--shard", args.shard, "grade only shard I of N (0-based, e.g. 0/4); merge the outputs with `sockgrade merge`");
+  cmd->add_flag("--resume", args.resume, "skip submissions that already have a report in --out");
+  cmd->add_option("--isolation", args.isolation, "auto, strict or none (as for `sockgrade test`)")
+      ->check(CLI::IsMember({"auto", "strict", "none"}));
+  cmd->add_option("--stretch", args.stretch, "multiply every deadline by F")->check(CLI::Range(0.1, 100.0));
+  cmd->callback([&exit_code] { exit_code = run_grade(args); });
+}
+
+}  // namespace sockgrade::cli

@@ -1,0 +1,131 @@
+// Submission ids, shards and the gradebook: functions of the inputs alone.
+#include "batch/gradebook.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "batch/collect.hpp"
+
+namespace sockgrade::batch {
+namespace {
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+class Scratch {
+ public:
+  Scratch() {
+    char tmpl[] = "/tmp/sockgrade-gradebook-test-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~Scratch() { fs::remove_all(path_); }
+  fs::path operator/(const std::string& n) const { return path_ / n; }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+TEST(Collect, IdsAreSafe) {
+  EXPECT_EQ(safe_id("alice"), "alice");
+  EXPECT_EQ(safe_id("Bob Smith (2)"), "Bob_Smith__2_");
+  EXPECT_EQ(safe_id("../x"), "_._x");
+  EXPECT_EQ(safe_id("=cmd"), "_cmd");
+  EXPECT_EQ(safe_id("-rf"), "_rf");
+  EXPECT_EQ(safe_id(""), "_");
+}
+
+TEST(Collect, DirectoriesAndArchivesSortedOthersIgnored) {
+  Scratch s;
+  fs::create_directories(s / "subs/zed");
+  fs::create_directories(s / "subs/alice");
+  fs::create_directories(s / "subs/.git");
+  std::ofstream(s / "subs/bob.tar.gz") << "";
+  std::ofstream(s / "subs/notes.txt") << "";
+  auto c = collect_submissions(s / "subs");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->entries.size(), 3u);
+  EXPECT_EQ(c->entries[0].id, "alice");
+  EXPECT_EQ(c->entries[1].id, "bob");
+  EXPECT_TRUE(c->entries[1].archive);
+  EXPECT_EQ(c->entries[2].id, "zed");
+  EXPECT_EQ(c->ignored, std::vector<std::string>{"notes.txt"});
+}
+
+TEST(Collect, TwoEntriesWithOneIdAreAnError) {
+  Scratch s;
+  fs::create_directories(s / "subs/alice");
+  std::ofstream(s / "subs/alice.zip") << "";
+  auto c = collect_submissions(s / "subs");
+  ASSERT_FALSE(c);
+  EXPECT_THAT(c.error().message, HasSubstr("'alice'"));
+  EXPECT_FALSE(collect_submissions(s / "missing"));
+}
+
+TEST(Shard, ParseAndSplitCoverEverythingOnce) {
+  EXPECT_FALSE(parse_shard("4/4"));
+  EXPECT_FALSE(parse_shard("1"));
+  EXPECT_FALSE(parse_shard("-1/2"));
+  EXPECT_FALSE(parse_shard("1/0"));
+  EXPECT_FALSE(parse_shard("1/2x"));
+  std::vector<Entry> all;
+  for (int i = 0; i < 10; ++i) {
+    Entry e;
+    e.id = "s" + std::to_string(i);
+    all.push_back(e);
+  }
+  std::vector<std::string> seen;
+  for (int i = 0; i < 4; ++i) {
+    auto shard = parse_shard(std::to_string(i) + "/4");
+    ASSERT_TRUE(shard);
+    for (const auto& e : shard_of(all, *shard)) seen.push_back(e.id);
+  }
+  std::sort(seen.begin(), seen.end());
+  std::vector<std::string> ids;
+  for (const auto& e : all) ids.push_back(e.id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(seen, ids);
+}
+
+json report(double score, const std::string& build, std::vector<std::tuple<std::string, std::string, std::string, double>> tests) {
+  json j = {{"score", score}, {"max_score", 10}, {"complete", true}, {"build", {{"status", build}}}, {"tests", json::array()}};
+  for (auto& [id, cat, status, sc] : tests) j["tests"].push_back({{"id", id}, {"category", cat}, {"status", status}, {"score", sc}});
+  return j;
+}
+
+TEST(Gradebook, RowsFromReportsAndErrors) {
+  Scratch s;
+  fs::create_directories(s / "reports");
+  fs::create_directories(s / "errors");
+  std::ofstream(s / "reports/bob.json") << report(7.5, "ok", {{"basic.a", "basic", "passed", 5}, {"sigpipe.b", "sigpipe", "failed", 0}, {"basic.c", "basic", "passed", 2.5}});
+  std::ofstream(s / "reports/alice.json") << report(10, "ok", {{"basic.a", "basic", "passed", 5}, {"sigpipe.b", "sigpipe", "passed", 5}});
+  std::ofstream(s / "reports/.carol.json.Ab12Cd") << "{ half";  // an interrupted write: ignored
+  std::ofstream(s / "errors/=evil.json") << error_record("=evil", "rejected", "archive refused: entry '../x' climbs out, with \"quotes\"");
+  auto rows = load_rows(s.path());
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_EQ(gradebook_csv(*rows),
+            "id,score,max_score,basic,sigpipe,build,complete,note\n"
+            "'=evil,0,,,,rejected,,\"archive refused: entry '../x' climbs out, with \"\"quotes\"\"\"\n"
+            "alice,10,10,5,5,ok,yes,\n"
+            "bob,7.50,10,7.50,0,ok,yes,\n");
+  auto summary = summary_text(*rows);
+  EXPECT_THAT(summary, HasSubstr("3 submissions: 2 graded (0 did not build), 1 not graded"));
+  EXPECT_THAT(summary, HasSubstr("1  sigpipe.b"));
+}
+
+TEST(Gradebook, AReportThatIsNotJsonIsAnError) {
+  Scratch s;
+  fs::create_directories(s / "reports");
+  std::ofstream(s / "reports/x.json") << "not json";
+  auto rows = load_rows(s.path());
+  ASSERT_FALSE(rows);
+  EXPECT_THAT(rows.error().message, HasSubstr("x.json"));
+}
+
+}  // namespace
+}  // namespace sockgrade::batch
