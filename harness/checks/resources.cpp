@@ -94,7 +94,7 @@ std::vector<CheckDef> resources_checks() {
         "A server with nothing to do sleeps in a blocking call (accept, read, select) and uses no CPU.",
         "Block in accept()/read() (or select/poll with no timeout) instead of looping over non-blocking "
         "calls; when read() returns 0 the client is gone: close and go back to accept().",
-        "server", {{"window_ms", 400, 100, 10000, "length of each idle window"}}, 20000, 820},
+        "server", {{"window_ms", 250, 100, 10000, "length of each idle window"}}, 20000, 520},
        idle_cpu},
   };
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Batch grading throughput: N echo-server submissions (a class-like mix: mostly correct, the rest
+# with one classic bug each, every copy made distinct so each is compiled on its own) graded by
+# `sockgrade grade --jobs J`; prints the wall time, submissions per minute and where the time
+# went (compilation, checks, waiting on deadlines).
+# Usage: bench/batch_throughput.sh [N=100] [JOBS=2]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-100}"
+JOBS="${2:-2}"
+BIN="${SOCKGRADE:-build/sockgrade}"
+[[ -x "$BIN" ]] || { echo "build first: scripts/setup.sh" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Per 10 submissions: 6 correct, 4 with a bug (rotating through the fixtures).
+buggy=(no-write-loop no-sigpipe-handling lecture-hardcoded-port strlen-count never-closes
+       no-reuseaddr first-line-per-read does-not-compile exits-on-read-error one-read-per-connection)
+mkdir -p "$tmp/subs"
+b=0
+for ((i = 0; i < N; i++)); do
+  id=$(printf 's%03d' "$i")
+  if ((i % 10 < 6)); then src=reference/echo-server; else src=fixtures/echo-server/${buggy[$((b % ${#buggy[@]}))]}; b=$((b + 1)); fi
+  mkdir -p "$tmp/subs/$id"
+  cp "$src"/*.c "$tmp/subs/$id/"
+  [[ -f "$src/Makefile" ]] && cp "$src/Makefile" "$tmp/subs/$id/"
+  for f in "$tmp/subs/$id"/*.c; do printf '/* submission %s */\n' "$id" >> "$f"; done
+done
+
+start=$(date +%s.%N)
+"$BIN" grade echo-server "$tmp/subs" --out "$tmp/out" --jobs "$JOBS" > "$tmp/summary.txt" 2>/dev/null || true
+end=$(date +%s.%N)
+wall=$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", e - s}')
+rate=$(awk -v w="$wall" -v n="$N" 'BEGIN {printf "%.0f", n * 60 / w}')
+echo "graded $N submissions with --jobs $JOBS on $(nproc) CPUs in $wall s: $rate submissions per minute"
+head -1 "$tmp/summary.txt"
+
+# Where the time went, from the reports: compilation, and check time by category.
+python3 - "$tmp/out/reports" "$wall" "$JOBS" <<'PY'
+import json, os, sys, collections
+d, wall, jobs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+build = total = 0.0
+checks = collections.Counter(); waits = collections.Counter()
+for f in os.listdir(d):
+    r = json.load(open(os.path.join(d, f)))
+    build += r["build"].get("duration_ms", 0) / 1000
+    total += r["duration_ms"] / 1000
+    for t in r["tests"]:
+        checks[t["category"]] += t.get("duration_ms", 0) / 1000
+        if t["status"] == "timeout": waits[t["id"]] += t.get("duration_ms", 0) / 1000
+print(f"per submission (mean): {total/len(os.listdir(d)):.2f} s wall, of which compilation {build/len(os.listdir(d)):.2f} s")
+print(f"sum of submission wall times {total:.0f} s over {jobs} slots = {total/jobs:.0f} s (batch wall {wall:.0f} s)")
+print("check time by category (summed over cells, which run in parallel):")
+for c, s in checks.most_common(): print(f"  {c:16s} {s:7.1f} s")
+if waits:
+    print("checks that waited for a deadline (timeouts), summed:")
+    for c, s in waits.most_common(5): print(f"  {c:40s} {s:6.1f} s")
+PY
