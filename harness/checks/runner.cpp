@@ -178,6 +178,15 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
                      {"stretch", req.stretch},
                      {"jobs", jobs},
                      {"limits", cell::limits_to_json(req.lab.limits)}};
+  // Only the limits in force: without a cgroup there is no memory limit beyond the address space.
+  auto& limits = rep.environment["limits"];
+  // RLIMIT_NPROC counts per uid: it is set only when the program has a uid of its own.
+  if (!req.isolation.cgroup && !req.isolation.uid_drop && !req.isolation.userns) limits.erase("processes");
+  if (!req.isolation.cgroup) {
+    limits.erase("memory_bytes");
+  } else if (req.isolation.cgroups.version == 2 || !req.isolation.cgroups.cpu_base.empty()) {
+    limits["cpu_share_percent"] = cell::CgroupLimits{}.cpu_percent;
+  }
 
   Placement place(req.isolation, req.submission);
   lab::BuildOutcome built;
