@@ -135,7 +135,12 @@ std::string value_html(const std::string& key, const json& v, int depth) {
 bool is_peer_action(const std::string& e) {
   return e == "connect" || e == "send" || e == "half-close" || e == "reset" || e == "close";
 }
-bool is_peer_reception(const std::string& e) { return e == "recv" || e == "eof"; }
+bool is_peer_reception(const std::string& e) { return e == "recv" || e == "eof" || e == "reset-received"; }
+// Notes that tell of something going wrong, drawn in red.
+bool is_alert(const std::string& e) {
+  return e == "exit" || e == "timeout" || e == "kill" || e == "not-listening" || e == "connect-failed" ||
+         e == "send-failed";
+}
 bool is_program_event(const std::string& e) {
   return e == "start" || e == "listen" || e == "exit" || e == "not-listening";
 }
@@ -193,7 +198,9 @@ std::string sequence_svg(const json& trace) {
     if (arrow) {
       int from = is_peer_action(event) ? x[actor] : x[program];
       int to = is_peer_action(event) ? x[program] : x[actor];
-      std::string kind = event == "reset" ? "reset" : event == "eof" || event == "half-close" || event == "close" ? "end" : "data";
+      std::string kind = event == "reset" || event == "reset-received" ? "reset"
+                         : event == "eof" || event == "half-close" || event == "close" ? "end"
+                                                                                       : "data";
       int dir = to > from ? 1 : -1;
       out << "<line class=\"msg " << kind << "\" x1=\"" << from << "\" y1=\"" << y << "\" x2=\"" << to - dir * 2
           << "\" y2=\"" << y << "\"/>";
@@ -211,7 +218,7 @@ std::string sequence_svg(const json& trace) {
       int chars = 0;
       for (unsigned char c : text) chars += (c & 0xc0) != 0x80;
       int w = std::min(kGap - 16, 14 + chars * 67 / 10);
-      out << "<rect class=\"note " << (event == "exit" || event == "timeout" || event == "kill" ? "alert" : "plain")
+      out << "<rect class=\"note " << (is_alert(event) ? "alert" : "plain")
           << "\" x=\"" << ax - w / 2 << "\" y=\"" << y - 11 << "\" width=\"" << w << "\" height=\"18\" rx=\"3\"/>";
       out << "<text class=\"note-text\" x=\"" << ax << "\" y=\"" << y + 2 << "\" text-anchor=\"middle\">" << esc(text)
           << "</text>";
@@ -268,7 +275,7 @@ svg .actor { fill: #ddf4ff; stroke: #54aeff; } svg .actor.program { fill: #fff8c
 svg .lifeline { stroke: #8c959f; stroke-dasharray: 4 3; } svg .time { fill: #57606a; }
 svg .msg { stroke: #0969da; stroke-width: 1.5; } svg .head { fill: #0969da; }
 svg .msg.end { stroke-dasharray: 6 3; } svg .msg.reset { stroke: var(--fail); } svg .head.reset { fill: var(--fail); }
-svg .label { fill: var(--ink); } svg .note { fill: #f6f8fa; stroke: #8c959f; } svg .note.alert { fill: #ffebe9; stroke: var(--fail); }
+svg .label { fill: var(--ink); paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; } svg .note { fill: #f6f8fa; stroke: #8c959f; } svg .note.alert { fill: #ffebe9; stroke: var(--fail); }
 svg .note-text { fill: var(--ink); }
 table.trace td { font: 12px ui-monospace, "DejaVu Sans Mono", monospace; padding: 1px 8px; }
 footer { margin-top: 32px; font-size: .85em; }
