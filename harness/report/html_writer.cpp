@@ -343,7 +343,8 @@ std::string render_html(const Report& r) {
   if (r.build.status == "failed") {
     out << "<section class=\"check failed\" id=\"build\">\n<h2>" << badge("failed") << " The build failed</h2>\n"
         << "<p class=\"message\">" << esc(r.build.message) << "</p>\n<pre>" << esc(r.build.command) << "\n"
-        << esc(last_lines(r.build.log, 60)) << "</pre>\n</section>\n";
+        << esc(last_lines(r.build.log, 60)) << "</pre>\n"
+        << "<p>No check ran: each counts as failed until the program builds.</p>\n</section>\n";
   }
 
   auto shown = visible_tests(r);
@@ -352,7 +353,7 @@ std::string render_html(const Report& r) {
   for (const auto* t : shown) {
     std::string id = esc(t->id);
     out << "<tr class=\"" << css_status(t->status) << "\"><td>" << badge(t->status) << "</td><td>";
-    if (t->status == "passed") out << "<code>" << id << "</code>";
+    if (t->status == "passed" || r.build.status == "failed") out << "<code>" << id << "</code>";
     else out << "<a href=\"#check-" << id << "\"><code>" << id << "</code></a>";
     out << "</td><td>" << esc(t->title) << "</td><td class=\"num\">" << esc(format_points(t->score) + "/" + format_points(t->max_score))
         << "</td></tr>\n";
@@ -363,8 +364,9 @@ std::string render_html(const Report& r) {
   }
   out << "</section>\n";
 
+  // After a failed build no check ran: the build section says why, once, not once a check.
   for (const auto* t : shown) {
-    if (t->status != "passed") check_section(out, *t);
+    if (t->status != "passed" && r.build.status != "failed") check_section(out, *t);
   }
   out << "</main>\n<footer>" << esc(r.tool_name + " " + r.tool_version + " · " + r.schema + " · lab " + r.lab)
       << "</footer>\n</body>\n</html>\n";

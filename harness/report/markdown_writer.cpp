@@ -66,7 +66,7 @@ std::string render_markdown(const Report& r) {
 
   if (r.build.status == "failed") {
     out << "### ❌ The build failed\n\n" << md_inline(r.build.message) << "\n\n"
-        << fenced(r.build.command + "\n" + r.build.log) << "\n";
+        << fenced(r.build.command + "\n" + r.build.log) << "\nNo check ran: each counts as failed until the program builds.\n\n";
   }
 
   auto shown = visible_tests(r);
@@ -86,7 +86,7 @@ std::string render_markdown(const Report& r) {
   }
 
   for (const auto* t : shown) {
-    if (t->status == "passed") continue;
+    if (t->status == "passed" || r.build.status == "failed") continue;  // after a failed build, none ran
     out << "\n### " << icon(t->status) << " " << md_inline(t->id) << ": " << md_inline(t->title) << "\n\n"
         << fenced(render_test_details(*t, TextOptions{}));
   }

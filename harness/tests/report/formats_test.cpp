@@ -321,6 +321,21 @@ TEST(Markdown, IsASummaryWithATableAndInertStudentText) {
   EXPECT_THAT(md, HasSubstr("``````text\n"));
 }
 
+TEST(Html, AFailedBuildIsExplainedOnceNotOnceACheck) {
+  auto r = testing::sample_report();
+  r.build.status = "failed";
+  r.build.message = "the build failed (exit status 1)";
+  r.build.log = "server.c:3:1: error: expected ';' <here>\n";
+  auto html = render_html(r);
+  EXPECT_THAT(html, HasSubstr("The build failed"));
+  EXPECT_THAT(html, HasSubstr("expected &#39;;&#39; &lt;here&gt;"));
+  EXPECT_THAT(html, Not(HasSubstr("<section class=\"check failed\" id=\"check-")));
+  EXPECT_THAT(html, HasSubstr("<td><code>shutdown.half-close</code></td>"));  // in the table, linking nowhere
+  auto md = render_markdown(r);
+  EXPECT_THAT(md, HasSubstr("### ❌ The build failed"));
+  EXPECT_THAT(md, Not(HasSubstr("### ❌ shutdown.half-close")));
+}
+
 // ---- shared helpers ----------------------------------------------------------------------
 
 TEST(ViewHelpers, UnescapePreviewInvertsEscapePreview) {
