@@ -224,6 +224,9 @@ TEST(Cli, RenderOfTheSampleReportGivesEveryGolden) {
     EXPECT_EQ(to_stdout.exit_code, 0);
     EXPECT_TRUE(to_stdout.out == read_all(golden / file)) << format << " on standard output";
   }
+  auto from_stdin = run("render - --format autolab < " + (golden / "sample.json").string(), "2>/dev/null");
+  EXPECT_EQ(from_stdin.exit_code, 0);
+  EXPECT_EQ(from_stdin.out, read_all(golden / "sample.autolab.txt"));
 }
 
 TEST(Cli, RenderRejectsBadInputInOneLine) {
