@@ -10,6 +10,7 @@
 #include "checks/runner.hpp"
 #include "cli/commands.hpp"
 #include "core/strings.hpp"
+#include "report/formats.hpp"
 #include "report/json_writer.hpp"
 #include "report/text_writer.hpp"
 
@@ -20,6 +21,7 @@ struct TestArgs {
   std::string lab;
   std::string submission;
   std::string json_path;
+  std::vector<std::string> reports;  // FORMAT=FILE
   std::vector<std::string> only;
   std::optional<uint64_t> seed;
   double stretch = 1.0;
@@ -31,6 +33,21 @@ struct TestArgs {
 };
 
 int run_test(const TestArgs& args) {
+  // Report requests are checked before grading, which can take minutes.
+  std::vector<ReportRequest> requests;
+  if (!args.json_path.empty()) requests.push_back({report::find_format("json"), args.json_path});
+  for (const auto& spec : args.reports) {
+    auto req = parse_report_request(spec);
+    if (!req) {
+      print_error(req.error().message);
+      return kBadInput;
+    }
+    requests.push_back(*req);
+  }
+  if (auto ok = check_report_requests(requests); !ok) {
+    print_error(ok.error().message);
+    return kBadInput;
+  }
   auto lab = load_lab(args.lab);
   if (!lab) {
     print_error(lab.error().message);
@@ -71,16 +88,17 @@ int run_test(const TestArgs& args) {
   req.submission_arg = args.submission;
   auto rep = checks::run_lab(req, *selected);
 
-  bool json_to_stdout = args.json_path == "-";
+  bool report_to_stdout = false;
+  for (const auto& r : requests) report_to_stdout = report_to_stdout || r.path == "-";
   report::TextOptions text;
-  FILE* text_out = json_to_stdout ? stderr : stdout;
+  FILE* text_out = report_to_stdout ? stderr : stdout;
   text.color = args.color == "always" || (args.color == "auto" && ::isatty(::fileno(text_out)) && !std::getenv("NO_COLOR"));
   text.verbose = args.verbose;
   auto rendered = report::render_text(rep, text);
   std::fwrite(rendered.data(), 1, rendered.size(), text_out);
   std::fflush(text_out);
-  if (!args.json_path.empty()) {
-    auto w = report::write_json(rep, args.json_path);
+  for (const auto& r : requests) {
+    auto w = report::write_output(r.path, r.format->render(rep));
     if (!w) {
       print_error(w.error().message);
       return kBadInput;
@@ -100,6 +118,11 @@ void add_test_command(CLI::App& app, int& exit_code) {
   cmd->add_option("LAB", args.lab, "a bundled lab name (see `sockgrade labs`) or a path to a lab JSON file")->required();
   cmd->add_option("SUBMISSION", args.submission, "a directory of sources, or an executable")->required();
   cmd->add_option("--json", args.json_path, "write the JSON report to FILE (- for standard output)");
+  cmd->add_option("--report", args.reports,
+                  "write the report as FORMAT to FILE (- for standard output), repeatable; FORMAT is one of " +
+                      report::format_names())
+      ->type_name("FORMAT=FILE")
+      ->allow_extra_args(false);  // one value per --report: never swallow LAB or SUBMISSION
   cmd->add_option("--only", args.only, "run only the checks whose id matches GLOB (repeatable, or comma-separated)");
   cmd->add_option("--seed", args.seed, "seed of every payload and schedule (default: from the submission's hash)");
   cmd->add_option("--stretch", args.stretch, "multiply every deadline by F, for slow machines")

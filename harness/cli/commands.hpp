@@ -8,6 +8,7 @@
 
 #include "core/result.hpp"
 #include "lab/lab_spec.hpp"
+#include "report/formats.hpp"
 
 namespace sockgrade::cli {
 
@@ -29,6 +30,19 @@ void add_proxy_command(CLI::App& app, int& exit_code);
 void add_doctor_command(CLI::App& app, int& exit_code);
 void add_grade_command(CLI::App& app, int& exit_code);
 void add_merge_command(CLI::App& app, int& exit_code);
+void add_render_command(CLI::App& app, int& exit_code);
+
+// One `--report FORMAT=FILE`: the format and where it goes ("-" is standard output).
+struct ReportRequest {
+  const report::Format* format = nullptr;
+  std::string path;
+};
+// "junit=out.xml" → its request; an unknown format or a missing FILE is a one-line error.
+Result<ReportRequest> parse_report_request(const std::string& spec);
+// Before any work: at most one report on standard output, every file's directory exists.
+Result<void> check_report_requests(const std::vector<ReportRequest>& requests);
+// "unknown report format 'x' (one of json, text, ...)".
+Error unknown_format_error(const std::string& name);
 
 // "sockgrade: <message>" on stderr.
 void print_error(const std::string& message);

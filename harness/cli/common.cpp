@@ -1,7 +1,9 @@
 #include <cstdio>
+#include <filesystem>
 
 #include "checks/registry.hpp"
 #include "cli/commands.hpp"
+#include "core/strings.hpp"
 #include "lab/lab_loader.hpp"
 
 namespace sockgrade::cli {
@@ -13,6 +15,44 @@ Result<lab::LabSpec> load_lab(const std::string& name_or_path) {
   SG_TRY(auto spec, lab::load_lab_file(path));
   SG_CHECK(checks::validate_lab_checks(spec));
   return spec;
+}
+
+Error unknown_format_error(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& f : report::formats()) names.push_back(f.name);
+  std::string guess = closest_match(name, names);
+  return Error{"unknown report format '" + name + "'" + (guess.empty() ? "" : " (did you mean " + guess + "?)") +
+               "; the formats are " + report::format_names()};
+}
+
+Result<ReportRequest> parse_report_request(const std::string& spec) {
+  auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+    return unexpected(Error{"--report expects FORMAT=FILE (e.g. junit=out.xml, or html=- for standard output), got '" +
+                            spec + "'"});
+  }
+  std::string name = spec.substr(0, eq);
+  const report::Format* f = report::find_format(name);
+  if (!f) return unexpected(unknown_format_error(name));
+  return ReportRequest{f, spec.substr(eq + 1)};
+}
+
+Result<void> check_report_requests(const std::vector<ReportRequest>& requests) {
+  namespace fs = std::filesystem;
+  int to_stdout = 0;
+  for (const auto& r : requests) {
+    if (r.path == "-") {
+      if (++to_stdout > 1) return fail("only one report can go to standard output (-); write the others to files");
+      continue;
+    }
+    fs::path dir = fs::path(r.path).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !fs::is_directory(dir, ec)) {
+      return fail("cannot write " + r.path + ": no directory " + dir.string());
+    }
+    if (fs::is_directory(r.path, ec)) return fail("cannot write " + r.path + ": it is a directory");
+  }
+  return {};
 }
 
 }  // namespace sockgrade::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   sockgrade::cli::add_doctor_command(app, exit_code);
   sockgrade::cli::add_grade_command(app, exit_code);
   sockgrade::cli::add_merge_command(app, exit_code);
+  sockgrade::cli::add_render_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -6,6 +6,7 @@
 
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
+#include "report/view.hpp"
 
 namespace sockgrade::report {
 namespace {
@@ -51,6 +52,23 @@ void block(std::ostringstream& out, const std::string& label, const std::string&
   }
 }
 
+// A student's own output on our terminal: its control characters (escape sequences that
+// would recolour or move the cursor) shown as \xNN, lines and tabs kept.
+std::string terminal_safe(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string describe_bytes(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("bytes")) return j.dump();
   return format_bytes(j["bytes"].get<uint64_t>()) + "  \"" + j.value("preview", "") + "\"";
@@ -69,7 +87,7 @@ void render_evidence(std::ostringstream& out, const nlohmann::json& ev) {
   auto program = [&](const nlohmann::json& p, const std::string& label) {
     block(out, label, p.value("status", "?"));
     if (p.contains("stderr_tail") && !p["stderr_tail"].get<std::string>().empty()) {
-      block(out, "stderr (tail)", last_lines(p["stderr_tail"].get<std::string>(), 8));
+      block(out, "stderr (tail)", terminal_safe(last_lines(p["stderr_tail"].get<std::string>(), 8)));
     }
   };
   if (ev.contains("programs")) {
@@ -111,11 +129,27 @@ void render_trace(std::ostringstream& out, const nlohmann::json& trace, bool ver
       line += "  \"" + e.value("preview", "") + "\"";
     }
     if (e.contains("detail")) line += (e.contains("bytes") ? "  " : "") + e["detail"].get<std::string>();
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     out << "    " << line << "\n";
   }
 }
 
 }  // namespace
+
+std::string render_test_details(const TestResult& t, const TextOptions& options) {
+  std::ostringstream out;
+  block(out, t.status == "error" ? "harness error" : "what happened", t.message);
+  if (t.status == "error") block(out, "note", "the harness could not run this check; it says nothing about your program");
+  render_evidence(out, t.evidence);
+  if (!t.hint.empty() && t.status != "error" && t.status != "skipped") block(out, "hint", t.hint);
+  render_trace(out, t.trace, options.verbose);
+  if (!t.repro.empty()) block(out, "reproduce", t.repro);
+  if (t.evidence.contains("proxy_command")) {
+    block(out, "by hand", "run your server, then " + t.evidence["proxy_command"].get<std::string>() +
+                              " and connect a client (nc 127.0.0.1 9000) to the proxy");
+  }
+  return out.str();
+}
 
 std::string render_text(const Report& r, const TextOptions& options) {
   Painter paint(options.color);
@@ -159,35 +193,29 @@ std::string render_text(const Report& r, const TextOptions& options) {
     out << "\n";
   }
 
+  // Hidden checks count in the score; a student sees only their total (report/view.hpp).
+  auto shown = visible_tests(r);
   std::size_t width = 0, title_width = 0;
-  for (const auto& t : r.tests) {
-    width = std::max(width, t.id.size());
-    title_width = std::max(title_width, t.title.size());
+  for (const auto* t : shown) {
+    width = std::max(width, t->id.size());
+    title_width = std::max(title_width, t->title.size());
   }
-  for (const auto& t : r.tests) {
-    out << "  " << badge(t.status, paint) << "  " << pad(t.id, width + 2) << pad(t.title, title_width + 1) << " "
-        << num(t.score) << "/" << num(t.max_score) << "\n";
+  for (const auto* t : shown) {
+    out << "  " << badge(t->status, paint) << "  " << pad(t->id, width + 2) << pad(t->title, title_width + 1) << " "
+        << num(t->score) << "/" << num(t->max_score) << "\n";
+  }
+  if (auto hidden = hidden_line(r); !hidden.empty()) out << "  " << hidden << "\n";
+
+  for (const auto* t : shown) {
+    if (t->status == "passed") continue;
+    out << "\n" << paint("── " + t->id + ": " + t->title, "1") << "\n" << render_test_details(*t, options);
   }
 
-  for (const auto& t : r.tests) {
-    if (t.status == "passed") continue;
-    out << "\n" << paint("── " + t.id + ": " + t.title, "1") << "\n";
-    block(out, t.status == "error" ? "harness error" : "what happened", t.message);
-    if (t.status == "error") block(out, "note", "the harness could not run this check; it says nothing about your program");
-    render_evidence(out, t.evidence);
-    if (!t.hint.empty() && t.status != "error" && t.status != "skipped") block(out, "hint", t.hint);
-    render_trace(out, t.trace, options.verbose);
-    if (!t.repro.empty()) block(out, "reproduce", t.repro);
-    if (t.evidence.contains("proxy_command")) {
-      block(out, "by hand", "run your server, then " + t.evidence["proxy_command"].get<std::string>() +
-                                " and connect a client (nc 127.0.0.1 9000) to the proxy");
-    }
-  }
-
-  out << "\n" << paint("score " + num(r.score) + "/" + num(r.max_score), "1") << " · " << r.count("passed")
-      << " passed · " << r.count("failed") << " failed · " << r.count("timeout") << " timed out";
-  if (r.count("error")) out << " · " << paint(std::to_string(r.count("error")) + " harness errors (score incomplete)", "35;1");
-  if (r.count("skipped")) out << " · " << r.count("skipped") << " skipped";
+  int errors = r.count("error");
+  out << "\n" << paint("score " + num(r.score) + "/" + num(r.max_score), "1") << " · " << count_visible(r, "passed")
+      << " passed · " << count_visible(r, "failed") << " failed · " << count_visible(r, "timeout") << " timed out";
+  if (errors) out << " · " << paint(std::to_string(errors) + " harness errors (score incomplete)", "35;1");
+  if (int skipped = count_visible(r, "skipped")) out << " · " << skipped << " skipped";
   out << " · " << num(r.duration_ms / 1000.0) << " s\n";
   return out.str();
 }

@@ -13,6 +13,10 @@ struct TextOptions {
   bool verbose = false;  // whole traces and build logs
 };
 
+// Hidden checks are not listed, only their total ("2 hidden checks: 5/9 points").
 std::string render_text(const Report& r, const TextOptions& options);
+// The explanation of one check that did not pass, as indented lines: what happened, the
+// evidence, the hint, the trace, the command that reproduces it. Other views embed it.
+std::string render_test_details(const TestResult& t, const TextOptions& options);
 
 }  // namespace sockgrade::report

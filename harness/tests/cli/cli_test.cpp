@@ -172,3 +172,133 @@ TEST(Cli, LabsListsTheBundledLab) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("echo-server"), std::string::npos);
 }
+
+// ---- report formats: --report FORMAT=FILE and sockgrade render ---------------------------
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST(Cli, UnknownReportFormatIsOneLineAndExit2) {
+  auto r = run("test echo-server " + kSource + "/reference/echo-server --report xml=out.xml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.out), 1) << r.out;
+  EXPECT_NE(r.out.find("unknown report format 'xml'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("json, text, gradescope, prairielearn, autolab, junit, html, markdown"), std::string::npos);
+  auto typo = run("test echo-server " + kSource + "/reference/echo-server --report gradscope=r.json");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.out.find("did you mean gradescope?"), std::string::npos) << typo.out;
+  auto no_file = run("test echo-server " + kSource + "/reference/echo-server --report junit");
+  EXPECT_EQ(no_file.exit_code, 2);
+  EXPECT_EQ(lines(no_file.out), 1) << no_file.out;
+  EXPECT_NE(no_file.out.find("FORMAT=FILE"), std::string::npos) << no_file.out;
+}
+
+TEST(Cli, ReportPathsAreCheckedBeforeGrading) {
+  auto r = run("test echo-server " + kSource + "/reference/echo-server --report junit=/nonexistent/dir/out.xml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.out), 1) << r.out;
+  EXPECT_NE(r.out.find("no directory /nonexistent/dir"), std::string::npos) << r.out;
+  auto two = run("test echo-server " + kSource + "/reference/echo-server --report junit=- --json -");
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_NE(two.out.find("only one report can go to standard output"), std::string::npos) << two.out;
+}
+
+// Every format from the JSON report on disk is the golden file of that format: the JSON
+// round trip loses nothing a view shows.
+TEST(Cli, RenderOfTheSampleReportGivesEveryGolden) {
+  const std::pair<const char*, const char*> kGoldens[] = {
+      {"json", "sample.json"},         {"text", "sample.txt"},        {"gradescope", "sample.gradescope.json"},
+      {"prairielearn", "sample.prairielearn.json"}, {"autolab", "sample.autolab.txt"},
+      {"junit", "sample.junit.xml"},   {"html", "sample.html"},       {"markdown", "sample.md"}};
+  const fs::path golden = fs::path(kSource) / "reports/golden";
+  Scratch s;
+  for (const auto& [format, file] : kGoldens) {
+    auto out = s / file;
+    auto r = run("render " + (golden / "sample.json").string() + " --format " + format + " --out " + out.string());
+    EXPECT_EQ(r.exit_code, 0) << format << ": " << r.out;
+    EXPECT_EQ(r.out, "") << format;
+    EXPECT_TRUE(read_all(out) == read_all(golden / file)) << format << " differs from " << file;
+    auto to_stdout = run("render " + (golden / "sample.json").string() + " --format " + format, "2>/dev/null");
+    EXPECT_EQ(to_stdout.exit_code, 0);
+    EXPECT_TRUE(to_stdout.out == read_all(golden / file)) << format << " on standard output";
+  }
+  auto from_stdin = run("render - --format autolab < " + (golden / "sample.json").string(), "2>/dev/null");
+  EXPECT_EQ(from_stdin.exit_code, 0);
+  EXPECT_EQ(from_stdin.out, read_all(golden / "sample.autolab.txt"));
+}
+
+TEST(Cli, RenderRejectsBadInputInOneLine) {
+  Scratch s;
+  const std::string sample = kSource + "/reports/golden/sample.json";
+  auto bad_format = run("render " + sample + " --format pdf");
+  EXPECT_EQ(bad_format.exit_code, 2);
+  EXPECT_EQ(lines(bad_format.out), 1) << bad_format.out;
+  EXPECT_NE(bad_format.out.find("unknown report format 'pdf'"), std::string::npos) << bad_format.out;
+  auto missing = run("render " + (s / "none.json").string() + " --format html");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(lines(missing.out), 1) << missing.out;
+  write(s / "other.json", "{\"scores\": {}}");
+  auto other = run("render " + (s / "other.json").string() + " --format html");
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.out.find("is not a sockgrade report"), std::string::npos) << other.out;
+  write(s / "cut.json", "{\"schema\": \"sockgrade.report/1\", \"lab\": \"x\"}");
+  auto cut = run("render " + (s / "cut.json").string() + " --format html");
+  EXPECT_EQ(cut.exit_code, 2);
+  EXPECT_EQ(lines(cut.out), 1) << cut.out;
+  EXPECT_NE(cut.out.find("incomplete sockgrade report"), std::string::npos) << cut.out;
+  write(s / "garbage.json", "not json at all");
+  EXPECT_EQ(run("render " + (s / "garbage.json").string() + " --format junit").exit_code, 2);
+}
+
+// A failed build through every --report at once: each file written, standard output holds
+// only the one report sent there, and the build is a JUnit testcase.
+TEST(Cli, ReportsOfAFailedBuild) {
+  Scratch s;
+  write(s / "sub/server.c", "int main(void) { return undeclared_thing }\n");
+  auto r = run("test echo-server " + (s / "sub").string() + " --report gradescope=- --report junit=" +
+                   (s / "junit.xml").string() + " --report html=" + (s / "report.html").string() +
+                   " --report markdown=" + (s / "summary.md").string() + " --report prairielearn=" +
+                   (s / "pl.json").string() + " --report autolab=" + (s / "autolab.txt").string(),
+               "2>/dev/null");
+  EXPECT_EQ(r.exit_code, 1);
+  auto gs = nlohmann::json::parse(r.out);  // nothing else on stdout
+  EXPECT_EQ(gs["score"], 0.0);
+  EXPECT_NE(gs["output"].get<std::string>().find("undeclared_thing"), std::string::npos);
+  EXPECT_NE(read_all(s / "junit.xml").find("<testcase name=\"build\""), std::string::npos);
+  EXPECT_NE(read_all(s / "report.html").find("The build failed"), std::string::npos);
+  EXPECT_NE(read_all(s / "summary.md").find("The build failed"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(read_all(s / "pl.json"))["gradable"], false);
+  EXPECT_EQ(read_all(s / "autolab.txt").substr(0, 11), "{\"scores\":{");
+}
+
+// A check the lab file marks hidden: graded, counted, and shown to the student only as a total.
+TEST(Cli, AHiddenCheckIsOnlyATotalForTheStudent) {
+  Scratch s;
+  auto lab = nlohmann::json::parse(read_all(fs::path(kSource) / "labs/echo-server.json"));
+  for (auto& c : lab["checks"]) {
+    if (c["id"] == "basic.binary") c["hidden"] = true;
+  }
+  write(s / "lab.json", lab.dump(2));
+  auto r = run("test " + (s / "lab.json").string() + " " + kSource +
+                   "/reference/echo-server --only basic.small-echo,basic.binary --json " + (s / "r.json").string() +
+                   " --report html=" + (s / "r.html").string(),
+               "2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out.find("basic.binary"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 hidden check: 6/6 points"), std::string::npos) << r.out;
+  EXPECT_EQ(read_all(s / "r.html").find("basic.binary"), std::string::npos);
+  auto j = nlohmann::json::parse(read_all(s / "r.json"));
+  ASSERT_EQ(j["tests"].size(), 2u);
+  EXPECT_EQ(j["score"], 12);
+  bool found = false;
+  for (const auto& t : j["tests"]) {
+    if (t["id"] == "basic.binary") {
+      found = true;
+      EXPECT_EQ(t["hidden"], true);
+      EXPECT_EQ(t["status"], "passed");
+    }
+  }
+  EXPECT_TRUE(found);
+}

@@ -11,12 +11,13 @@ using nlohmann::json;
 
 TEST(ReportModel, CountsStatuses) {
   auto r = testing::sample_report();
-  EXPECT_EQ(r.count("passed"), 1);
-  EXPECT_EQ(r.count("failed"), 1);
+  EXPECT_EQ(r.count("passed"), 3);
+  EXPECT_EQ(r.count("failed"), 2);
   EXPECT_EQ(r.count("error"), 1);
-  EXPECT_EQ(r.count("timeout"), 0);
+  EXPECT_EQ(r.count("timeout"), 1);
+  EXPECT_EQ(r.count("skipped"), 1);
   EXPECT_FALSE(r.complete());
-  r.tests.pop_back();
+  r.tests.erase(r.tests.begin() + 2);  // the harness error
   EXPECT_TRUE(r.complete());
 }
 
@@ -27,13 +28,17 @@ TEST(ReportJson, CarriesTheRequiredFields) {
   EXPECT_EQ(j["lab"], "echo-server");
   EXPECT_EQ(j["submission"]["sha256"], std::string(64, 'a'));
   EXPECT_EQ(j["seed"], 42);
-  EXPECT_EQ(j["score"], 8);
-  EXPECT_EQ(j["max_score"], 24);
+  EXPECT_EQ(j["score"], 19);
+  EXPECT_EQ(j["max_score"], 49);
   EXPECT_EQ(j["complete"], false);
-  EXPECT_EQ(j["summary"], (json{{"passed", 1}, {"failed", 1}, {"timeout", 0}, {"error", 1}, {"skipped", 0}}));
+  EXPECT_EQ(j["summary"], (json{{"passed", 3}, {"failed", 2}, {"timeout", 1}, {"error", 1}, {"skipped", 1}}));
   EXPECT_EQ(j["categories"]["shutdown"], (json{{"score", 0}, {"max_score", 10}}));
-  EXPECT_EQ(j["categories"]["basic"], (json{{"score", 8}, {"max_score", 8}}));
-  ASSERT_EQ(j["tests"].size(), 3u);
+  EXPECT_EQ(j["categories"]["basic"], (json{{"score", 14}, {"max_score", 14}}));
+  ASSERT_EQ(j["tests"].size(), 8u);
+  // The instructors' report keeps hidden checks whole, marked.
+  EXPECT_EQ(j["tests"][6]["hidden"], true);
+  EXPECT_EQ(j["tests"][6]["evidence"]["sent"]["preview"], testing::kHiddenMarker);
+  EXPECT_EQ(j["tests"][0]["hidden"], false);
   const auto& failed = j["tests"][1];
   EXPECT_EQ(failed["status"], "failed");
   EXPECT_EQ(failed["repro"], "sockgrade test echo-server /subs/alice --only shutdown.half-close --seed 42");

@@ -55,9 +55,11 @@ TEST(RenderText, ExplainsTheFailure) {
 
 TEST(RenderText, EndsWithTheScore) {
   auto text = render_text(testing::sample_report(), TextOptions{});
-  EXPECT_THAT(text, HasSubstr("score 8/24"));
-  EXPECT_THAT(text, HasSubstr("1 passed"));
-  EXPECT_THAT(text, HasSubstr("1 failed"));
+  EXPECT_THAT(text, HasSubstr("score 19/49"));
+  // Counts of what the student sees; hidden checks only as a total.
+  EXPECT_THAT(text, HasSubstr("2 passed · 1 failed · 1 timed out"));
+  EXPECT_THAT(text, HasSubstr("1 skipped"));
+  EXPECT_THAT(text, HasSubstr("2 hidden checks: 5/9 points"));
   EXPECT_THAT(text, HasSubstr("1 harness errors (score incomplete)"));
   auto r = testing::sample_report();
   r.score = 12.5;

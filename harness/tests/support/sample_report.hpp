@@ -1,10 +1,15 @@
-// A report built by hand: one passed check, one failed (with evidence, a trace and the
-// command that reproduces it) and one harness error, as the runner would produce them.
+// A report built by hand, as the runner would produce it, with every status a view must
+// show: two passes, a failure (with evidence, a trace and the command that reproduces it), a
+// harness error, a timeout, a skipped check, and two checks the lab marks hidden (one failed,
+// whose texts carry the marker kHiddenMarker so tests can prove no student view shows them).
+// The golden files under reports/golden/ are rendered from it.
 #pragma once
 
 #include "report/model.hpp"
 
 namespace sockgrade::testing {
+
+inline constexpr const char* kHiddenMarker = "SECRET-HIDDEN";
 
 inline report::Report sample_report() {
   using nlohmann::json;
@@ -76,9 +81,81 @@ inline report::Report sample_report() {
   err.message = "cannot read /proc/1234/stat";
   err.hint = "";
 
-  r.tests = {pass, fail, err};
-  r.score = 8;
-  r.max_score = 24;
+  report::TestResult timeout;
+  timeout.id = "partial-io.short-writes";
+  timeout.title = "Short writes are completed (a write loop)";
+  timeout.category = "partial-io";
+  timeout.status = "timeout";
+  timeout.max_score = 5;
+  timeout.duration_ms = 2049;
+  timeout.message = "client sent 206 B; only 100 B came back, then nothing";
+  timeout.hint = "Check what write() returns and call it again for the remaining bytes.";
+  timeout.repro = "sockgrade test echo-server /subs/alice --only partial-io.short-writes --seed 42";
+  // What a terminal, XML and HTML must not take literally: a tag, an ampersand, a quote,
+  // escaped previews of a backslash, a NUL and non-UTF-8 bytes, a terminal escape in stderr.
+  timeout.evidence = {{"sent", {{"bytes", 206}, {"preview", "<b>&amp;\\\\\"\\x00\\xff\\xfe\\n\u2026 (+190 bytes)"}}},
+                      {"received", {{"bytes", 100}, {"preview", "<b>&amp;\\\\\"\\x00"}}},
+                      {"received_end", "timeout"},
+                      {"program", {{"label", "server"}, {"status", "still running at the end of the check"},
+                                   {"stderr_tail", "warning: </pre><script>alert(1)</script> \x1b[31m"}}}};
+  timeout.trace = json::array({{{"t_ms", 15.7}, {"actor", "server"}, {"event", "start"}, {"detail", "./server 40001 (pid 2)"}},
+                               {{"t_ms", 31.2}, {"actor", "server"}, {"event", "listen"}, {"detail", "0.0.0.0:40001 after 31 ms"}},
+                               {{"t_ms", 46.0}, {"actor", "client"}, {"event", "connect"}, {"detail", "to 127.0.0.1:40001"}},
+                               {{"t_ms", 46.1}, {"actor", "client"}, {"event", "send"}, {"bytes", 206}, {"preview", "<b>&amp;"}},
+                               {{"t_ms", 46.2}, {"actor", "client"}, {"event", "recv"}, {"bytes", 100}, {"preview", "<b>&amp;"}},
+                               {{"t_ms", 2048.2}, {"actor", "client"}, {"event", "timeout"}, {"detail", "waited for 206 B, got 100 B"}},
+                               {{"t_ms", 2048.3}, {"actor", "client"}, {"event", "reset"}}});
+
+  report::TestResult skipped;
+  skipped.id = "partial-io.eintr";
+  skipped.title = "Interrupted calls (EINTR) are retried";
+  skipped.category = "partial-io";
+  skipped.status = "skipped";
+  skipped.max_score = 5;
+  skipped.message = "the program is statically linked: the preload shim cannot reach its calls";
+  skipped.hint = "Retry a call that fails with EINTR.";
+
+  report::TestResult pass2;
+  pass2.id = "basic.binary";
+  pass2.title = "Binary data is echoed exactly";
+  pass2.category = "basic";
+  pass2.status = "passed";
+  pass2.score = 6;
+  pass2.max_score = 6;
+  pass2.duration_ms = 20;
+  pass2.message = "echoed 256 B exactly";
+  pass2.hint = "Use the count read() returned, never strlen().";
+
+  std::string marker = kHiddenMarker;
+  report::TestResult hidden_fail;
+  hidden_fail.id = "sigpipe.peer-vanishes";
+  hidden_fail.title = "Survives a client that vanishes " + marker;
+  hidden_fail.category = "sigpipe";
+  hidden_fail.status = "failed";
+  hidden_fail.max_score = 4;
+  hidden_fail.duration_ms = 300;
+  hidden_fail.hidden = true;
+  hidden_fail.message = "the server was killed by SIGPIPE " + marker;
+  hidden_fail.hint = "Ignore SIGPIPE " + marker;
+  hidden_fail.repro = "sockgrade test echo-server /subs/alice --only sigpipe.peer-vanishes --seed 42";
+  hidden_fail.evidence = {{"sent", {{"bytes", 3}, {"preview", marker}}}};
+  hidden_fail.trace = json::array({{{"t_ms", 1.0}, {"actor", "client#1"}, {"event", "connect"}, {"detail", marker}}});
+
+  report::TestResult hidden_pass;
+  hidden_pass.id = "connect-accept.queued-while-busy";
+  hidden_pass.title = "Clients queued while busy are served " + marker;
+  hidden_pass.category = "connect-accept";
+  hidden_pass.status = "passed";
+  hidden_pass.score = 5;
+  hidden_pass.max_score = 5;
+  hidden_pass.duration_ms = 40;
+  hidden_pass.hidden = true;
+  hidden_pass.message = "served 3 queued clients " + marker;
+  hidden_pass.hint = "listen() with a backlog " + marker;
+
+  r.tests = {pass, fail, err, timeout, skipped, pass2, hidden_fail, hidden_pass};
+  r.score = 19;
+  r.max_score = 49;
   return r;
 }
 

@@ -1,0 +1,52 @@
+// Gradescope's autograder results.json (gradescope-autograders.readthedocs.io, "Autograder
+// Specifications"), with only the documented keys. Gradescope knows two test statuses,
+// passed and failed: a timeout, a skipped check and a harness error are "failed" there, and
+// their real status is in the tags and the output. A hidden check keeps its place with
+// visibility "hidden": Gradescope never shows it to the student, the instructor sees it all;
+// the top-level output tells the student only the hidden total.
+#include <cmath>
+
+#include "report/formats.hpp"
+#include "report/text_writer.hpp"
+#include "report/view.hpp"
+
+namespace sockgrade::report {
+namespace {
+
+double round2(double x) { return std::round(x * 100.0) / 100.0; }
+
+std::string test_output(const TestResult& t) {
+  if (t.status == "passed") return t.message;
+  // Gradescope says "failed" for all of these: the first line says which it really was.
+  // (A harness error's details already begin with "harness error".)
+  std::string head = t.status == "failed" || t.status == "error" ? "" : status_words(t.status) + "\n";
+  return head + render_test_details(t, TextOptions{});
+}
+
+}  // namespace
+
+std::string render_gradescope(const Report& r) {
+  using nlohmann::ordered_json;
+  ordered_json tests = ordered_json::array();
+  int number = 0;
+  for (const auto& t : r.tests) {
+    tests.push_back({{"name", t.id + ": " + t.title},
+                     {"number", std::to_string(++number)},
+                     {"score", round2(t.score)},
+                     {"max_score", round2(t.max_score)},
+                     {"status", t.status == "passed" ? "passed" : "failed"},
+                     {"output", test_output(t)},
+                     {"tags", ordered_json::array({t.category, t.status})},
+                     {"visibility", t.hidden ? "hidden" : "visible"}});
+  }
+  ordered_json doc = {{"score", round2(r.score)},
+                      {"execution_time", static_cast<int64_t>(std::llround(r.duration_ms / 1000.0))},
+                      {"output", summary_text(r)},
+                      {"output_format", "text"},
+                      {"visibility", "visible"},
+                      {"stdout_visibility", "hidden"},
+                      {"tests", tests}};
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace sockgrade::report
