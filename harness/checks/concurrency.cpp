@@ -243,7 +243,7 @@ Outcome burst(Context& ctx) {
   int clients = static_cast<int>(ctx.param("clients"));
   int rounds = static_cast<int>(ctx.param("rounds"));
   auto size = static_cast<std::size_t>(ctx.param("bytes"));
-  constexpr int kPieces = 8;
+  int pieces = static_cast<int>(ctx.param("pieces"));
   auto steps = [&]() -> Step<void> {
     SG_CHECK(ctx.start_server());
     auto rng = ctx.rng("payloads");
@@ -255,9 +255,10 @@ Outcome burst(Context& ctx) {
       std::vector<std::string> payloads;
       for (auto& p : peers) payloads.push_back("<" + p.name() + " round " + std::to_string(r) + ">" + rng.text(size));
       // Piece k of every client before piece k+1 of any: the server's workers all run at once.
-      for (int k = 0; k < kPieces; ++k) {
+      for (int k = 0; k < pieces; ++k) {
         for (std::size_t i = 0; i < peers.size(); ++i) {
-          std::size_t from = payloads[i].size() * k / kPieces, to = payloads[i].size() * (k + 1) / kPieces;
+          std::size_t from = payloads[i].size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(pieces);
+          std::size_t to = payloads[i].size() * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(pieces);
           std::string_view piece = std::string_view(payloads[i]).substr(from, to - from);
           auto sent = peers[i].send(piece, ctx.deadline(2000));
           SG_CHECK(in_context(expect_sent(ctx, peers[i].name(), piece.size(), sent), scene));
@@ -566,8 +567,9 @@ std::vector<CheckDef> concurrency_checks() {
         "buffers per client (on the worker's stack or in its own struct), never one global buffer.",
         "server",
         {{"clients", 50, 2, 100, "clients per burst"},
-         {"rounds", 3, 1, 20, "bursts"},
-         {"bytes", 3000, 16, 16384, "bytes each client sends"}},
+         {"rounds", 5, 1, 20, "bursts"},
+         {"bytes", 8192, 16, 65536, "bytes each client sends"},
+         {"pieces", 32, 1, 256, "pieces each client's bytes are sent in, interleaved across clients"}},
         30000, 600},
        burst},
       {{"concurrency.model", "concurrency", "Serves clients with the model the lab asks for",
