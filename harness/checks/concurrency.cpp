@@ -254,25 +254,40 @@ Outcome burst(Context& ctx) {
       SG_TRY(auto peers, in_context(connect_all(ctx, clients), scene));
       std::vector<std::string> payloads;
       for (auto& p : peers) payloads.push_back("<" + p.name() + " round " + std::to_string(r) + ">" + rng.text(size));
-      // Piece k of every client before piece k+1 of any: the server's workers all run at once.
+      // In waves: piece k of every client, sent back to back (every worker becomes runnable at
+      // once), then the wave's echoes are awaited, which leaves both CPUs to the server's
+      // workers: they run truly at the same time, when workers that share state trample on each
+      // other. A wave that does not come back whole ends the round.
+      auto deadline = ctx.deadline(4000);
+      auto cut = [&](std::size_t i, int k) {
+        return payloads[i].size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(pieces);
+      };
+      std::vector<net::Received> got(peers.size());
+      std::vector<std::string> expected(peers.size());
       for (int k = 0; k < pieces; ++k) {
         for (std::size_t i = 0; i < peers.size(); ++i) {
-          std::size_t from = payloads[i].size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(pieces);
-          std::size_t to = payloads[i].size() * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(pieces);
-          std::string_view piece = std::string_view(payloads[i]).substr(from, to - from);
+          std::string_view piece = std::string_view(payloads[i]).substr(cut(i, k), cut(i, k + 1) - cut(i, k));
           auto sent = peers[i].send(piece, ctx.deadline(2000));
           SG_CHECK(in_context(expect_sent(ctx, peers[i].name(), piece.size(), sent), scene));
+          expected[i] = payloads[i].substr(0, cut(i, k + 1));
         }
+        bool whole = true;
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+          if (got[i].end != net::End::complete) continue;
+          std::size_t want = cut(i, k + 1) > got[i].bytes.size() ? cut(i, k + 1) - got[i].bytes.size() : 0;
+          auto more = peers[i].receive(want, deadline);
+          got[i].bytes += more.bytes;
+          got[i].end = more.end;
+          got[i].err = more.err;
+          whole = whole && more.end == net::End::complete && got[i].bytes == expected[i];
+        }
+        if (!whole) break;
       }
-      // Every echo fits in the socket buffers: read them one after the other, one deadline for all.
-      auto deadline = ctx.deadline(3000);
-      std::vector<net::Received> got;
-      for (std::size_t i = 0; i < peers.size(); ++i) got.push_back(peers[i].receive(payloads[i].size(), deadline));
       std::vector<std::string> exact, unserved, short_of, crossed;
       std::size_t first_bad = peers.size();
       for (std::size_t i = 0; i < peers.size(); ++i) {
         const auto& g = got[i];
-        if (g.end == net::End::complete && g.bytes == payloads[i]) {
+        if (g.end == net::End::complete && g.bytes == expected[i]) {
           exact.push_back(peers[i].name());
           continue;
         }
@@ -286,7 +301,7 @@ Outcome burst(Context& ctx) {
           unserved.push_back(peers[i].name());
         } else {
           short_of.push_back(peers[i].name() + " (" + format_bytes(g.bytes.size()) + " of " +
-                             format_bytes(payloads[i].size()) + ", then " + net::end_name(g.end) + ")");
+                             format_bytes(expected[i].size()) + ", then " + net::end_name(g.end) + ")");
         }
       }
       ctx.evidence()["round"] = r;
@@ -306,17 +321,21 @@ Outcome burst(Context& ctx) {
       if (!unserved.empty()) {
         ctx.evidence()["unserved"] = unserved;
         msg += "; " + name_list(unserved) + " got nothing back although connected";
-        if (exact.size() <= 1 && crossed.empty()) {
-          msg += " (the server served one client and left the others waiting: one client at a time)";
+        // Workers that exist while clients wait unserved are serving the wrong connections.
+        auto tree = ctx.server().snapshot();
+        ctx.evidence()["server_tree"] = describe_tree(tree);
+        if (tree.processes == 1 && tree.threads == 1 && crossed.empty()) {
+          msg += " (the server, a single thread, served one client and left the others waiting: one client at a "
+                 "time)";
         } else {
-          msg += " (connections nobody serves while others are served: e.g. each thread was given &connfd, which "
-                 "the next accept() overwrote before the thread read it — two threads then serve one client and "
-                 "none serves the other)";
+          msg += " (connections nobody serves while the server runs " + describe_tree(tree) +
+                 ": e.g. each thread was given &connfd, which the next accept() overwrote before the thread read "
+                 "it — several threads then serve one client and none serves the others)";
         }
       }
       if (!short_of.empty()) msg += "; " + name_list(short_of) + " got only part of it";
       // The first bad client's bytes, for the evidence.
-      (void)expect_echo(ctx, peers[first_bad].name(), payloads[first_bad], got[first_bad]);
+      (void)expect_echo(ctx, peers[first_bad].name(), expected[first_bad], got[first_bad]);
       return unexpected(Outcome::fail(msg));
     }
     return {};
