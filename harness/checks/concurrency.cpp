@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <map>
 
 #include "checks/context.hpp"
 #include "checks/registry.hpp"
