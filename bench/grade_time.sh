@@ -13,7 +13,7 @@ BIN="${SOCKGRADE:-build/sockgrade}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [[ -d "$SUB" ]]; then
-  cc -std=gnu11 -O2 -o "$tmp/server" "$SUB"/*.c
+  cc -std=gnu11 -O2 -pthread -o "$tmp/server" "$SUB"/*.c
   EXE="$tmp/server"
 else
   EXE="$SUB"

@@ -143,10 +143,10 @@ Outcome slow_reader(Context& ctx) {
     SG_CHECK(ctx.start_proxy({"slow-reader:rcvbuf=131072,bytes=262144,interval_ms=50,direction=from-program"}));
     SG_TRY(auto client, ctx.connect_via_proxy("client"));
     std::string block = ctx.rng("payload").text(size);
-    uint64_t cpu_before = srv->snapshot().cpu_ns;
+    auto cpu_before = net::sample_cpu(srv->pid());
     Stopwatch clock;
     auto got = client.exchange(block, block.size(), ctx.ms(5000), ctx.deadline(60000));
-    double cpu_ms = static_cast<double>(srv->snapshot().cpu_ns - cpu_before) / 1e6;
+    double cpu_ms = net::cpu_ms_since(cpu_before, srv->pid());
     double wall_ms = clock.elapsed_ms();
     ctx.evidence()["server_cpu_ms"] = cpu_ms;
     ctx.evidence()["wall_ms"] = wall_ms;

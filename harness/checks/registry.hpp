@@ -28,5 +28,6 @@ std::vector<CheckDef> partial_io_checks();
 std::vector<CheckDef> sigpipe_checks();
 std::vector<CheckDef> shutdown_checks();
 std::vector<CheckDef> resources_checks();
+std::vector<CheckDef> concurrency_checks();
 
 }  // namespace sockgrade::checks

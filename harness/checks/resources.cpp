@@ -47,13 +47,13 @@ Outcome fd_baseline(Context& ctx) {
 // CPU time used by the server during a window in which nothing happens; the window ends
 // early if the server exits.
 Step<double> idle_cpu_share(Context& ctx, ServerUnderTest& srv, int window_ms, const std::string& when) {
-  uint64_t before = srv.snapshot().cpu_ns;
+  auto before = net::sample_cpu(srv.pid());
   Stopwatch clock;
   auto deadline = ctx.deadline(window_ms);
   struct pollfd pfd{srv.program().exit_fd(), POLLIN, 0};
   retry_eintr([&] { return ::poll(&pfd, 1, deadline.poll_timeout_ms()); });
   SG_CHECK(srv.expect_alive(when));
-  double used_ms = static_cast<double>(srv.snapshot().cpu_ns - before) / 1e6;
+  double used_ms = net::cpu_ms_since(before, srv.pid());
   return used_ms / clock.elapsed_ms();
 }
 

@@ -40,10 +40,10 @@ Outcome reset_by_peer(Context& ctx) {
     SG_CHECK(round_trip(ctx, first, ctx.rng("line").text(200) + "\n"));
     // The server has echoed everything and waits in read(): the RST gives it ECONNRESET.
     first.reset();
-    uint64_t cpu_before = net::snapshot_tree(srv->pid()).cpu_ns;
+    auto cpu_before = net::sample_cpu(srv->pid());
     Stopwatch clock;
     auto next = serve_one_client(ctx, "client#2", "the next client after a reset\n", 3000);
-    double cpu_ms = static_cast<double>(net::snapshot_tree(srv->pid()).cpu_ns - cpu_before) / 1e6;
+    double cpu_ms = net::cpu_ms_since(cpu_before, srv->pid());
     double wall_ms = clock.elapsed_ms();
     ctx.evidence()["server_cpu_ms_after_reset"] = cpu_ms;
     ctx.evidence()["wall_ms_after_reset"] = wall_ms;

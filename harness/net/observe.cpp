@@ -221,6 +221,24 @@ TreeSnapshot snapshot_tree(pid_t root) {
   return s;
 }
 
+CpuSample sample_cpu(pid_t root) {
+  CpuSample s;
+  for (pid_t p : process_tree(root)) s.per_process.emplace_back(p, cpu_time_ns(p));
+  return s;
+}
+
+double cpu_ms_since(const CpuSample& before, pid_t root) {
+  uint64_t used = 0;
+  for (const auto& [pid, now] : sample_cpu(root).per_process) {
+    uint64_t then = 0;
+    for (const auto& [p, ns] : before.per_process) {
+      if (p == pid) then = ns;
+    }
+    if (now > then) used += now - then;
+  }
+  return static_cast<double>(used) / 1e6;
+}
+
 std::vector<long> blocked_syscalls(const std::vector<pid_t>& pids) {
   std::vector<long> out;
   for (pid_t p : pids) {

@@ -59,6 +59,16 @@ TreeSnapshot snapshot_tree(pid_t root);
 // CPU time in nanoseconds of every task of `pid` (schedstat, falling back to clock ticks).
 uint64_t cpu_time_ns(pid_t pid);
 
+// CPU time per process of a tree, to measure what it used over a window: a forking server's
+// children come and go, so a plain sum over the tree can shrink while CPU is being used.
+struct CpuSample {
+  std::vector<std::pair<pid_t, uint64_t>> per_process;  // pid, nanoseconds
+};
+CpuSample sample_cpu(pid_t root);
+// Milliseconds of CPU used since `before` by the processes of `root`'s tree that are alive now
+// (a process that started meanwhile counts from zero; one that ended is not counted).
+double cpu_ms_since(const CpuSample& before, pid_t root);
+
 // For each task of each process: the syscall it is blocked in (-1 while running).
 std::vector<long> blocked_syscalls(const std::vector<pid_t>& pids);
 

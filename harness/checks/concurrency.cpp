@@ -1,0 +1,638 @@
+// concurrency: simultaneous clients, a stalled client blocks nobody, connection bursts without
+// crosstalk, the required model (fork/thread/select) observed through /proc, children reaped,
+// the parent's copies of connections closed, threads and memory reclaimed.
+//
+// Races (the &connfd race, a shared buffer, a SIGCHLD handler that reaps once) show up in some
+// runs only (BRIEF §9): the scenarios are shaped to provoke them (bursts, pieces interleaved
+// across clients, simultaneous disconnects) and repeated within the check's deadline.
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "checks/context.hpp"
+#include "checks/registry.hpp"
+#include "checks/server_under_test.hpp"
+#include "checks/verify.hpp"
+#include "core/bytes.hpp"
+#include "core/strings.hpp"
+#include "core/wait.hpp"
+#include "net/observe.hpp"
+
+namespace sockgrade::checks {
+namespace {
+
+// The lab's required model, as the "model" parameter numbers it.
+enum Model : int64_t { kFork = 1, kThread = 2, kSelect = 3 };
+
+std::string model_name(int64_t m) {
+  switch (m) {
+    case kFork: return "one fork() per client";
+    case kThread: return "one thread per client";
+    default: return "one thread of one process (select/poll/epoll)";
+  }
+}
+
+std::string plural(int n, const std::string& one, const std::string& many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// "client#3, client#9 and 2 more"
+std::string name_list(const std::vector<std::string>& names, std::size_t max = 4) {
+  std::vector<std::string> shown(names.begin(), names.begin() + std::min(max, names.size()));
+  std::string s = join(shown, ", ");
+  if (names.size() > max) s += " and " + std::to_string(names.size() - max) + " more";
+  return s;
+}
+
+// A field of /proc/<pid>/status in KiB ("VmRSS"), or -1 when unreadable.
+int64_t status_kib(pid_t pid, std::string_view field) {
+  auto text = net::read_proc_file("/proc/" + std::to_string(pid) + "/status");
+  if (!text) return -1;
+  auto at = text->find(std::string(field) + ":");
+  if (at == std::string::npos) return -1;
+  at += field.size() + 1;
+  auto line = trim(std::string_view(*text).substr(at, text->find('\n', at) - at));
+  int64_t kib = -1;
+  std::from_chars(line.data(), line.data() + line.size(), kib);
+  return kib;
+}
+
+// Thread stacks mapped in a process, live or not: glibc maps each as a one-page guard
+// (---p) right below a read-write mapping. A thread that ended undetached and unjoined keeps
+// its stack; ended detached ones are unmapped or kept in a small cache (40 MiB). Counting
+// stacks, not the address space, keeps malloc's per-thread arenas (64 MiB reserved each)
+// from looking like a leak. -1 when unreadable.
+int count_thread_stacks(pid_t pid) {
+  auto text = net::read_proc_file("/proc/" + std::to_string(pid) + "/maps");
+  if (!text) return -1;
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  int stacks = 0;
+  uint64_t prev_end = 0;
+  bool prev_guard = false;
+  for (auto& line : split(*text, '\n')) {
+    uint64_t start = 0, end = 0;
+    auto dash = line.find('-'), space = line.find(' ');
+    if (dash == std::string::npos || space == std::string::npos || space < dash) continue;
+    std::from_chars(line.data(), line.data() + dash, start, 16);
+    std::from_chars(line.data() + dash + 1, line.data() + space, end, 16);
+    std::string_view perms = std::string_view(line).substr(space + 1, 4);
+    if (prev_guard && start == prev_end && perms == "rw-p") ++stacks;
+    prev_guard = perms == "---p" && end - start == page;
+    prev_end = end;
+  }
+  return stacks;
+}
+
+// "1 process, 3 threads" / "4 processes (3 children), 4 threads"
+std::string describe_tree(const net::TreeSnapshot& s) {
+  std::string out = plural(s.processes, "process", "processes");
+  if (s.processes > 1) out += " (" + plural(s.processes - 1, "child", "children") + ")";
+  out += ", " + plural(s.threads, "thread", "threads");
+  if (s.zombies > 0) out += ", " + plural(s.zombies, "zombie", "zombies");
+  return out;
+}
+
+// Connects `n` clients named prefix#1..n, all left open.
+Step<std::vector<net::Peer>> connect_all(Context& ctx, int n, const std::string& prefix = "client#") {
+  std::vector<net::Peer> peers;
+  peers.reserve(static_cast<std::size_t>(n));
+  for (int i = 1; i <= n; ++i) {
+    SG_TRY(auto p, in_context(ctx.connect(prefix + std::to_string(i)),
+                              std::to_string(i - 1) + " clients were connected, then "));
+    peers.push_back(std::move(p));
+  }
+  return peers;
+}
+
+// Connects `n` clients one after the other, each greeting the server with a round trip before
+// the next connects (so that a worker that has yet to pick up its connection cannot meet the
+// next accept(): that race is the burst check's, not every check's). All are left open; a
+// failure names how many were already being served (an iterative server answers only the first).
+Step<std::vector<net::Peer>> connect_each_greeting(Context& ctx, int n, Rng& rng, const std::string& prefix,
+                                                   const std::string& scene) {
+  std::vector<net::Peer> peers;
+  peers.reserve(static_cast<std::size_t>(n));
+  for (int i = 1; i <= n; ++i) {
+    std::string before = scene + (i == 1 ? std::string("the first client connected, then ")
+                                         : plural(i - 1, "client was", "clients were") +
+                                               " connected and had been answered, then ");
+    SG_TRY(auto p, in_context(ctx.connect(prefix + std::to_string(i)), before));
+    auto r = round_trip(ctx, p, p.name() + " says hello: " + rng.text(rng.between(8, 40)) + "\n", 2000);
+    if (!r) {
+      std::string after;
+      if (r.error().status == Status::timeout && i > 1) {
+        after = " — the clients before it stayed connected and the server did not answer a new one: it serves "
+                "one client at a time (an iterative server?)";
+      }
+      return unexpected(in_context(std::move(r), before, after).error());
+    }
+    peers.push_back(std::move(p));
+  }
+  return peers;
+}
+
+// One round trip on each of `peers` in turn while all of them stay connected; a failure names
+// how many were served first (an iterative server answers the first and no other).
+Step<void> round_trip_each(Context& ctx, std::vector<net::Peer>& peers, Rng& rng, const std::string& scene) {
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    std::string msg = peers[i].name() + ": " + rng.text(rng.between(8, 48)) + "\n";
+    auto r = round_trip(ctx, peers[i], msg, 2000);
+    if (!r) {
+      std::string after;
+      if (r.error().status == Status::timeout && i > 0) {
+        after = " — " + plural(static_cast<int>(i), "client was", "clients were") +
+                " answered and the next one not, while all stayed connected: the server serves one client at a time";
+      }
+      return in_context(std::move(r), scene, after);
+    }
+  }
+  return {};
+}
+
+Outcome simultaneous_clients(Context& ctx) {
+  int clients = static_cast<int>(ctx.param("clients"));
+  int rounds = static_cast<int>(ctx.param("rounds"));
+  auto steps = [&]() -> Step<void> {
+    SG_CHECK(ctx.start_server());
+    auto rng = ctx.rng("messages");
+    SG_TRY(auto peers, connect_each_greeting(ctx, clients, rng, "client#", ""));
+    // Round trips interleaved across the connected clients: client#1, #2, ... #N, then again.
+    // One at a time, so that this check is about being served while others are connected;
+    // simultaneous activity is the burst check's.
+    for (int r = 1; r <= rounds; ++r) {
+      SG_CHECK(round_trip_each(ctx, peers, rng,
+                               std::to_string(clients) + " clients connected at once, round " + std::to_string(r) +
+                                   " of " + std::to_string(rounds) + " of round trips across them: "));
+    }
+    return {};
+  };
+  return conclude(steps(), std::to_string(clients) + " clients connected at once, " + std::to_string(rounds) +
+                               " interleaved round trips each, every answer exact");
+}
+
+// The listening socket's accept queue is empty: every connection made so far was accepted.
+bool accept_queue_empty(ServerUnderTest& srv) {
+  for (const auto& row : net::tcp_table(srv.pid())) {
+    if (row.state == net::kTcpListen && row.inode == srv.listener().inode) return row.rx_queue == 0;
+  }
+  return false;
+}
+
+Outcome stalled_client(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    // Half a line first: its echo shows that its worker runs (an echo server answers what it
+    // read, it does not wait for the end of a line).
+    SG_TRY(auto half, ctx.connect("half-message-client"));
+    const std::string first = "the first half of a line, the rest com";
+    const std::string second = "es later\n";
+    SG_CHECK(expect_sent(ctx, half.name(), first.size(), half.send(first, ctx.deadline(2000))));
+    auto got_first = half.receive(first.size(), ctx.deadline(2000));
+    SG_CHECK(in_context(expect_echo(ctx, half.name(), first, got_first),
+                        "half-message-client sent half a line (no newline yet): ",
+                        " — echo what read() returned at once; TCP has no lines, only bytes"));
+    SG_TRY(auto silent, ctx.connect("silent-client"));
+    if (!wait_until(ctx.deadline(1500), [&] { return accept_queue_empty(*srv); })) {
+      SG_CHECK(srv->expect_alive("while silent-client waited to be accepted"));
+      return timed_out("half-message-client sent half a line and waits for the rest; silent-client then connected "
+                       "and was not accepted for " + ctx.human(1500) +
+                       ": the server is stuck with half-message-client (a blocking read on one connection)");
+    }
+    // Its worker may not have picked the connection up yet (a thread that has yet to read its
+    // argument): wait until every task of the server is blocked in a call, so that the next
+    // connect cannot meet that race — provoking it is the burst check's job, not this one's.
+    wait_until(ctx.deadline(500), [&] {
+      auto calls = net::blocked_syscalls(net::process_tree(srv->pid()));
+      return !calls.empty() && std::none_of(calls.begin(), calls.end(), [](long nr) { return nr < 0; });
+    });
+    const std::string scene =
+        "silent-client is connected and sends nothing, half-message-client sent half a line and waits; ";
+    const std::string why = " — the server waits for one client while others are ready (a blocking read on one "
+                            "connection, or a whole-line read)";
+    auto rng = ctx.rng("messages");
+    for (int i = 1; i <= 3; ++i) {
+      std::string who = "client#" + std::to_string(i);
+      SG_CHECK(in_context(serve_one_client(ctx, who, who + ": " + rng.text(24) + "\n", 2000), scene, why));
+    }
+    // Both stalled clients are then served as well.
+    SG_CHECK(in_context(round_trip(ctx, half, second, 2000), "after three other clients were served, "
+                        "half-message-client sent the rest of its line: "));
+    SG_CHECK(in_context(round_trip(ctx, silent, "silent-client speaks at last\n", 2000),
+                        "after three other clients were served: "));
+    return {};
+  };
+  return conclude(steps(), "a silent client and one that sent half a line held up nobody; 3 other clients were "
+                           "served meanwhile, then both of them");
+}
+
+// Who sent `got`: the client whose payload contains the bytes around the first difference.
+std::string whose_bytes(std::string_view got, std::size_t at, const std::vector<std::string>& payloads,
+                        const std::vector<net::Peer>& peers, std::size_t self) {
+  std::size_t len = std::min<std::size_t>(24, got.size() - at);
+  if (len < 8) return {};
+  auto probe = got.substr(at, len);
+  for (std::size_t j = 0; j < payloads.size(); ++j) {
+    if (j != self && payloads[j].find(probe) != std::string::npos) return peers[j].name();
+  }
+  return {};
+}
+
+Outcome burst(Context& ctx) {
+  int clients = static_cast<int>(ctx.param("clients"));
+  int rounds = static_cast<int>(ctx.param("rounds"));
+  auto size = static_cast<std::size_t>(ctx.param("bytes"));
+  int pieces = static_cast<int>(ctx.param("pieces"));
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    auto idle = srv->snapshot();
+    auto rng = ctx.rng("payloads");
+    for (int r = 1; r <= rounds; ++r) {
+      const std::string scene = "round " + std::to_string(r) + " of " + std::to_string(rounds) + ": " +
+                                std::to_string(clients) + " clients connected in a burst, each sent its own " +
+                                format_bytes(size) + " in pieces interleaved with the others'; ";
+      SG_TRY(auto peers, in_context(connect_all(ctx, clients), scene));
+      std::vector<std::string> payloads;
+      for (auto& p : peers) payloads.push_back("<" + p.name() + " round " + std::to_string(r) + ">" + rng.text(size));
+      // In waves: piece k of every client, sent back to back (every worker becomes runnable at
+      // once), then the wave's echoes are awaited, which leaves both CPUs to the server's
+      // workers: they run truly at the same time, when workers that share state trample on each
+      // other. A wave that does not come back whole ends the round.
+      auto deadline = ctx.deadline(4000);
+      auto cut = [&](std::size_t i, int k) {
+        return payloads[i].size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(pieces);
+      };
+      std::vector<net::Received> got(peers.size());
+      std::vector<std::string> expected(peers.size());
+      for (int k = 0; k < pieces; ++k) {
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+          std::string_view piece = std::string_view(payloads[i]).substr(cut(i, k), cut(i, k + 1) - cut(i, k));
+          auto sent = peers[i].send(piece, ctx.deadline(2000));
+          SG_CHECK(in_context(expect_sent(ctx, peers[i].name(), piece.size(), sent), scene));
+          expected[i] = payloads[i].substr(0, cut(i, k + 1));
+        }
+        bool whole = true;
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+          if (got[i].end != net::End::complete) continue;
+          std::size_t want = cut(i, k + 1) > got[i].bytes.size() ? cut(i, k + 1) - got[i].bytes.size() : 0;
+          auto more = peers[i].receive(want, deadline);
+          got[i].bytes += more.bytes;
+          got[i].end = more.end;
+          got[i].err = more.err;
+          whole = whole && more.end == net::End::complete && got[i].bytes == expected[i];
+        }
+        if (!whole) break;
+      }
+      std::vector<std::string> exact, unserved, short_of, crossed;
+      std::size_t first_bad = peers.size();
+      for (std::size_t i = 0; i < peers.size(); ++i) {
+        const auto& g = got[i];
+        if (g.end == net::End::complete && g.bytes == expected[i]) {
+          exact.push_back(peers[i].name());
+          continue;
+        }
+        if (first_bad == peers.size()) first_bad = i;
+        auto diff = first_difference(payloads[i].substr(0, std::min(payloads[i].size(), g.bytes.size())),
+                                     g.bytes.substr(0, std::min(payloads[i].size(), g.bytes.size())));
+        if (diff != std::string_view::npos && diff < g.bytes.size()) {
+          auto from = whose_bytes(g.bytes, diff, payloads, peers, i);
+          crossed.push_back(peers[i].name() + (from.empty() ? "" : " (got bytes of " + from + ")"));
+        } else if (g.bytes.empty()) {
+          unserved.push_back(peers[i].name());
+        } else {
+          short_of.push_back(peers[i].name() + " (" + format_bytes(g.bytes.size()) + " of " +
+                             format_bytes(expected[i].size()) + ", then " + net::end_name(g.end) + ")");
+        }
+      }
+      ctx.evidence()["round"] = r;
+      ctx.evidence()["clients_served_exactly"] = exact.size();
+      if (exact.size() == peers.size()) {
+        for (auto& p : peers) p.close();
+        // Each burst starts from an idle server: the last one's workers gone (their exit is
+        // the children-reaped check's business; here they would only crowd the process limit).
+        wait_until(ctx.deadline(2000), [&] {
+          auto now = ctx.server().snapshot();
+          return now.processes <= idle.processes && now.threads <= idle.threads;
+        });
+        continue;
+      }
+      std::string msg = scene + std::to_string(exact.size()) + " of " + std::to_string(clients) +
+                        " got exactly their own bytes back";
+      if (!crossed.empty()) {
+        ctx.evidence()["crosstalk"] = crossed;
+        msg += "; " + name_list(crossed) + " got bytes that differ from what they sent" +
+               " (crosstalk: clients' data mixed up — a buffer shared between workers, or a descriptor read by the "
+               "wrong worker)";
+      }
+      if (!unserved.empty()) {
+        ctx.evidence()["unserved"] = unserved;
+        msg += "; " + name_list(unserved) + " got nothing back although connected";
+        // Workers that exist while clients wait unserved are serving the wrong connections.
+        auto tree = ctx.server().snapshot();
+        ctx.evidence()["server_tree"] = describe_tree(tree);
+        if (tree.processes == 1 && tree.threads == 1 && crossed.empty()) {
+          msg += " (the server, a single thread, served one client and left the others waiting: one client at a "
+                 "time)";
+        } else {
+          msg += " (connections nobody serves while the server runs " + describe_tree(tree) +
+                 ": e.g. each thread was given &connfd, which the next accept() overwrote before the thread read "
+                 "it — several threads then serve one client and none serves the others)";
+        }
+      }
+      if (!short_of.empty()) msg += "; " + name_list(short_of) + " got only part of it";
+      // The first bad client's bytes, for the evidence.
+      (void)expect_echo(ctx, peers[first_bad].name(), expected[first_bad], got[first_bad]);
+      return unexpected(Outcome::fail(msg));
+    }
+    return {};
+  };
+  return conclude(steps(), std::to_string(rounds) + " bursts of " + std::to_string(clients) +
+                               " clients: each got exactly its own " + format_bytes(size) +
+                               " back, no crosstalk, none left unserved");
+}
+
+Outcome model(Context& ctx) {
+  int64_t want = ctx.param("model");
+  int clients = static_cast<int>(ctx.param("clients"));
+  net::TreeSnapshot seen;
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    auto before = srv->snapshot();
+    auto rng = ctx.rng("messages");
+    SG_TRY(auto peers, connect_each_greeting(ctx, clients, rng, "client#",
+                                             "this lab asks for " + model_name(want) + "; "));
+    // Every client has had an answer, so its worker exists; the kernel's view may lag a moment.
+    auto satisfied = [&](const net::TreeSnapshot& s) {
+      switch (want) {
+        case kFork: return s.processes - 1 >= clients;
+        case kThread: return s.processes == 1 && s.root_threads >= clients + 1;
+        default: return s.processes == 1 && s.threads == 1;
+      }
+    };
+    wait_until(ctx.deadline(want == kSelect ? 200 : 1000), [&] {
+      seen = srv->snapshot();
+      return satisfied(seen);
+    });
+    ctx.evidence()["observed"] = {{"processes", seen.processes}, {"threads", seen.threads},
+                                  {"root_threads", seen.root_threads}, {"before_clients", describe_tree(before)},
+                                  {"with_clients", describe_tree(seen)}};
+    if (satisfied(seen)) return {};
+    std::string head = std::to_string(clients) + " clients were served concurrently, but ";
+    std::string tree = " (with them connected, /proc showed " + describe_tree(seen) + ")";
+    switch (want) {
+      case kFork:
+        if (seen.processes == 1) return failed(head + "no child processes were seen" + tree + ": this lab asks for one fork() per client");
+        return failed(head + "only " + plural(seen.processes - 1, "child process was", "child processes were") +
+                      " seen" + tree + ": this lab asks for one child process per client");
+      case kThread:
+        if (seen.processes > 1) return failed(head + "by child processes, not threads" + tree + ": this lab asks for one pthread per client");
+        return failed(head + "no thread per client was seen" + tree + ": this lab asks for one pthread per client");
+      default:
+        return failed(head + (seen.processes > 1 ? "by child processes" : "by several threads") + tree +
+                      ": this lab asks for a single thread of a single process multiplexing every client with "
+                      "select/poll/epoll");
+    }
+  };
+  auto r = steps();
+  return conclude(std::move(r), std::to_string(clients) + " clients served concurrently by " + model_name(want) +
+                                    " (/proc showed " + describe_tree(seen) + ")");
+}
+
+// After clients left: no zombie and no child still alive. A failure says which.
+Step<void> children_gone(Context& ctx, ServerUnderTest& srv, const std::string& scene, const std::string& zombie_why) {
+  net::TreeSnapshot s;
+  bool gone = wait_until(ctx.deadline(1500), [&] {
+    s = srv.snapshot();
+    return s.processes == 1 && s.zombies == 0;
+  });
+  ctx.evidence()["after_clients_left"] = describe_tree(s);
+  if (gone) return {};
+  SG_CHECK(srv.expect_alive(scene));
+  if (s.zombies > 0) {
+    return failed(scene + plural(s.zombies, "zombie child remains", "zombie children remain") + " after " +
+                  ctx.human(1500) + zombie_why);
+  }
+  return failed(scene + plural(s.processes - 1, "child process is", "child processes are") + " still alive " +
+                ctx.human(1500) + " later: a child must exit after serving its client (one that returns instead of "
+                "calling exit() falls back into the accept loop)");
+}
+
+Outcome children_reaped(Context& ctx) {
+  int sequential = static_cast<int>(ctx.param("clients"));
+  int burst_size = static_cast<int>(ctx.param("burst"));
+  int rounds = static_cast<int>(ctx.param("rounds"));
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    auto rng = ctx.rng("messages");
+    for (int i = 1; i <= sequential; ++i) {
+      std::string who = "client#" + std::to_string(i);
+      SG_CHECK(serve_one_client(ctx, who, who + ": " + rng.text(20) + "\n"));
+    }
+    SG_CHECK(children_gone(ctx, *srv,
+                           std::to_string(sequential) + " clients came and left one after the other; ",
+                           ": the server never reaps its children (a SIGCHLD handler calling waitpid(), or wait() "
+                           "after each child)"));
+    // Children that exit together raise SIGCHLD once or a few times: one waitpid() per signal
+    // leaves zombies behind. Disconnect a burst at once, several times.
+    for (int r = 1; r <= rounds; ++r) {
+      SG_TRY(auto peers, connect_each_greeting(ctx, burst_size, rng, "r" + std::to_string(r) + "-client#",
+                                               "round " + std::to_string(r) + ": "));
+      ctx.trace().add("harness", "disconnect", "all " + std::to_string(burst_size) + " clients close at once");
+      for (auto& p : peers) p.close();
+      SG_CHECK(children_gone(ctx, *srv,
+                             "round " + std::to_string(r) + ": " + std::to_string(burst_size) +
+                                 " connected clients disconnected at the same moment; ",
+                             ": the SIGCHLD handler reaps one child per signal, and signals that arrive together "
+                             "are merged into one — loop: while (waitpid(-1, NULL, WNOHANG) > 0)"));
+    }
+    return {};
+  };
+  return conclude(steps(), "no zombie and no leftover child after " + std::to_string(sequential) +
+                               " clients one by one and " + std::to_string(rounds) + " simultaneous disconnects of " +
+                               std::to_string(burst_size) + " clients");
+}
+
+Outcome parent_closes(Context& ctx) {
+  int clients = static_cast<int>(ctx.param("clients"));
+  constexpr int kSlack = 2;
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    int baseline = srv->snapshot().root_fds;
+    if (baseline < 0) return harness_error("cannot read the server's descriptor table");
+    ctx.evidence()["parent_fds_before"] = baseline;
+    auto rng = ctx.rng("messages");
+    for (int i = 1; i <= clients; ++i) {
+      std::string who = "client#" + std::to_string(i);
+      SG_TRY(auto peer, ctx.connect(who));
+      SG_CHECK(round_trip(ctx, peer, who + ": " + rng.text(20) + "\n"));
+      peer.half_close();
+      auto rest = peer.receive_until_eof(ctx.deadline(1500));
+      if (rest.end == net::End::timeout && rest.bytes.empty()) {
+        auto s = srv->snapshot();
+        ctx.evidence()["server_tree"] = describe_tree(s);
+        ctx.evidence()["parent_fds"] = s.root_fds;
+        SG_CHECK(srv->expect_alive("after " + who + " half-closed"));
+        return timed_out(who + " got its echo and half-closed (shutdown(SHUT_WR)), but its connection never "
+                               "closed (no EOF for " + ctx.human(1500) + "; the server now has " +
+                         describe_tree(s) + ", its parent holds " + std::to_string(s.root_fds) +
+                         " descriptors): a connection ends only when its LAST descriptor is closed — the parent must "
+                         "close(connfd) right after fork(), the child after serving");
+      }
+      SG_CHECK(expect_eof(ctx, who, rest, "after its half-close"));
+    }
+    int now = -1;
+    bool flat = wait_until(ctx.deadline(1500), [&] {
+      now = srv->snapshot().root_fds;
+      return now >= 0 && now <= baseline + kSlack;
+    });
+    ctx.evidence()["parent_fds_after"] = now;
+    if (!flat) {
+      SG_CHECK(srv->expect_alive("after the clients left"));
+      return failed("the parent held " + std::to_string(baseline) + " descriptors before " + std::to_string(clients) +
+                    " clients and " + std::to_string(now) + " after they had all been served and closed: it keeps "
+                    "its copy of each connection (close(connfd) in the parent after fork())");
+    }
+    return {};
+  };
+  return conclude(steps(), std::to_string(clients) + " clients each saw EOF right after their half-close; the "
+                               "parent's descriptor count stayed flat");
+}
+
+Outcome resources_reclaimed(Context& ctx) {
+  int clients = static_cast<int>(ctx.param("clients"));
+  int batch = static_cast<int>(ctx.param("batch"));
+  constexpr int64_t kRssSlackKib = 64 * 1024;
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    int threads_at_start = srv->snapshot().root_threads;
+    auto rng = ctx.rng("messages");
+    int served = 0;
+    auto run_batch = [&]() -> Step<void> {
+      SG_TRY(auto peers, connect_each_greeting(ctx, batch, rng, "batch" + std::to_string(served / batch + 1) + "-client#",
+                                               (served == 0 ? std::string("in the first batch of ")
+                                                            : "after " + std::to_string(served) + " clients, in batches of ") +
+                                                   std::to_string(batch) + " connected at once: "));
+      for (auto& p : peers) p.close();
+      served += batch;
+      return {};
+    };
+    net::TreeSnapshot s;
+    auto back = [&] {
+      s = srv->snapshot();
+      return s.processes == 1 && s.zombies == 0 && s.root_threads <= threads_at_start;
+    };
+    // The first batch sets the baseline: allocators keep caches once they have grown.
+    SG_CHECK(run_batch());
+    wait_until(ctx.deadline(1500), back);
+    int stacks_before = count_thread_stacks(srv->pid());
+    int64_t rss_before = status_kib(srv->pid(), "VmRSS");
+    while (served < clients) SG_CHECK(run_batch());
+    bool settled = wait_until(ctx.deadline(2000), back);
+    int stacks_after = count_thread_stacks(srv->pid());
+    int64_t rss_after = status_kib(srv->pid(), "VmRSS");
+    auto& ev = ctx.evidence();
+    ev["thread_stacks_after_first_batch"] = stacks_before;
+    ev["thread_stacks_after"] = stacks_after;
+    ev["rss_kib_after_first_batch"] = rss_before;
+    ev["rss_kib_after"] = rss_after;
+    ev["threads_at_start"] = threads_at_start;
+    ev["after_clients_left"] = describe_tree(s);
+    SG_CHECK(srv->expect_alive("after " + std::to_string(served) + " clients"));
+    std::string head = "after " + std::to_string(served) + " clients had come and gone (" + std::to_string(batch) +
+                       " at a time), ";
+    if (!settled) {
+      if (s.root_threads > threads_at_start) {
+        return failed(head + "the server still runs " + plural(s.root_threads, "thread", "threads") + " (" +
+                      std::to_string(threads_at_start) + " before any client): client threads do not end when their "
+                      "client leaves");
+      }
+      return failed(head + "the server still has " + describe_tree(s) +
+                    ": workers are not reclaimed when their clients leave");
+    }
+    // Some stacks may stay cached or belong to threads still unwinding: up to a batch's worth.
+    if (stacks_before >= 0 && stacks_after > stacks_before + batch) {
+      return failed(head + "every client thread has ended, yet the server still maps " + std::to_string(stacks_after) +
+                    " thread stacks (" + std::to_string(stacks_before) + " after the first " + std::to_string(batch) +
+                    " clients): threads that are neither joined nor detached keep their stack (8 MiB of address "
+                    "space each) after they end — pthread_detach() them, or pthread_join() them");
+    }
+    if (rss_before > 0 && rss_after > rss_before + kRssSlackKib) {
+      return failed(head + "the server's resident memory grew from " + std::to_string(rss_before / 1024) + " MiB to " +
+                    std::to_string(rss_after / 1024) + " MiB (about " +
+                    std::to_string((rss_after - rss_before) / (served - batch)) +
+                    " KiB per client): memory allocated for each client is never freed");
+    }
+    return {};
+  };
+  return conclude(steps(), std::to_string(clients) + " clients later, processes, threads, thread stacks and "
+                                                     "resident memory were back to their baseline");
+}
+
+}  // namespace
+
+std::vector<CheckDef> concurrency_checks() {
+  return {
+      {{"concurrency.simultaneous-clients", "concurrency", "Clients connected at the same time are all served",
+        "Every connected client gets its answers while the others stay connected.",
+        "Serve each client independently of the others (a child process, a thread, or one select/poll loop over "
+        "all connections): an iterative server answers only the first client while the others wait.",
+        "server",
+        {{"clients", 20, 2, 60, "clients connected at once"}, {"rounds", 5, 1, 50, "round trips per client"}},
+        20000, 300},
+       simultaneous_clients},
+      {{"concurrency.stalled-client", "concurrency", "A stalled client blocks nobody",
+        "A client that is connected and silent, or that sent half a message, does not delay any other client.",
+        "Never wait on one client while others are ready: in a select/poll server read only what poll() says is "
+        "ready (once per wakeup) and echo what arrived instead of waiting for a whole line.",
+        "server", {}, 20000, 200},
+       stalled_client},
+      {{"concurrency.burst", "concurrency", "A burst of clients: each gets exactly its own bytes",
+        "Many clients that connect and send at the same moment each get exactly their own data back.",
+        "Give each thread its own copy of the descriptor (malloc an int, or pass it by value), never &connfd; keep "
+        "buffers per client (on the worker's stack or in its own struct), never one global buffer.",
+        "server",
+        {{"clients", 50, 2, 100, "clients per burst"},
+         {"rounds", 5, 1, 20, "bursts"},
+         {"bytes", 8192, 16, 65536, "bytes each client sends"},
+         {"pieces", 32, 1, 256, "pieces each client's bytes are sent in, interleaved across clients"}},
+        30000, 600},
+       burst},
+      {{"concurrency.model", "concurrency", "Serves clients with the model the lab asks for",
+        "The server uses the lab's concurrency model, as seen in /proc while clients are connected.",
+        "fork lab: fork() a child per accepted connection; thread lab: pthread_create() a thread per connection "
+        "(no fork); select lab: one thread of one process multiplexing all connections with select/poll/epoll.",
+        "server",
+        {{"model", kFork, kFork, kSelect, "required model: 1 fork, 2 thread, 3 select"},
+         {"clients", 5, 2, 30, "clients connected while observing"}},
+        20000, 150},
+       model},
+      {{"concurrency.children-reaped", "concurrency", "Children are reaped, also when many exit together",
+        "Every child exits after its client leaves and is reaped: no zombie remains, also after simultaneous "
+        "disconnects.",
+        "Install a SIGCHLD handler that loops `while (waitpid(-1, NULL, WNOHANG) > 0);`: several children that exit "
+        "together raise SIGCHLD only once. And end each child with exit() after serving its client.",
+        "server",
+        {{"clients", 10, 1, 200, "clients one after the other"},
+         {"burst", 24, 2, 50, "clients disconnecting at once"},
+         {"rounds", 6, 1, 20, "simultaneous disconnects"}},
+        30000, 400},
+       children_reaped},
+      {{"concurrency.parent-closes", "concurrency", "The parent closes its copy of each connection",
+        "After fork() the parent closes the connection's descriptor: the client sees EOF as soon as the child is "
+        "done, and the parent's descriptor count stays flat.",
+        "close(connfd) in the parent right after fork(): the connection (and the client's EOF) ends only when the "
+        "last process holding it closes it, and a parent that keeps every connection leaks descriptors.",
+        "server", {{"clients", 20, 1, 500, "clients"}}, 20000, 300},
+       parent_closes},
+      {{"concurrency.resources-reclaimed", "concurrency", "Workers, threads and memory are reclaimed",
+        "After hundreds of clients, the server is back to one process, its thread count and its address space.",
+        "Detach each thread (pthread_detach, or a detached attribute) or join it: a thread that ends undetached "
+        "keeps its 8 MiB stack; children exit and are reaped; per-client memory is freed when the client leaves.",
+        "server",
+        {{"clients", 200, 20, 2000, "clients in total"}, {"batch", 10, 1, 50, "clients connected at once"}},
+        30000, 500},
+       resources_reclaimed},
+  };
+}
+
+}  // namespace sockgrade::checks
