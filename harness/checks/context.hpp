@@ -25,6 +25,7 @@
 namespace sockgrade::checks {
 
 class ServerUnderTest;
+class ClientUnderTest;
 
 // How a server is started, beyond the lab's argv.
 struct ServerOptions {
@@ -90,6 +91,10 @@ class Context {
   // The most recently started server (the check must have started one).
   ServerUnderTest& server();
   const std::vector<std::unique_ptr<ServerUnderTest>>& servers() const { return servers_; }
+  // Client labs: the context owns the clients a check starts, so that the runner reports how
+  // each ended (its stderr, exit status, signal) like a server's.
+  ClientUnderTest* adopt_client(std::unique_ptr<ClientUnderTest> client);
+  const std::vector<std::unique_ptr<ClientUnderTest>>& clients() const { return clients_; }
   // Connects a new scripted client to the current server.
   Step<net::Peer> connect(const std::string& name, net::Peer::Options options = {});
 
@@ -103,6 +108,7 @@ class Context {
   uint16_t port_ = 0;
   Deadline wall_;
   std::vector<std::unique_ptr<ServerUnderTest>> servers_;
+  std::vector<std::unique_ptr<ClientUnderTest>> clients_;
   std::unique_ptr<faults::Proxy> proxy_;
 };
 

@@ -20,7 +20,8 @@ std::string status_name(Status s) {
 const std::vector<CheckDef>& builtin_checks() {
   static const std::vector<CheckDef> all = [] {
     std::vector<CheckDef> v;
-    for (auto group : {basic_checks, connect_accept_checks, partial_io_checks, sigpipe_checks, shutdown_checks, resources_checks}) {
+    for (auto group : {basic_checks, connect_accept_checks, partial_io_checks, sigpipe_checks, shutdown_checks, resources_checks,
+                       client_checks, daytime_client_checks}) {
       auto g = group();
       v.insert(v.end(), g.begin(), g.end());
     }

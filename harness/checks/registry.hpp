@@ -28,5 +28,8 @@ std::vector<CheckDef> partial_io_checks();
 std::vector<CheckDef> sigpipe_checks();
 std::vector<CheckDef> shutdown_checks();
 std::vector<CheckDef> resources_checks();
+// Client labs (echo-client, daytime-client).
+std::vector<CheckDef> client_checks();
+std::vector<CheckDef> daytime_client_checks();
 
 }  // namespace sockgrade::checks

@@ -189,7 +189,9 @@ Result<LabSpec> parse_lab(const json& doc, const std::string& source) {
     lab.name = o.string("name");
     lab.title = o.string("title");
     lab.role = o.string("role");
-    if (lab.role != "server") throw LabError{"/role: \"" + lab.role + "\" is not supported (expected \"server\")"};
+    if (lab.role != "server" && lab.role != "client") {
+      throw LabError{"/role: \"" + lab.role + "\" is not supported (expected \"server\" or \"client\")"};
+    }
     lab.transport = o.string("transport");
     if (lab.transport != "tcp") throw LabError{"/transport: \"" + lab.transport + "\" is not supported (expected \"tcp\")"};
     lab.contract = o.string_or("contract", "");

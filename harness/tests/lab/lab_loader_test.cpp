@@ -181,7 +181,7 @@ TEST(ParseLab, BadSchemaString) {
 
 TEST(ParseLab, UnsupportedRoleAndTransport) {
   auto doc = minimal_lab();
-  doc["role"] = "client";
+  doc["role"] = "peer";
   EXPECT_THAT(error_of(doc), HasSubstr("/role"));
   doc = minimal_lab();
   doc["transport"] = "udp";
