@@ -208,7 +208,7 @@ void ClientSession::on_writable() {
     if (p.bytes.empty()) out_.pop_front();
     if (play_.segment > 0) {
       next_send_ = now + ctx_.ms(play_.gap_ms);
-      return;
+      break;
     }
   }
   settle();
