@@ -75,6 +75,8 @@ class Context {
   // The port the harness asks the server for: the lab's requested port inside a private
   // network namespace, a free ephemeral port otherwise (chosen once per check).
   uint16_t requested_port();
+  // UNIX-domain labs: the socket path the server is asked to listen at (in its working directory).
+  std::string socket_path() const { return settings_.workdir + "/echo.sock"; }
   // Starts the program as a server on the requested port and waits until it listens.
   Step<ServerUnderTest*> start_server(const ServerOptions& options = {});
   // The preload shim works only in a dynamically linked program: a skip (with the reason)

@@ -31,5 +31,7 @@ std::vector<CheckDef> resources_checks();
 // Client labs (echo-client, daytime-client).
 std::vector<CheckDef> client_checks();
 std::vector<CheckDef> daytime_client_checks();
+// UNIX-domain labs.
+std::vector<CheckDef> unix_checks();
 
 }  // namespace sockgrade::checks
