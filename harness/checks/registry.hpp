@@ -33,5 +33,7 @@ std::vector<CheckDef> client_checks();
 std::vector<CheckDef> daytime_client_checks();
 // UNIX-domain labs.
 std::vector<CheckDef> unix_checks();
+// UDP labs.
+std::vector<CheckDef> udp_checks();
 
 }  // namespace sockgrade::checks

@@ -93,7 +93,9 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
     std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(s->pid()) : std::vector<pid_t>{s->pid()};
     // A UNIX-domain lab's server listens at a path (/proc/net/unix), preferably the one asked.
     bool unix_socket = s->lab_->transport == "unix";
-    auto listeners = unix_socket ? net::listening_unix_sockets(pids) : net::listening_sockets(pids);
+    auto listeners = unix_socket                      ? net::listening_unix_sockets(pids)
+                     : s->lab_->transport == "udp" ? net::bound_udp_sockets(pids)
+                                                   : net::listening_sockets(pids);
     if (!listeners.empty()) {
       auto it = std::find_if(listeners.begin(), listeners.end(), [&](const net::Listener& l) {
         return unix_socket ? l.local.address == ctx.socket_path() : l.local.port == port;
@@ -112,7 +114,9 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
     if (deadline.expired()) {
       ctx.trace().add(label, "not-listening", "no listening socket after " + ctx.human(3000));
       std::string waited = std::string("the server did not listen on any ") +
-                           (s->lab_->transport == "unix" ? "UNIX-domain socket" : "TCP port") + " within " + ctx.human(3000);
+                           (s->lab_->transport == "unix"  ? "UNIX-domain socket"
+                            : s->lab_->transport == "udp" ? "UDP port (no bound socket)"
+                                                          : "TCP port") + " within " + ctx.human(3000);
       if (s->cgroup_) {
         auto pressure = cell::describe_pressure(s->cgroup_->stats(), s->lab_->limits);
         // Stuck at its memory limit: a failure of the program, whether or not the OOM killer

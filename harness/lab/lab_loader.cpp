@@ -195,8 +195,8 @@ Result<LabSpec> parse_lab(const json& doc, const std::string& source) {
       throw LabError{"/role: \"" + lab.role + "\" is not supported (expected \"server\" or \"client\")"};
     }
     lab.transport = o.string("transport");
-    if (lab.transport != "tcp" && lab.transport != "unix") {
-      throw LabError{"/transport: \"" + lab.transport + "\" is not supported (expected \"tcp\" or \"unix\")"};
+    if (lab.transport != "tcp" && lab.transport != "unix" && lab.transport != "udp") {
+      throw LabError{"/transport: \"" + lab.transport + "\" is not supported (expected \"tcp\", \"udp\" or \"unix\")"};
     }
     lab.contract = o.string_or("contract", "");
     lab.build = parse_build(o.raw("build"));

@@ -154,6 +154,30 @@ std::vector<Listener> listening_unix_sockets(const std::vector<pid_t>& pids) {
   return out;
 }
 
+std::vector<Listener> bound_udp_sockets(const std::vector<pid_t>& pids) {
+  std::vector<Listener> out;
+  if (pids.empty()) return out;
+  std::map<uint64_t, pid_t> owner;
+  for (pid_t p : pids) {
+    for (uint64_t inode : socket_inodes(p)) owner.emplace(inode, p);
+  }
+  if (owner.empty()) return out;
+  std::string base = "/proc/" + std::to_string(pids.front()) + "/net/";
+  std::vector<SocketRow> rows;
+  // The same columns as /proc/net/tcp.
+  if (auto t = read_proc_file(base + "udp")) rows = parse_proc_net_tcp(*t, AF_INET);
+  if (auto t = read_proc_file(base + "udp6")) {
+    auto v6 = parse_proc_net_tcp(*t, AF_INET6);
+    rows.insert(rows.end(), v6.begin(), v6.end());
+  }
+  for (const auto& row : rows) {
+    if (row.local.port == 0 || row.remote.port != 0) continue;  // unbound, or connected
+    auto it = owner.find(row.inode);
+    if (it != owner.end()) out.push_back(Listener{row.local, row.inode, it->second});
+  }
+  return out;
+}
+
 uint64_t cpu_time_ns(pid_t pid) {
   std::string base = "/proc/" + std::to_string(pid) + "/task";
   uint64_t total = 0;
