@@ -35,5 +35,6 @@ std::vector<CheckDef> daytime_client_checks();
 std::vector<CheckDef> unix_checks();
 // UDP labs.
 std::vector<CheckDef> udp_checks();
+std::vector<CheckDef> udp_client_checks();
 
 }  // namespace sockgrade::checks

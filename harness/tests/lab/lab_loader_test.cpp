@@ -396,7 +396,7 @@ TEST(ParseLab, UnixTransportNeedsNoPorts) {
 }
 
 TEST(ParseLab, BundledClientAndUnixLabsLoad) {
-  for (const char* name : {"echo-client", "daytime-client", "unix-echo-server", "udp-echo-server"}) {
+  for (const char* name : {"echo-client", "daytime-client", "unix-echo-server", "udp-echo-server", "udp-echo-client"}) {
     auto r = load_lab_file(std::filesystem::path(SOCKGRADE_TEST_SOURCE_DIR) / "labs" / (std::string(name) + ".json"));
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->name, name);
