@@ -121,7 +121,7 @@ Result<Spawned> spawn(const LaunchSpec& spec) {
   std::error_code ec;
   bp::child child(bp::exe = exe, bp::args = spec.args, bp::env = env,
                   bp::start_dir = spec.cwd.empty() ? std::string(".") : spec.cwd,
-                  bp::posix::fd.bind(0, stdin_fd), bp::posix::fd.bind(1, out.second.get()),
+                  bp::posix::fd.bind(0, stdin_fd), bp::posix::fd.bind(1, spec.stdout_fd >= 0 ? spec.stdout_fd : out.second.get()),
                   bp::posix::fd.bind(2, err.second.get()), setup, ec);
   if (ec) {
     return fail("cannot start " + spec.executable + ": " + ec.message());
@@ -129,6 +129,8 @@ Result<Spawned> spawn(const LaunchSpec& spec) {
   pid_t pid = child.id();
   // The cell owns the process from here on (waits with a pidfd, kills the group).
   child.detach();
+  // A caller that reads stdout itself keeps its own pipe; the drain then sees stderr only.
+  if (spec.stdout_fd >= 0) out.first.reset();
   return Spawned{pid, std::move(out.first), std::move(err.first)};
 }
 

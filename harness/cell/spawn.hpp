@@ -23,6 +23,7 @@ struct LaunchSpec {
   Limits limits;
   bool apply_limits = true;
   int stdin_fd = -1;                  // -1: /dev/null
+  int stdout_fd = -1;                 // -1: a pipe the Program drains; else the caller reads it
   std::optional<Identity> identity;   // run as this unprivileged uid/gid (the harness is root)
   std::vector<int> cgroup_fds;        // cgroup.procs files to join (Cgroup::join_fds)
   bool seccomp = false;               // install the filter of seccomp.hpp

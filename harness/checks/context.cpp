@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "checks/client_under_test.hpp"
 #include "checks/registry.hpp"
 #include "checks/server_under_test.hpp"
 #include "core/fd.hpp"
@@ -87,6 +88,11 @@ Step<ServerUnderTest*> Context::start_server(const ServerOptions& options) {
 }
 
 ServerUnderTest& Context::server() { return *servers_.back(); }
+
+ClientUnderTest* Context::adopt_client(std::unique_ptr<ClientUnderTest> client) {
+  clients_.push_back(std::move(client));
+  return clients_.back().get();
+}
 
 Step<void> Context::require_preload() {
   auto dynamic = faults::is_dynamically_linked(settings_.executable);

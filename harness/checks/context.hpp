@@ -25,6 +25,7 @@
 namespace sockgrade::checks {
 
 class ServerUnderTest;
+class ClientUnderTest;
 
 // How a server is started, beyond the lab's argv.
 struct ServerOptions {
@@ -74,6 +75,8 @@ class Context {
   // The port the harness asks the server for: the lab's requested port inside a private
   // network namespace, a free ephemeral port otherwise (chosen once per check).
   uint16_t requested_port();
+  // UNIX-domain labs: the socket path the server is asked to listen at (in its working directory).
+  std::string socket_path() const { return settings_.workdir + "/echo.sock"; }
   // Starts the program as a server on the requested port and waits until it listens.
   Step<ServerUnderTest*> start_server(const ServerOptions& options = {});
   // The preload shim works only in a dynamically linked program: a skip (with the reason)
@@ -90,6 +93,10 @@ class Context {
   // The most recently started server (the check must have started one).
   ServerUnderTest& server();
   const std::vector<std::unique_ptr<ServerUnderTest>>& servers() const { return servers_; }
+  // Client labs: the context owns the clients a check starts, so that the runner reports how
+  // each ended (its stderr, exit status, signal) like a server's.
+  ClientUnderTest* adopt_client(std::unique_ptr<ClientUnderTest> client);
+  const std::vector<std::unique_ptr<ClientUnderTest>>& clients() const { return clients_; }
   // Connects a new scripted client to the current server.
   Step<net::Peer> connect(const std::string& name, net::Peer::Options options = {});
 
@@ -103,6 +110,7 @@ class Context {
   uint16_t port_ = 0;
   Deadline wall_;
   std::vector<std::unique_ptr<ServerUnderTest>> servers_;
+  std::vector<std::unique_ptr<ClientUnderTest>> clients_;
   std::unique_ptr<faults::Proxy> proxy_;
 };
 

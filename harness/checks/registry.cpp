@@ -21,7 +21,8 @@ const std::vector<CheckDef>& builtin_checks() {
   static const std::vector<CheckDef> all = [] {
     std::vector<CheckDef> v;
     for (auto group : {basic_checks, connect_accept_checks, partial_io_checks, sigpipe_checks, shutdown_checks, resources_checks,
-                       concurrency_checks}) {
+                       concurrency_checks, client_checks, daytime_client_checks, unix_checks, udp_checks,
+                       udp_client_checks}) {
       auto g = group();
       v.insert(v.end(), g.begin(), g.end());
     }

@@ -29,5 +29,13 @@ std::vector<CheckDef> sigpipe_checks();
 std::vector<CheckDef> shutdown_checks();
 std::vector<CheckDef> resources_checks();
 std::vector<CheckDef> concurrency_checks();
+// Client labs (echo-client, daytime-client).
+std::vector<CheckDef> client_checks();
+std::vector<CheckDef> daytime_client_checks();
+// UNIX-domain labs.
+std::vector<CheckDef> unix_checks();
+// UDP labs.
+std::vector<CheckDef> udp_checks();
+std::vector<CheckDef> udp_client_checks();
 
 }  // namespace sockgrade::checks

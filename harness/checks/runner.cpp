@@ -9,6 +9,7 @@
 #include "cell/cell.hpp"
 #include "cell/fate.hpp"
 #include "core/bytes.hpp"
+#include "checks/client_under_test.hpp"
 #include "net/observe.hpp"
 #include "checks/context.hpp"
 #include "checks/placement.hpp"
@@ -84,6 +85,31 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
     }
     programs.push_back(std::move(p));
   }
+  // Client labs: the client's fate and output, like a server's (its stdout is read by the check).
+  for (const auto& cl : ctx.clients()) {
+    auto v = cl->status();
+    cl->program().kill();
+    cl->program().finish_output(200);
+    const auto& out = cl->output();
+    nlohmann::json p = {
+        {"label", cl->label()},
+        {"status", v.running() ? "still running at the end of the check (then stopped by the harness)"
+                               : cell::describe_fate(v, lab.limits, group ? &*group : nullptr)},
+        {"stderr_tail", cl->program().stderr_capture().tail()},
+        {"stdout_tail", escape_preview(std::string_view(out).substr(out.size() > 2048 ? out.size() - 2048 : 0), 2048)},
+        {"stderr_bytes", cl->program().stderr_capture().total()},
+        {"stdout_bytes", cl->output_total()}};
+    if (auto shim = cl->shim_stats(); shim && shim->loaded) {
+      p["shim"] = {{"calls", shim->calls}, {"short_writes", shim->short_writes}, {"eintr", shim->eintr},
+                   {"bytes_withheld", shim->bytes_withheld}};
+    }
+    if (v.kind == cell::Verdict::Kind::exited) p["exit_code"] = v.exit_code;
+    if (v.kind == cell::Verdict::Kind::signaled) {
+      p["signal"] = v.signal;
+      p["signal_name"] = cell::signal_name(v.signal);
+    }
+    programs.push_back(std::move(p));
+  }
   if (group && (group->oom_kills > 0 || group->pids_refused > 0)) {
     ev["cgroup"] = {{"oom_kills", group->oom_kills}, {"memory_peak_bytes", group->memory_peak},
                     {"forks_refused", group->pids_refused}, {"memory_limit_bytes", lab.limits.memory_bytes},
@@ -103,9 +129,11 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
     if (!programs.empty()) {
       ev["program"] = programs.back();
       if (programs.size() > 1) ev["programs"] = programs;
-      const auto& srv = *ctx.servers().back();
-      ev["listening"] = {{"requested_port", srv.requested_port()},
-                         {"observed", srv.listener().inode ? srv.listener().local.to_string() : "none"}};
+      if (!ctx.servers().empty()) {
+        const auto& srv = *ctx.servers().back();
+        ev["listening"] = {{"requested_port", srv.requested_port()},
+                           {"observed", srv.listener().inode ? srv.listener().local.to_string() : "none"}};
+      }
     }
     ev["seed"] = settings.seed;
     if (!ev.contains("faults")) ev["faults"] = nlohmann::json::array();

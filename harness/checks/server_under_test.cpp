@@ -12,11 +12,13 @@
 namespace sockgrade::checks {
 namespace {
 
-std::vector<std::string> expand_argv(const std::vector<std::string>& tmpl, uint16_t port) {
+std::vector<std::string> expand_argv(const std::vector<std::string>& tmpl, uint16_t port, const std::string& path) {
   std::vector<std::string> out;
   for (auto arg : tmpl) {
     auto pos = arg.find("{port}");
     if (pos != std::string::npos) arg.replace(pos, 6, std::to_string(port));
+    pos = arg.find("{path}");
+    if (pos != std::string::npos) arg.replace(pos, 6, path);
     out.push_back(arg);
   }
   return out;
@@ -29,7 +31,7 @@ Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint
   const auto& lab = ctx.lab();
   cell::LaunchSpec spec;
   spec.executable = ctx.settings().executable;
-  spec.args = expand_argv(lab.run.argv, port);
+  spec.args = expand_argv(lab.run.argv, port, ctx.socket_path());
   spec.env = cell::minimal_environment(ctx.settings().workdir);
   spec.env.push_back("TMPDIR=" + ctx.settings().workdir);
   spec.cwd = ctx.settings().workdir;
@@ -82,21 +84,39 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
       ctx.trace().add(label, "exit", v.describe());
       // Its children outlived it: it probably daemonized.
       bool others = !net::descendants_of(::getpid()).empty();
-      return failed("the server " + s->fate_sentence() + " before it listened on a port" +
+      return failed("the server " + s->fate_sentence() + " before it listened on a " +
+                    (s->lab_->transport == "unix" ? "socket" : "port") +
                     (others ? " (processes it forked are still running: a server must stay in the foreground, "
                               "not daemonize)"
                             : ""));
     }
     std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(s->pid()) : std::vector<pid_t>{s->pid()};
-    auto listeners = net::listening_sockets(pids);
+    // A UNIX-domain lab's server listens at a path (/proc/net/unix), preferably the one asked.
+    bool unix_socket = s->lab_->transport == "unix";
+    auto listeners = unix_socket                      ? net::listening_unix_sockets(pids)
+                     : s->lab_->transport == "udp" ? net::bound_udp_sockets(pids)
+                                                   : net::listening_sockets(pids);
     if (!listeners.empty()) {
-      auto it = std::find_if(listeners.begin(), listeners.end(), [&](const net::Listener& l) { return l.local.port == port; });
+      auto it = std::find_if(listeners.begin(), listeners.end(), [&](const net::Listener& l) {
+        return unix_socket ? l.local.address == ctx.socket_path() : l.local.port == port;
+      });
       s->listener_ = it != listeners.end() ? *it : listeners.front();
+      // A path bound relative to the server's working directory: reached through that directory.
+      auto& path = s->listener_.local.address;
+      if (unix_socket && !path.empty() && path[0] != '/') {
+        char cwd[4096];
+        auto link = "/proc/" + std::to_string(s->listener_.pid) + "/cwd";
+        ssize_t n = ::readlink(link.c_str(), cwd, sizeof cwd - 1);
+        if (n > 0) path = std::string(cwd, static_cast<std::size_t>(n)) + "/" + path;
+      }
       break;
     }
     if (deadline.expired()) {
       ctx.trace().add(label, "not-listening", "no listening socket after " + ctx.human(3000));
-      std::string waited = "the server did not listen on any TCP port within " + ctx.human(3000);
+      std::string waited = std::string("the server did not listen on any ") +
+                           (s->lab_->transport == "unix"  ? "UNIX-domain socket"
+                            : s->lab_->transport == "udp" ? "UDP port (no bound socket)"
+                                                          : "TCP port") + " within " + ctx.human(3000);
       if (s->cgroup_) {
         auto pressure = cell::describe_pressure(s->cgroup_->stats(), s->lab_->limits);
         // Stuck at its memory limit: a failure of the program, whether or not the OOM killer

@@ -126,10 +126,12 @@ BuildRule parse_build(const json& j) {
   return b;
 }
 
-RunSpec parse_run(const json& j) {
+RunSpec parse_run(const json& j, const std::string& transport) {
   StrictObject o(j, "/run", {"argv", "default_port", "requested_port"});
   RunSpec r;
   r.argv = o.strings("argv");
+  // A UNIX-domain socket has a path ({path} in argv), no port.
+  if (transport == "unix" && !o.has("default_port") && !o.has("requested_port")) return r;
   r.default_port = static_cast<uint16_t>(o.integer("default_port", 1, 65535));
   r.requested_port = static_cast<uint16_t>(o.integer("requested_port", 1, 65535));
   if (r.requested_port == r.default_port) {
@@ -189,12 +191,16 @@ Result<LabSpec> parse_lab(const json& doc, const std::string& source) {
     lab.name = o.string("name");
     lab.title = o.string("title");
     lab.role = o.string("role");
-    if (lab.role != "server") throw LabError{"/role: \"" + lab.role + "\" is not supported (expected \"server\")"};
+    if (lab.role != "server" && lab.role != "client") {
+      throw LabError{"/role: \"" + lab.role + "\" is not supported (expected \"server\" or \"client\")"};
+    }
     lab.transport = o.string("transport");
-    if (lab.transport != "tcp") throw LabError{"/transport: \"" + lab.transport + "\" is not supported (expected \"tcp\")"};
+    if (lab.transport != "tcp" && lab.transport != "unix" && lab.transport != "udp") {
+      throw LabError{"/transport: \"" + lab.transport + "\" is not supported (expected \"tcp\", \"udp\" or \"unix\")"};
+    }
     lab.contract = o.string_or("contract", "");
     lab.build = parse_build(o.raw("build"));
-    lab.run = parse_run(o.raw("run"));
+    lab.run = parse_run(o.raw("run"), lab.transport);
     if (o.has("limits")) lab.limits = parse_limits(o.raw("limits"));
     lab.checks = parse_checks(o.raw("checks"));
       return lab;

@@ -29,7 +29,7 @@ struct BuildRule {
 };
 
 struct RunSpec {
-  std::vector<std::string> argv;  // {port} expands to the port the harness asks for
+  std::vector<std::string> argv;  // {port} (and {host}, clients) expand to where the harness asks
   uint16_t default_port = 0;      // the contract's default (54154)
   uint16_t requested_port = 0;    // the port asked for inside a private network namespace
 };
@@ -37,7 +37,7 @@ struct RunSpec {
 struct LabSpec {
   std::string name;
   std::string title;
-  std::string role;       // "server" (clients come with later labs)
+  std::string role;       // "server" or "client" (the harness then plays the server)
   std::string transport;  // "tcp"
   std::string contract;   // the student-facing description, next to the JSON
   BuildRule build;

@@ -1,5 +1,9 @@
 #include "net/endpoint.hpp"
 
+#include <sys/un.h>
+
+#include <cstddef>
+
 #include <arpa/inet.h>
 
 #include <cstring>
@@ -7,11 +11,13 @@
 namespace sockgrade::net {
 
 std::string Endpoint::to_string() const {
+  if (family == AF_UNIX) return "unix:" + address;
   if (family == AF_INET6) return "[" + address + "]:" + std::to_string(port);
   return address + ":" + std::to_string(port);
 }
 
 bool Endpoint::is_loopback() const {
+  if (family == AF_UNIX) return true;  // a path: local by nature
   if (family == AF_INET) return address.rfind("127.", 0) == 0;
   return address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
@@ -20,6 +26,13 @@ bool Endpoint::is_wildcard() const { return address == "0.0.0.0" || address == "
 
 Result<socklen_t> to_sockaddr(const Endpoint& ep, sockaddr_storage& out) {
   std::memset(&out, 0, sizeof out);
+  if (ep.family == AF_UNIX) {
+    auto* sun = reinterpret_cast<sockaddr_un*>(&out);
+    sun->sun_family = AF_UNIX;
+    if (ep.address.empty() || ep.address.size() >= sizeof sun->sun_path) return fail("bad socket path: " + ep.address);
+    std::memcpy(sun->sun_path, ep.address.data(), ep.address.size());
+    return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + ep.address.size() + 1);
+  }
   if (ep.family == AF_INET) {
     auto* sin = reinterpret_cast<sockaddr_in*>(&out);
     sin->sin_family = AF_INET;
@@ -41,6 +54,12 @@ Result<socklen_t> to_sockaddr(const Endpoint& ep, sockaddr_storage& out) {
 Endpoint from_sockaddr(const sockaddr_storage& sa) {
   Endpoint ep;
   char buf[INET6_ADDRSTRLEN] = {0};
+  if (sa.ss_family == AF_UNIX) {
+    auto* sun = reinterpret_cast<const sockaddr_un*>(&sa);
+    ep.family = AF_UNIX;
+    ep.address = std::string(sun->sun_path, strnlen(sun->sun_path, sizeof sun->sun_path));
+    return ep;
+  }
   if (sa.ss_family == AF_INET6) {
     auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&sa);
     ep.family = AF_INET6;

@@ -1,4 +1,5 @@
-// A TCP/UDP endpoint as the harness talks about it: family, numeric address, port.
+// A TCP/UDP endpoint as the harness talks about it: family, numeric address, port; or a
+// UNIX-domain socket (family AF_UNIX, the path in `address`, port 0).
 #pragma once
 
 #include <netinet/in.h>

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <sstream>
 
 #include "core/fd.hpp"
 #include "core/retry.hpp"
@@ -171,6 +172,61 @@ std::vector<Listener> listening_sockets(const std::vector<pid_t>& pids) {
   if (owner.empty()) return out;
   for (const auto& row : tcp_table(pids.front())) {
     if (row.state != kTcpListen) continue;
+    auto it = owner.find(row.inode);
+    if (it != owner.end()) out.push_back(Listener{row.local, row.inode, it->second});
+  }
+  return out;
+}
+
+std::vector<Listener> listening_unix_sockets(const std::vector<pid_t>& pids) {
+  std::vector<Listener> out;
+  if (pids.empty()) return out;
+  std::map<uint64_t, pid_t> owner;
+  for (pid_t p : pids) {
+    for (uint64_t inode : socket_inodes(p)) owner.emplace(inode, p);
+  }
+  auto table = read_proc_file("/proc/" + std::to_string(pids.front()) + "/net/unix");
+  if (owner.empty() || !table) return out;
+  // "Num RefCount Protocol Flags Type St Inode [Path]": Flags 00010000 is __SO_ACCEPTCON
+  // (listening), Type 0001 is SOCK_STREAM.
+  std::istringstream in(*table);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string num, refs, proto, flags, type, st, path;
+    uint64_t inode = 0;
+    if (!(f >> num >> refs >> proto >> flags >> type >> st >> inode)) continue;
+    f >> path;
+    if (flags != "00010000" || type != "0001" || path.empty()) continue;
+    auto it = owner.find(inode);
+    if (it == owner.end()) continue;
+    Endpoint ep;
+    ep.family = AF_UNIX;
+    ep.address = path;
+    out.push_back(Listener{ep, inode, it->second});
+  }
+  return out;
+}
+
+std::vector<Listener> bound_udp_sockets(const std::vector<pid_t>& pids) {
+  std::vector<Listener> out;
+  if (pids.empty()) return out;
+  std::map<uint64_t, pid_t> owner;
+  for (pid_t p : pids) {
+    for (uint64_t inode : socket_inodes(p)) owner.emplace(inode, p);
+  }
+  if (owner.empty()) return out;
+  std::string base = "/proc/" + std::to_string(pids.front()) + "/net/";
+  std::vector<SocketRow> rows;
+  // The same columns as /proc/net/tcp.
+  if (auto t = read_proc_file(base + "udp")) rows = parse_proc_net_tcp(*t, AF_INET);
+  if (auto t = read_proc_file(base + "udp6")) {
+    auto v6 = parse_proc_net_tcp(*t, AF_INET6);
+    rows.insert(rows.end(), v6.begin(), v6.end());
+  }
+  for (const auto& row : rows) {
+    if (row.local.port == 0 || row.remote.port != 0) continue;  // unbound, or connected
     auto it = owner.find(row.inode);
     if (it != owner.end()) out.push_back(Listener{row.local, row.inode, it->second});
   }

@@ -44,6 +44,12 @@ struct Listener {
 };
 // Listening TCP sockets held by any of `pids` (matched by inode against the tcp tables).
 std::vector<Listener> listening_sockets(const std::vector<pid_t>& pids);
+// Listening UNIX-domain stream sockets held by any of `pids` (/proc/net/unix, by inode); the
+// path, as bound, in local.address.
+std::vector<Listener> listening_unix_sockets(const std::vector<pid_t>& pids);
+// Bound, unconnected UDP sockets held by any of `pids` (/proc/net/udp{,6}, by inode): where a
+// UDP server receives.
+std::vector<Listener> bound_udp_sockets(const std::vector<pid_t>& pids);
 
 struct TreeSnapshot {
   int processes = 0;      // live processes in the tree, root included

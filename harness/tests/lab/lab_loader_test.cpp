@@ -181,10 +181,10 @@ TEST(ParseLab, BadSchemaString) {
 
 TEST(ParseLab, UnsupportedRoleAndTransport) {
   auto doc = minimal_lab();
-  doc["role"] = "client";
+  doc["role"] = "peer";
   EXPECT_THAT(error_of(doc), HasSubstr("/role"));
   doc = minimal_lab();
-  doc["transport"] = "udp";
+  doc["transport"] = "sctp";
   EXPECT_THAT(error_of(doc), HasSubstr("/transport"));
 }
 
@@ -372,6 +372,35 @@ TEST(ResolveLab, FindsBundledLabsAndSuggestsNames) {
   auto missing = resolve_lab("/nonexistent/lab.json");
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.error().message, HasSubstr("/nonexistent/lab.json"));
+}
+
+TEST(ParseLab, AcceptsClientRole) {
+  auto doc = minimal_lab();
+  doc["role"] = "client";
+  auto r = parse_lab(doc, "test.json");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->role, "client");
+}
+
+TEST(ParseLab, UnixTransportNeedsNoPorts) {
+  auto doc = minimal_lab();
+  doc["transport"] = "unix";
+  doc["run"] = {{"argv", {"{path}"}}};
+  auto r = parse_lab(doc, "test.json");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->transport, "unix");
+  EXPECT_EQ(r->run.default_port, 0);
+  // A TCP lab still needs both ports.
+  doc["transport"] = "tcp";
+  EXPECT_THAT(error_of(doc), HasSubstr("/run"));
+}
+
+TEST(ParseLab, BundledClientAndUnixLabsLoad) {
+  for (const char* name : {"echo-client", "daytime-client", "unix-echo-server", "udp-echo-server", "udp-echo-client"}) {
+    auto r = load_lab_file(std::filesystem::path(SOCKGRADE_TEST_SOURCE_DIR) / "labs" / (std::string(name) + ".json"));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->name, name);
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 namespace sockgrade::net {
 namespace {
@@ -57,6 +58,20 @@ TEST(Endpoint, ReachableOverLoopback) {
   ASSERT_FALSE(outside.ok());
   EXPECT_THAT(outside.error().message, HasSubstr("192.0.2.1:9"));
   EXPECT_THAT(outside.error().message, HasSubstr("loopback"));
+}
+
+TEST(Endpoint, UnixPathRoundTrip) {
+  Endpoint ep;
+  ep.family = AF_UNIX;
+  ep.address = "/tmp/work/echo.sock";
+  EXPECT_EQ(ep.to_string(), "unix:/tmp/work/echo.sock");
+  EXPECT_TRUE(ep.is_loopback());
+  sockaddr_storage ss;
+  auto len = to_sockaddr(ep, ss);
+  ASSERT_TRUE(len);
+  EXPECT_EQ(from_sockaddr(ss), ep);
+  ep.address = std::string(200, 'x');  // longer than sun_path
+  EXPECT_FALSE(to_sockaddr(ep, ss));
 }
 
 }  // namespace

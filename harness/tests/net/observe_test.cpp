@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -298,6 +300,35 @@ TEST(CpuTimeNs, GrowsWithWork) {
   });
   EXPECT_TRUE(grew);
   EXPECT_EQ(cpu_time_ns(1 << 30), 0u);
+}
+
+TEST(ListeningUnixSockets, FindsOwnListenerByPathNotBoundOnes) {
+  char dir[] = "/tmp/sockgrade-unix-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  auto make = [&](const std::string& name, bool listen_too) {
+    Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    Endpoint ep;
+    ep.family = AF_UNIX;
+    ep.address = std::string(dir) + "/" + name;
+    sockaddr_storage ss;
+    auto len = to_sockaddr(ep, ss);
+    EXPECT_TRUE(len);
+    EXPECT_EQ(::bind(s.get(), reinterpret_cast<sockaddr*>(&ss), *len), 0);
+    if (listen_too) {
+      EXPECT_EQ(::listen(s.get(), 4), 0);
+    }
+    return s;
+  };
+  auto listening = make("a.sock", true);
+  auto bound = make("b.sock", false);
+  auto found = listening_unix_sockets({::getpid()});
+  std::vector<std::string> paths;
+  for (const auto& l : found) paths.push_back(l.local.address);
+  EXPECT_THAT(paths, ::testing::Contains(std::string(dir) + "/a.sock"));
+  EXPECT_THAT(paths, ::testing::Not(::testing::Contains(std::string(dir) + "/b.sock")));
+  ::unlink((std::string(dir) + "/a.sock").c_str());
+  ::unlink((std::string(dir) + "/b.sock").c_str());
+  ::rmdir(dir);
 }
 
 }  // namespace

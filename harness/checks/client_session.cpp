@@ -1,0 +1,443 @@
+#include "checks/client_session.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "checks/verify.hpp"
+#include "core/bytes.hpp"
+#include "core/strings.hpp"
+#include "core/retry.hpp"
+#include "net/observe.hpp"
+
+namespace sockgrade::checks {
+namespace {
+
+Result<Fd> listen_on(uint16_t port, int rcvbuf) {
+  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!s) return unexpected(errno_error("socket"));
+  int one = 1;
+  ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // Set on the listener, inherited by the accepted socket before its window is advertised.
+  if (rcvbuf > 0) ::setsockopt(s.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    return unexpected(errno_error("bind 127.0.0.1:" + std::to_string(port)));
+  }
+  if (::listen(s.get(), 16) != 0) return unexpected(errno_error("listen"));
+  return s;
+}
+
+}  // namespace
+
+ClientSession::ClientSession(Context& ctx, ServerPlay play) : ctx_(ctx), play_(std::move(play)) {}
+
+ClientSession::~ClientSession() = default;
+
+Step<void> ClientSession::listen(bool listen) {
+  requested_port_ = ctx_.requested_port();
+  if (requested_port_ == 0) return harness_error("no free port for the harness's server");
+  if (!listen) {
+    ctx_.trace().add("server", "none", "nothing listens on port " + std::to_string(requested_port_) +
+                                           " nor on " + std::to_string(ctx_.lab().run.default_port));
+    return {};
+  }
+  auto asked = listen_on(requested_port_, play_.rcvbuf);
+  if (!asked) return harness_error("the harness's server could not listen: " + asked.error().message);
+  listeners_.emplace_back(std::move(asked).value(), requested_port_);
+  std::string where = "127.0.0.1:" + std::to_string(requested_port_);
+  uint16_t fixed = ctx_.lab().run.default_port;
+  if (fixed != requested_port_) {
+    // Without a private namespace the fixed port may be taken on the host; then a client that
+    // ignores argv finds nothing there, which the evidence says.
+    if (auto other = listen_on(fixed, play_.rcvbuf)) {
+      listeners_.emplace_back(std::move(other).value(), fixed);
+      where += " and 127.0.0.1:" + std::to_string(fixed) + " (the contract's default)";
+    } else {
+      ctx_.evidence()["default_port_unavailable"] = other.error().message;
+    }
+  }
+  ctx_.trace().add("server", "listen", where);
+  return {};
+}
+
+Step<ClientUnderTest*> ClientSession::start(const ClientOptions& options) {
+  SG_TRY(auto c, ClientUnderTest::spawn(ctx_, "127.0.0.1", requested_port_, "client", options));
+  client_ = ctx_.adopt_client(std::move(c));
+  return client_;
+}
+
+void ClientSession::accept_one(int listener_fd, uint16_t port) {
+  sockaddr_storage peer{};
+  socklen_t len = sizeof peer;
+  Fd c(::accept4(listener_fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  if (!c) return;
+  auto from = net::from_sockaddr(peer);
+  if (accepted_) {
+    ctx_.trace().add("server", "accept", "a second connection from " + from.to_string() + " on port " +
+                                             std::to_string(port) + ", closed (one connection per check)");
+    return;
+  }
+  accepted_ = true;
+  port_used_ = port;
+  conn_ = std::move(c);
+  if (play_.segment > 0) {
+    int one = 1;
+    ::setsockopt(conn_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ctx_.trace().add("server", "accept", "from " + from.to_string() + " on port " + std::to_string(port));
+  if (play_.mode == ServerPlay::Mode::reply) {
+    out_.push_back({Clock::now(), play_.reply});
+    out_bytes_ += play_.reply.size();
+  }
+  if (play_.mode == ServerPlay::Mode::silent) reading_ = false;
+}
+
+void ClientSession::end_connection(bool reset, const std::string& why) {
+  if (!conn_) return;
+  if (reset) {
+    struct linger l{1, 0};
+    ::setsockopt(conn_.get(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+  conn_.reset();
+  server_ended_ = true;
+  ctx_.trace().add("server", reset ? "reset" : "close", why);
+}
+
+void ClientSession::half_close() {
+  if (!conn_) return;
+  ::shutdown(conn_.get(), SHUT_WR);
+  ctx_.trace().add("server", "half-close", "shutdown(SHUT_WR) after receiving " + format_bytes(received_));
+}
+
+void ClientSession::reset() { end_connection(true, "SO_LINGER 0 and close(): an RST"); }
+
+int ClientSession::unread() const {
+  int n = 0;
+  if (!conn_ || ::ioctl(conn_.get(), FIONREAD, &n) != 0) return 0;
+  return n;
+}
+
+uint64_t ClientSession::client_unacked() const {
+  if (!conn_) return 0;
+  sockaddr_storage peer{};
+  socklen_t len = sizeof peer;
+  if (::getpeername(conn_.get(), reinterpret_cast<sockaddr*>(&peer), &len) != 0) return 0;
+  auto port = net::from_sockaddr(peer).port;
+  for (const auto& row : net::tcp_table(::getpid())) {
+    if (row.local.port == port && row.remote.port == port_used_) return row.tx_queue;
+  }
+  return 0;
+}
+
+int ClientSession::tcp_state() const {
+  if (!conn_) return -1;
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(conn_.get(), IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return -1;
+  return info.tcpi_state;
+}
+
+void ClientSession::on_readable() {
+  char buf[65536];
+  for (int round = 0; round < 16 && conn_ && reading_; ++round) {
+    if (play_.mode == ServerPlay::Mode::echo && out_bytes_ >= play_.max_pending) return;
+    ssize_t r = ::recv(conn_.get(), buf, sizeof buf, MSG_DONTWAIT);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (r < 0) {
+      client_reset_ = true;
+      ctx_.trace().add("server", "reset", std::string("the client's connection was reset: ") + std::strerror(errno));
+      conn_.reset();
+      server_ended_ = true;
+      return;
+    }
+    if (r == 0) {
+      if (!client_fin_) ctx_.trace().add("server", "eof", "the client's FIN after " + format_bytes(received_));
+      client_fin_ = true;
+      reading_ = false;
+      for (auto& p : out_) p.due = std::min(p.due, Clock::now());
+      if (play_.mode == ServerPlay::Mode::reply && server_ended_) end_connection(false, "the client closed too");
+      settle();
+      return;
+    }
+    std::string_view got(buf, static_cast<std::size_t>(r));
+    ctx_.trace().data("server", "recv", got);
+    received_ += static_cast<uint64_t>(r);
+    // Once discarding, bytes are read and dropped: the client's writes keep succeeding and only
+    // the EOF tells it that the server is done.
+    if (play_.mode == ServerPlay::Mode::echo && !discarding_) {
+      auto due = play_.hold_until_fin ? Clock::time_point::max() : Clock::now() + ctx_.ms(play_.latency_ms);
+      out_.push_back({due, std::string(got)});
+      out_bytes_ += got.size();
+      if (play_.end_after > 0 && received_ >= play_.end_after) {
+        reading_ = false;
+        ending_ = true;
+      }
+    }
+  }
+}
+
+void ClientSession::on_writable() {
+  auto now = Clock::now();
+  while (conn_ && !out_.empty() && out_.front().due <= now && next_send_ <= now) {
+    auto& p = out_.front();
+    std::size_t n = play_.segment > 0 ? std::min(play_.segment, p.bytes.size()) : p.bytes.size();
+    ssize_t w = ::send(conn_.get(), p.bytes.data(), n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (w < 0) {
+      client_reset_ = true;
+      ctx_.trace().add("server", "reset", std::string("sending to the client failed: ") + std::strerror(errno));
+      conn_.reset();
+      server_ended_ = true;
+      return;
+    }
+    ctx_.trace().data("server", "send", std::string_view(p.bytes).substr(0, static_cast<std::size_t>(w)));
+    sent_ += static_cast<uint64_t>(w);
+    out_bytes_ -= static_cast<std::size_t>(w);
+    p.bytes.erase(0, static_cast<std::size_t>(w));
+    if (p.bytes.empty()) out_.pop_front();
+    if (play_.segment > 0) {
+      next_send_ = now + ctx_.ms(play_.gap_ms);
+      break;
+    }
+  }
+  settle();
+}
+
+// What the server does once its output is out: end the connection when the play says so.
+void ClientSession::settle() {
+  if (!conn_ || !out_.empty() || server_ended_) return;
+  if (ending_) {
+    ::shutdown(conn_.get(), SHUT_WR);
+    ending_ = false;
+    discarding_ = true;
+    reading_ = true;
+    server_ended_ = true;
+    ctx_.trace().add("server", "half-close", "after echoing " + format_bytes(received_) +
+                                                 "; what the client still sends is read and dropped");
+  } else if (play_.mode == ServerPlay::Mode::reply) {
+    ::shutdown(conn_.get(), SHUT_WR);
+    server_ended_ = true;
+    ctx_.trace().add("server", "half-close", "the reply is complete (" + format_bytes(sent_) + ")");
+  } else if (play_.mode == ServerPlay::Mode::echo && client_fin_ && play_.close_after_fin) {
+    end_connection(false, "everything echoed after the client's FIN");
+  }
+}
+
+Clock::time_point ClientSession::next_timer() const {
+  if (!conn_ || out_.empty()) return Clock::time_point::max();
+  return std::max(out_.front().due, next_send_);
+}
+
+ClientSession::Stop ClientSession::run(const std::function<bool()>& done, Deadline deadline, Millis stall) {
+  auto last_progress = Clock::now();
+  std::optional<Clock::time_point> exited_at;
+  for (;;) {
+    if (done()) return Stop::done;
+    if (client_) {
+      auto v = client_->status();
+      if (!v.running()) {
+        if (!exited_at) {
+          exited_at = Clock::now();
+          ctx_.trace().add(client_->label(), "exit", v.describe());
+        }
+        // A descendant may hold stdout open; the program's own end is what counts.
+        if (client_->output_eof() || Clock::now() - *exited_at > ctx_.ms(500)) return Stop::exited;
+      }
+    }
+    auto now = Clock::now();
+    if (deadline.expired()) return Stop::deadline;
+    if (now - last_progress >= stall) return Stop::stalled;
+    // Data ready to go whose time has come goes out first (it may have become due meanwhile).
+    if (conn_ && !out_.empty() && next_timer() <= now) on_writable();
+
+    std::vector<pollfd> fds;
+    std::vector<int> kind;  // 0 listener i, 1 conn, 2 stdin, 3 stdout, 4 exit
+    for (auto& [fd, port] : listeners_) {
+      fds.push_back({fd.get(), POLLIN, 0});
+      kind.push_back(0);
+    }
+    if (conn_) {
+      short ev = 0;
+      bool room = play_.mode != ServerPlay::Mode::echo || out_bytes_ < play_.max_pending;
+      if (reading_ && room) ev |= POLLIN;
+      if (!out_.empty() && next_timer() <= now) ev |= POLLOUT;
+      // No events wanted: left out, or a hung-up socket would wake poll() at once, again and again.
+      if (ev != 0) {
+        fds.push_back({conn_.get(), ev, 0});
+        kind.push_back(1);
+      }
+    }
+    if (client_ && client_->wants_stdin_write()) {
+      fds.push_back({client_->stdin_fd(), POLLOUT, 0});
+      kind.push_back(2);
+    }
+    if (client_ && !client_->output_eof()) {
+      fds.push_back({client_->stdout_fd(), POLLIN, 0});
+      kind.push_back(3);
+    }
+    if (client_ && !exited_at) {
+      fds.push_back({client_->program().exit_fd(), POLLIN, 0});
+      kind.push_back(4);
+    }
+    auto wake = std::min({deadline.at(), last_progress + stall, next_timer()});
+    if (exited_at) wake = std::min(wake, *exited_at + ctx_.ms(500));
+    // Capped: `done()` may wait on a state the kernel sends no event for (/proc, TCP state).
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1;
+    int timeout = static_cast<int>(std::clamp<int64_t>(left, 0, 100));
+    int r = retry_eintr([&] { return ::poll(fds.data(), fds.size(), timeout); });
+    if (r < 0) return Stop::deadline;
+    bool moved = false;
+    std::size_t listener_index = 0;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (kind[i] == 0) {
+        auto& [fd, port] = listeners_[listener_index++];
+        if (fds[i].revents & POLLIN) {
+          bool before = accepted_;
+          accept_one(fd.get(), port);
+          moved = moved || accepted_ != before;
+        }
+        continue;
+      }
+      if (!fds[i].revents) continue;
+      switch (kind[i]) {
+        case 1: {
+          uint64_t rx = received_, tx = sent_;
+          bool fin = client_fin_, ended = server_ended_;
+          if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) on_readable();
+          if (conn_ && (fds[i].revents & POLLOUT)) on_writable();
+          moved = moved || rx != received_ || tx != sent_ || fin != client_fin_ || ended != server_ended_;
+          break;
+        }
+        case 2:
+          moved = client_->on_stdin_writable() > 0 || moved;
+          if (client_->stdin_closed()) moved = true;
+          break;
+        case 3:
+          moved = client_->on_stdout_readable() > 0 || client_->output_eof() || moved;
+          break;
+        case 4:
+          moved = true;
+          break;
+      }
+    }
+    if (moved) last_progress = Clock::now();
+  }
+}
+
+void ClientSession::record_evidence() {
+  auto& ev = ctx_.evidence();
+  ev["asked_port"] = requested_port_;
+  ev["connected_on_port"] = accepted_ ? nlohmann::json(port_used_) : nlohmann::json("never connected");
+  ev["server_received_bytes"] = received_;
+  ev["server_sent_bytes"] = sent_;
+  ev["client_half_closed"] = client_fin_;
+  if (client_) {
+    ev["stdin_fed_bytes"] = client_->stdin_written();
+    ev["stdin_closed"] = client_->stdin_closed();
+    ev["stdout_bytes"] = client_->output_total();
+  }
+}
+
+std::string ClientSession::progress() const {
+  std::string s;
+  if (client_) s += format_bytes(client_->stdin_written()) + " fed to its stdin, ";
+  s += "the server received " + format_bytes(received_) + " and sent " + format_bytes(sent_);
+  if (client_) s += ", the client printed " + format_bytes(client_->output_total());
+  return s;
+}
+
+namespace {
+
+// " and exited with status 0", " and is still running", for messages about the client.
+std::string client_fate(ClientUnderTest& c) {
+  auto v = c.status();
+  if (v.running()) return " and is still running";
+  return " and " + c.fate_sentence();
+}
+
+std::string first_line(const std::string& text) {
+  auto t = text.substr(0, text.find('\n'));
+  return escape_preview(t, 120);
+}
+
+}  // namespace
+
+Step<void> expect_printed(Context& ctx, ClientSession& s, std::string_view expected, ClientSession::Stop stop,
+                          const std::string& scene) {
+  auto& c = s.client();
+  const std::string& got = c.output();
+  if (got == expected) return {};
+  s.record_evidence();
+  auto& ev = ctx.evidence();
+  ev["expected_stdout"] = bytes_evidence(expected);
+  ev["printed"] = bytes_evidence(got);
+  std::size_t common = std::min(got.size(), expected.size());
+  auto diff = first_difference(expected.substr(0, common), std::string_view(got).substr(0, common));
+  if (diff != std::string_view::npos && diff < common) {
+    std::size_t from = diff >= 16 ? diff - 16 : 0;
+    ev["first_difference"] = diff;
+    ev["expected_hex"] = hex_dump(expected, from, 48);
+    ev["printed_hex"] = hex_dump(got, from, 48);
+    return failed(scene + "the client's stdout differs from what the server sent at byte " + std::to_string(diff) +
+                  ": expected '" + escape_preview(expected.substr(diff, 16), 16) + "', printed '" +
+                  escape_preview(std::string_view(got).substr(diff, 16), 16) + "' (" + s.progress() + ")");
+  }
+  if (got.size() > expected.size()) {
+    return failed(scene + "the client printed " + format_bytes(got.size()) + ", more than the " +
+                  format_bytes(expected.size()) + " the server sent (" + s.progress() + ")");
+  }
+  if (!s.accepted()) {
+    std::string m = scene + "the client never connected to the server" + client_fate(c);
+    return c.status().running() ? timed_out(m) : failed(m);
+  }
+  std::string m = scene + "the client printed only " + format_bytes(got.size()) + " of " +
+                  format_bytes(expected.size()) + client_fate(c) + " (" + s.progress() + ")";
+  switch (stop) {
+    case ClientSession::Stop::stalled:
+      return timed_out(m + "; then nothing moved in either direction: the client is stuck");
+    case ClientSession::Stop::deadline:
+      return timed_out(m + " when the deadline came");
+    default:
+      return failed(m);
+  }
+}
+
+Step<void> expect_error_exit(Context& ctx, ClientSession& s, const std::string& scene) {
+  auto& c = s.client();
+  s.record_evidence();
+  auto v = c.status();
+  c.program().finish_output(500);  // its stderr, up to EOF: the drain thread may lag behind the exit
+  std::string err = c.stderr_text();
+  if (v.running()) {
+    return timed_out(scene + "the client was still running at the deadline: it did not notice the error (" +
+                     s.progress() + ")");
+  }
+  if (v.kind == cell::Verdict::Kind::signaled && v.signal == SIGPIPE) {
+    return failed(scene + "the client was killed by SIGPIPE: it wrote to a connection the server had closed, and "
+                          "the signal's default action ended it without a word (" + s.progress() + ")");
+  }
+  if (v.kind == cell::Verdict::Kind::signaled) return failed(scene + "the client " + c.fate_sentence());
+  if (v.exit_code == 0) {
+    return failed(scene + "the client exited with status 0, as if all went well; an error must end it with a "
+                          "non-zero status (" + s.progress() + ")");
+  }
+  if (trim(err).empty()) {
+    return failed(scene + "the client exited with status " + std::to_string(v.exit_code) +
+                  " but wrote nothing on stderr: say what went wrong (perror(), fprintf(stderr, ...))");
+  }
+  ctx.evidence()["stderr_first_line"] = first_line(err);
+  return {};
+}
+
+}  // namespace sockgrade::checks

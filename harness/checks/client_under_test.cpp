@@ -1,0 +1,164 @@
+#include "checks/client_under_test.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "cell/fate.hpp"
+#include "checks/context.hpp"
+#include "core/retry.hpp"
+
+namespace sockgrade::checks {
+namespace {
+
+constexpr std::size_t kOutputKept = 64u << 20;
+
+std::vector<std::string> expand_argv(const std::vector<std::string>& tmpl, const std::string& host, uint16_t port) {
+  std::vector<std::string> out;
+  for (auto arg : tmpl) {
+    for (auto [key, value] : {std::pair<std::string, std::string>{"{host}", host}, {"{port}", std::to_string(port)}}) {
+      for (auto pos = arg.find(key); pos != std::string::npos; pos = arg.find(key, pos + value.size())) {
+        arg.replace(pos, key.size(), value);
+      }
+    }
+    out.push_back(arg);
+  }
+  return out;
+}
+
+Result<std::pair<Fd, Fd>> cloexec_pipe() {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return unexpected(errno_error("pipe2"));
+  return std::pair<Fd, Fd>{Fd(p[0]), Fd(p[1])};
+}
+
+void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+}  // namespace
+
+Step<std::unique_ptr<ClientUnderTest>> ClientUnderTest::spawn(Context& ctx, const std::string& host, uint16_t port,
+                                                              std::string label, const ClientOptions& options) {
+  const auto& lab = ctx.lab();
+  auto in = cloexec_pipe();
+  auto out = cloexec_pipe();
+  if (!in || !out) return harness_error("cannot make the client's stdin/stdout pipes");
+  cell::LaunchSpec spec;
+  spec.executable = ctx.settings().executable;
+  spec.args = expand_argv(lab.run.argv, host, port);
+  spec.env = cell::minimal_environment(ctx.settings().workdir);
+  spec.env.push_back("TMPDIR=" + ctx.settings().workdir);
+  spec.cwd = ctx.settings().workdir;
+  spec.limits = lab.limits;
+  spec.identity = ctx.settings().identity;
+  spec.seccomp = ctx.settings().seccomp;
+  spec.stdin_fd = in->first.get();
+  spec.stdout_fd = out->second.get();
+  if (auto* group = ctx.cgroup()) spec.cgroup_fds = group->join_fds();
+
+  std::unique_ptr<ClientUnderTest> c(new ClientUnderTest());
+  if (options.shim) {
+    if (ctx.settings().shim_library.empty()) return harness_error("the preload shim libsockgrade_shim.so is missing");
+    auto session = faults::ShimSession::create(*options.shim, (ctx.settings().seed ^ fnv1a(ctx.info().id)) & 0xffffffffu,
+                                               ctx.settings().shim_library, ctx.settings().shim_dir);
+    if (!session) return harness_error("cannot prepare the preload shim: " + session.error().message);
+    for (const auto& kv : session->environment()) spec.env.push_back(kv);
+    ctx.evidence()["shim"] = session->describe();
+    auto& faults = ctx.evidence()["faults"];
+    if (!faults.is_array()) faults = nlohmann::json::array();
+    faults.push_back("preload-shim:short=" + std::to_string(options.shim->short_writes) +
+                     ",eintr_permille=" + std::to_string(options.shim->eintr_permille));
+    c->shim_ = std::move(session).value();
+  }
+  c->label_ = std::move(label);
+  c->lab_ = &lab;
+  c->cgroup_ = ctx.cgroup();
+  c->trace_ = &ctx.trace();
+  auto program = cell::Program::start(spec);
+  if (!program) return harness_error("could not start the program: " + program.error().message);
+  c->program_ = std::move(program).value();
+  // The program holds its ends now; ours must not keep them open (EOF would never come).
+  c->stdin_ = std::move(in->second);
+  c->stdout_ = std::move(out->first);
+  set_nonblocking(c->stdin_.get());
+  set_nonblocking(c->stdout_.get());
+  std::string argv_text = "./" + std::filesystem::path(spec.executable).filename().string();
+  for (const auto& a : spec.args) argv_text += " " + a;
+  ctx.trace().add(c->label_, "start", argv_text + " (pid " + std::to_string(c->pid()) + ")");
+  return c;
+}
+
+std::string ClientUnderTest::fate_sentence() {
+  auto v = status();
+  std::optional<cell::CgroupStats> stats;
+  if (cgroup_) stats = cgroup_->stats();
+  std::string fate = cell::describe_fate(v, lab_->limits, stats ? &*stats : nullptr);
+  if (fate == v.describe()) return v.sentence();
+  return "was " + fate;
+}
+
+std::optional<faults::ShimStats> ClientUnderTest::shim_stats() const {
+  if (!shim_) return std::nullopt;
+  return shim_->stats();
+}
+
+void ClientUnderTest::feed(std::string_view bytes) {
+  if (pending_off_ > 0 && pending_off_ == pending_.size()) {
+    pending_.clear();
+    pending_off_ = 0;
+  }
+  pending_.append(bytes);
+}
+
+void ClientUnderTest::close_stdin() {
+  closing_ = true;
+  if (queued() == 0) {
+    stdin_.reset();
+    trace_->add(label_ + " stdin", "eof", "stdin closed after " + std::to_string(stdin_written_) + " bytes");
+  }
+}
+
+std::size_t ClientUnderTest::on_stdin_writable() {
+  std::size_t total = 0;
+  while (stdin_.valid() && queued() > 0) {
+    std::size_t n = std::min<std::size_t>(queued(), 1 << 16);
+    ssize_t w = retry_eintr([&] { return ::write(stdin_.get(), pending_.data() + pending_off_, n); });
+    if (w <= 0) {
+      // EAGAIN: the pipe is full; EPIPE: the program is gone (or closed its stdin).
+      if (w < 0 && errno != EAGAIN) {
+        stdin_.reset();
+        trace_->add(label_ + " stdin", "close", "the program no longer reads its stdin (" +
+                                                    std::to_string(queued()) + " bytes not delivered)");
+      }
+      break;
+    }
+    trace_->data(label_ + " stdin", "send", std::string_view(pending_).substr(pending_off_, static_cast<std::size_t>(w)));
+    pending_off_ += static_cast<std::size_t>(w);
+    stdin_written_ += static_cast<uint64_t>(w);
+    total += static_cast<std::size_t>(w);
+  }
+  if (closing_ && stdin_.valid() && queued() == 0) close_stdin();
+  return total;
+}
+
+std::size_t ClientUnderTest::on_stdout_readable() {
+  std::size_t total = 0;
+  char buf[65536];
+  while (stdout_.valid()) {
+    ssize_t r = retry_eintr([&] { return ::read(stdout_.get(), buf, sizeof buf); });
+    if (r < 0 && errno == EAGAIN) break;
+    if (r <= 0) {
+      stdout_.reset();
+      trace_->add(label_ + " stdout", "eof", std::to_string(output_total_) + " bytes printed in all");
+      break;
+    }
+    std::string_view got(buf, static_cast<std::size_t>(r));
+    trace_->data(label_ + " stdout", "recv", got);
+    if (output_.size() < kOutputKept) output_.append(got.substr(0, kOutputKept - output_.size()));
+    output_total_ += static_cast<uint64_t>(r);
+    total += static_cast<std::size_t>(r);
+  }
+  return total;
+}
+
+}  // namespace sockgrade::checks
