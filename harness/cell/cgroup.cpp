@@ -1,5 +1,6 @@
 #include "cell/cgroup.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -100,7 +101,7 @@ CgroupSupport detect_cgroups() {
       s.memory_base = mem;
       s.pids_base = pids;
       std::string cpu = group_dir("/sys/fs/cgroup/cpu", "cpu");
-      if (::stat((cpu + "/cpu.cfs_quota_us").c_str(), &st) == 0 && can_create_in(cpu)) s.cpu_base = cpu;
+      if (::stat((cpu + "/cpu.shares").c_str(), &st) == 0 && can_create_in(cpu)) s.cpu_base = cpu;
     }
     return s;
   }
@@ -150,8 +151,7 @@ Result<std::unique_ptr<Cgroup>> Cgroup::create(const CgroupSupport& support, con
     }
     if (!support.cpu_base.empty()) {
       SG_TRY(auto cpu, make(support.cpu_base));
-      write_file(cpu + "/cpu.cfs_period_us", "100000");
-      write_file(cpu + "/cpu.cfs_quota_us", std::to_string(limits.cpu_percent * 1000));
+      write_file(cpu + "/cpu.shares", std::to_string(1024 * limits.cpu_weight_percent / 100));
     }
   } else {
     SG_TRY(auto dir, make(support.memory_base));
@@ -159,14 +159,18 @@ Result<std::unique_ptr<Cgroup>> Cgroup::create(const CgroupSupport& support, con
       return unexpected(errno_error("write(" + dir + "/memory.max)"));
     }
     write_file(dir + "/memory.swap.max", "0");
-    write_file(dir + "/cpu.max", std::to_string(limits.cpu_percent * 1000) + " 100000");  // absent without +cpu
+    write_file(dir + "/cpu.weight", std::to_string(std::max(1, 100 * limits.cpu_weight_percent / 100)));  // absent without +cpu
     if (!write_file(dir + "/pids.max", std::to_string(limits.pids))) {
       return unexpected(errno_error("write(" + dir + "/pids.max)"));
     }
   }
+  // v1: the program joins through "tasks", which moves one thread (the program is single-threaded
+  // between fork and exec) without the global lock that a write to cgroup.procs takes, which
+  // holds up every fork and exit on the machine for an RCU grace period, once per cell start.
+  const std::string join_file = support.version == 1 ? "/tasks" : "/cgroup.procs";
   for (const auto& dir : g->dirs_) {
-    g->procs_.emplace_back(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-    if (!g->procs_.back()) return unexpected(errno_error("open(" + dir + "/cgroup.procs)"));
+    g->procs_.emplace_back(::open((dir + join_file).c_str(), O_WRONLY | O_CLOEXEC));
+    if (!g->procs_.back()) return unexpected(errno_error("open(" + dir + join_file + ")"));
   }
   return g;
 }
@@ -219,7 +223,7 @@ void Cgroup::kill_all() {
 
 const char* join_cgroups(const int* fds, int count) noexcept {
   for (int i = 0; i < count; ++i) {
-    if (::write(fds[i], "0", 1) != 1) return "write(cgroup.procs)";
+    if (::write(fds[i], "0", 1) != 1) return "write(0) to the cgroup's tasks (v1) / cgroup.procs (v2)";
   }
   return nullptr;
 }

@@ -29,7 +29,12 @@ CgroupSupport detect_cgroups();
 struct CgroupLimits {
   uint64_t memory_bytes = 256ull << 20;
   int pids = 64;
-  int cpu_percent = 50;  // of one CPU: a spinning program slows its own cell, not the machine
+  // The cell's CPU weight, in percent of an ordinary process's: under contention a spinning
+  // program gets half of what a process outside gets. A weight, not a quota (cpu.cfs_quota_us,
+  // cpu.max): a throttled group stops even while one of its tasks holds a kernel lock that all
+  // forks and exits share (a file's i_mmap_rwsem, the cgroup threadgroup rwsem), and a fork bomb
+  // at its quota then stalled every fork on the machine for seconds.
+  int cpu_weight_percent = 50;
 };
 
 struct CgroupStats {

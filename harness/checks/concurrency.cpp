@@ -5,10 +5,12 @@
 // Races (the &connfd race, a shared buffer, a SIGCHLD handler that reaps once) show up in some
 // runs only (BRIEF §9): the scenarios are shaped to provoke them (bursts, pieces interleaved
 // across clients, simultaneous disconnects) and repeated within the check's deadline.
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "checks/context.hpp"
 #include "checks/registry.hpp"
@@ -105,6 +107,39 @@ Step<std::vector<net::Peer>> connect_all(Context& ctx, int n, const std::string&
   return peers;
 }
 
+// "accept", "read", … for the calls a server blocks in; others by number.
+std::string syscall_label(long nr) {
+  switch (nr) {
+    case -1: return "running";
+    case SYS_accept: case SYS_accept4: return "accept";
+    case SYS_read: case SYS_recvfrom: case SYS_recvmsg: return "read";
+    case SYS_write: case SYS_sendto: case SYS_sendmsg: case SYS_writev: return "write";
+    case SYS_select: case SYS_pselect6: case SYS_poll: case SYS_ppoll: case SYS_epoll_wait: case SYS_epoll_pwait:
+      return "select/poll";
+    case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork: return "fork/clone";
+    case SYS_wait4: case SYS_waitid: return "wait";
+    case SYS_futex: return "futex (a lock or pthread_join)";
+    default: return "syscall " + std::to_string(nr);
+  }
+}
+
+// Where the server's processes wait and how many connections nobody has accepted yet, in the
+// evidence of a client that got no answer.
+void note_waiting(Context& ctx) {
+  if (ctx.servers().empty()) return;
+  auto* srv = &ctx.server();
+  std::map<std::string, int> waiting;
+  for (long nr : net::blocked_syscalls(net::process_tree(srv->pid()))) {
+    ++waiting[syscall_label(nr)];
+  }
+  ctx.evidence()["server_tasks_waiting_in"] = waiting;
+  for (const auto& row : net::tcp_table(::getpid())) {
+    if (row.state == net::kTcpListen && row.local.port == srv->listener().local.port) {
+      ctx.evidence()["accept_queue"] = row.rx_queue;
+    }
+  }
+}
+
 // Connects `n` clients one after the other, each greeting the server with a round trip before
 // the next connects (so that a worker that has yet to pick up its connection cannot meet the
 // next accept(): that race is the burst check's, not every check's). All are left open; a
@@ -120,6 +155,7 @@ Step<std::vector<net::Peer>> connect_each_greeting(Context& ctx, int n, Rng& rng
     SG_TRY(auto p, in_context(ctx.connect(prefix + std::to_string(i)), before));
     auto r = round_trip(ctx, p, p.name() + " says hello: " + rng.text(rng.between(8, 40)) + "\n", 2000);
     if (!r) {
+      note_waiting(ctx);
       std::string after;
       if (r.error().status == Status::timeout && i > 1) {
         after = " — the clients before it stayed connected and the server did not answer a new one: it serves "
@@ -259,6 +295,8 @@ Outcome burst(Context& ctx) {
       // workers: they run truly at the same time, when workers that share state trample on each
       // other. A wave that does not come back whole ends the round.
       auto deadline = ctx.deadline(4000);
+      const auto limit = ctx.deadline(10000);
+      std::size_t progressed = 0;
       auto cut = [&](std::size_t i, int k) {
         return payloads[i].size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(pieces);
       };
@@ -276,6 +314,19 @@ Outcome burst(Context& ctx) {
           if (got[i].end != net::End::complete) continue;
           std::size_t want = cut(i, k + 1) > got[i].bytes.size() ? cut(i, k + 1) - got[i].bytes.size() : 0;
           auto more = peers[i].receive(want, deadline);
+          // The round's time is a budget for progress, not a total (BRIEF §9): bytes that came,
+          // or a worker still being created (fork/clone held up by a loaded machine), buy more
+          // time, up to the round's limit.
+          while (more.end == net::End::timeout && more.bytes.size() < want && !limit.expired() &&
+                 (more.bytes.size() > progressed || server_creating_process(ctx))) {
+            progressed = more.bytes.size();
+            deadline = limit.capped(ctx.ms(2000));
+            auto rest = peers[i].receive(want - more.bytes.size(), deadline);
+            more.bytes += rest.bytes;
+            more.end = rest.end;
+            more.err = rest.err;
+          }
+          progressed = 0;
           got[i].bytes += more.bytes;
           got[i].end = more.end;
           got[i].err = more.err;
@@ -306,6 +357,7 @@ Outcome burst(Context& ctx) {
       }
       ctx.evidence()["round"] = r;
       ctx.evidence()["clients_served_exactly"] = exact.size();
+      if (exact.size() != peers.size()) note_waiting(ctx);
       if (exact.size() == peers.size()) {
         for (auto& p : peers) p.close();
         // Each burst starts from an idle server: the last one's workers gone (their exit is

@@ -12,6 +12,7 @@
 #include "checks/registry.hpp"
 #include "checks/server_under_test.hpp"
 #include "core/fd.hpp"
+#include "net/local_ports.hpp"
 #include "net/observe.hpp"
 
 namespace sockgrade::checks {
@@ -52,7 +53,11 @@ Context::Context(const CheckDef& def, const lab::LabSpec& lab, const lab::CheckS
       lab_(lab),
       spec_(spec),
       settings_(settings),
-      wall_(Deadline::after(Millis(static_cast<int64_t>(lab.limits.wall_seconds * 1000.0 * settings.stretch)))) {}
+      wall_(Deadline::after(Millis(static_cast<int64_t>(lab.limits.wall_seconds * 1000.0 * settings.stretch)))) {
+  // The harness's clients never draw the program's ports as their own (54154 is in the
+  // ephemeral range): the cell is one process, so this holds for the whole check.
+  net::keep_ports_free({lab.run.default_port, lab.run.requested_port});
+}
 
 Deadline Context::deadline(int base_ms) const {
   auto d = Deadline::after(ms(base_ms));

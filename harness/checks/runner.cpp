@@ -110,10 +110,11 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
     }
     programs.push_back(std::move(p));
   }
-  if (group && (group->oom_kills > 0 || group->pids_refused > 0)) {
+  // Also on a timeout: whether a limit held the program back is the first question then.
+  if (group && (group->oom_kills > 0 || group->pids_refused > 0 || outcome.status == Status::timeout)) {
     ev["cgroup"] = {{"oom_kills", group->oom_kills}, {"memory_peak_bytes", group->memory_peak},
                     {"forks_refused", group->pids_refused}, {"memory_limit_bytes", lab.limits.memory_bytes},
-                    {"process_limit", lab.limits.processes}};
+                    {"processes", group->processes}, {"process_limit", lab.limits.processes}};
   }
   if (outcome.status == Status::passed && !programs.empty()) {
     // How the programs ended and how much they wrote, without the output itself.
@@ -213,7 +214,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   if (!req.isolation.cgroup) {
     limits.erase("memory_bytes");
   } else if (req.isolation.cgroups.version == 2 || !req.isolation.cgroups.cpu_base.empty()) {
-    limits["cpu_share_percent"] = cell::CgroupLimits{}.cpu_percent;
+    limits["cpu_weight_percent"] = cell::CgroupLimits{}.cpu_weight_percent;
   }
 
   Placement place(req.isolation, req.submission);

@@ -43,9 +43,10 @@ Outcome reset_by_peer(Context& ctx) {
     auto cpu_before = net::sample_cpu(srv->pid());
     Stopwatch clock;
     auto next = serve_one_client(ctx, "client#2", "the next client after a reset\n", 3000);
-    double cpu_ms = net::cpu_ms_since(cpu_before, srv->pid());
+    auto use = net::cpu_use_since(cpu_before, srv->pid());
     double wall_ms = clock.elapsed_ms();
-    ctx.evidence()["server_cpu_ms_after_reset"] = cpu_ms;
+    ctx.evidence()["server_cpu_ms_after_reset"] = use.cpu_ms;
+    ctx.evidence()["server_runnable_ms_after_reset"] = use.runnable_ms;
     ctx.evidence()["wall_ms_after_reset"] = wall_ms;
     const std::string scene = "client#1 reset its connection (RST) while the server waited in read(): ";
     if (!next) {
@@ -59,9 +60,10 @@ Outcome reset_by_peer(Context& ctx) {
         return failed(scene + "the server " + srv->fate_sentence() + why + "; client#2 was never served");
       }
       std::string spin;
-      if (cpu_ms > 0.5 * wall_ms) {
-        spin = " — meanwhile the server used " + std::to_string(static_cast<int>(100 * cpu_ms / wall_ms)) +
-               "% of a CPU: it spins on the dead connection";
+      // Runnable most of the time (however much CPU it got): it never blocked again.
+      if (use.runnable_ms > 0.5 * wall_ms) {
+        spin = " — meanwhile the server " + busy_sentence(use.cpu_ms, use.runnable_ms, wall_ms) +
+               ": it spins on the dead connection";
       }
       return in_context(std::move(next), scene, spin);
     }

@@ -27,10 +27,19 @@ Step<void> expect_eof(Context& ctx, const std::string& who, const net::Received&
 // A send sequence must have completed.
 Step<void> expect_sent(Context& ctx, const std::string& who, std::size_t total, const net::Sent& sent);
 
-// Sends `msg` and expects exactly its echo within `base_ms` (stretched).
+// Whether a task of the current server is inside fork(), vfork() or clone(): a worker is being
+// made, which a loaded machine can hold up for seconds.
+bool server_creating_process(Context& ctx);
+
+// Sends `msg` and expects exactly its echo within `base_ms` (stretched), longer while the server
+// is seen creating the process or thread that is to answer.
 Step<void> round_trip(Context& ctx, net::Peer& peer, std::string_view msg, int base_ms = 2000);
 
 // Connects a new client named `who`, does one round trip with `msg` and closes.
 Step<void> serve_one_client(Context& ctx, const std::string& who, std::string_view msg, int base_ms = 2000);
+
+// How busy a program was over a window, for a message: "used 48% of a CPU", or, when a loaded
+// machine gave it little CPU, "was ready to run 85% of the time (it got 9% of a CPU)".
+std::string busy_sentence(double cpu_ms, double runnable_ms, double wall_ms);
 
 }  // namespace sockgrade::checks

@@ -14,6 +14,7 @@
 
 #include "core/retry.hpp"
 #include "core/strings.hpp"
+#include "net/local_ports.hpp"
 
 namespace sockgrade::faults {
 namespace {
@@ -186,7 +187,7 @@ class Engine {
     set_nodelay(peer.get());
     sockaddr_storage sa;
     auto len = to_sockaddr(config_.target, sa);
-    c.program.reset(::socket(config_.target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (auto s = net::client_socket(config_.target.family)) c.program = std::move(s).value();
     if (!len || !c.program) return;
     set_nodelay(c.program.get());
     for (int d = 0; d < 2; ++d) {

@@ -233,26 +233,29 @@ std::vector<Listener> bound_udp_sockets(const std::vector<pid_t>& pids) {
   return out;
 }
 
-uint64_t cpu_time_ns(pid_t pid) {
+CpuTimes cpu_times(pid_t pid) {
   std::string base = "/proc/" + std::to_string(pid) + "/task";
-  uint64_t total = 0;
-  bool any = false;
+  CpuTimes total;
   for (long tid : numeric_entries(base)) {
     auto t = read_proc_file(base + "/" + std::to_string(tid) + "/schedstat");
     if (!t) continue;
-    if (auto ns = parse_schedstat_ns(*t)) {
-      total += *ns;
-      any = true;
+    if (auto s = parse_schedstat(*t)) {
+      total.cpu_ns += s->on_cpu_ns;
+      total.runnable_ns += s->on_cpu_ns + s->waiting_ns;
+      total.runnable_known = true;
     }
   }
-  if (any) return total;
+  if (total.runnable_known) return total;
   auto stat = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return 0;
+  if (!stat) return total;
   auto st = parse_proc_stat(*stat);
-  if (!st) return 0;
+  if (!st) return total;
   long hz = ::sysconf(_SC_CLK_TCK);
-  return (st->utime_ticks + st->stime_ticks) * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+  total.cpu_ns = (st->utime_ticks + st->stime_ticks) * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+  return total;
 }
+
+uint64_t cpu_time_ns(pid_t pid) { return cpu_times(pid).cpu_ns; }
 
 TreeSnapshot snapshot_tree(pid_t root) {
   TreeSnapshot s;
@@ -279,21 +282,30 @@ TreeSnapshot snapshot_tree(pid_t root) {
 
 CpuSample sample_cpu(pid_t root) {
   CpuSample s;
-  for (pid_t p : process_tree(root)) s.per_process.emplace_back(p, cpu_time_ns(p));
+  for (pid_t p : process_tree(root)) s.per_process.emplace_back(p, cpu_times(p));
   return s;
 }
 
-double cpu_ms_since(const CpuSample& before, pid_t root) {
-  uint64_t used = 0;
+CpuUse cpu_use_since(const CpuSample& before, pid_t root) {
+  CpuUse use;
+  use.runnable_known = true;
+  uint64_t cpu = 0;
+  uint64_t runnable = 0;
   for (const auto& [pid, now] : sample_cpu(root).per_process) {
-    uint64_t then = 0;
-    for (const auto& [p, ns] : before.per_process) {
-      if (p == pid) then = ns;
+    CpuTimes then;
+    for (const auto& [p, times] : before.per_process) {
+      if (p == pid) then = times;
     }
-    if (now > then) used += now - then;
+    if (now.cpu_ns > then.cpu_ns) cpu += now.cpu_ns - then.cpu_ns;
+    if (now.runnable_ns > then.runnable_ns) runnable += now.runnable_ns - then.runnable_ns;
+    use.runnable_known = use.runnable_known && now.runnable_known;
   }
-  return static_cast<double>(used) / 1e6;
+  use.cpu_ms = static_cast<double>(cpu) / 1e6;
+  use.runnable_ms = use.runnable_known ? static_cast<double>(runnable) / 1e6 : use.cpu_ms;
+  return use;
 }
+
+double cpu_ms_since(const CpuSample& before, pid_t root) { return cpu_use_since(before, root).cpu_ms; }
 
 std::vector<long> blocked_syscalls(const std::vector<pid_t>& pids) {
   std::vector<long> out;

@@ -62,17 +62,34 @@ struct TreeSnapshot {
 };
 TreeSnapshot snapshot_tree(pid_t root);
 
+// CPU time of every task of `pid`, and how long they were runnable (on a CPU or waiting for
+// one). A program that never blocks is runnable all the time however little CPU a loaded
+// machine gives it; one that waits in a blocking call is not.
+struct CpuTimes {
+  uint64_t cpu_ns = 0;
+  uint64_t runnable_ns = 0;
+  bool runnable_known = false;  // schedstat was readable (else cpu_ns comes from clock ticks)
+};
+CpuTimes cpu_times(pid_t pid);
 // CPU time in nanoseconds of every task of `pid` (schedstat, falling back to clock ticks).
 uint64_t cpu_time_ns(pid_t pid);
 
-// CPU time per process of a tree, to measure what it used over a window: a forking server's
+// CPU times per process of a tree, to measure what it used over a window: a forking server's
 // children come and go, so a plain sum over the tree can shrink while CPU is being used.
 struct CpuSample {
-  std::vector<std::pair<pid_t, uint64_t>> per_process;  // pid, nanoseconds
+  std::vector<std::pair<pid_t, CpuTimes>> per_process;
 };
 CpuSample sample_cpu(pid_t root);
-// Milliseconds of CPU used since `before` by the processes of `root`'s tree that are alive now
-// (a process that started meanwhile counts from zero; one that ended is not counted).
+
+// What the processes of `root`'s tree that are alive now used since `before` (a process that
+// started meanwhile counts from zero; one that ended is not counted).
+struct CpuUse {
+  double cpu_ms = 0;
+  double runnable_ms = 0;
+  bool runnable_known = false;
+};
+CpuUse cpu_use_since(const CpuSample& before, pid_t root);
+// Milliseconds of CPU used since `before` (cpu_use_since(...).cpu_ms).
 double cpu_ms_since(const CpuSample& before, pid_t root);
 
 // For each task of each process: the syscall it is blocked in (-1 while running).

@@ -14,6 +14,7 @@
 
 #include "core/bytes.hpp"
 #include "core/retry.hpp"
+#include "net/local_ports.hpp"
 
 namespace sockgrade::net {
 namespace {
@@ -77,8 +78,7 @@ Result<Peer> Peer::connect(const Endpoint& to, std::string name, Trace& trace, D
                            Options options) {
   sockaddr_storage sa;
   SG_TRY(socklen_t len, to_sockaddr(to, sa));
-  Fd fd(::socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd) return unexpected(errno_error("socket"));
+  SG_TRY(Fd fd, client_socket(to.family));
   int one = 1;
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (options.rcvbuf > 0) {

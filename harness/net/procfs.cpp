@@ -139,11 +139,14 @@ std::optional<uint64_t> parse_socket_link(std::string_view link) {
   return inode;
 }
 
-std::optional<uint64_t> parse_schedstat_ns(std::string_view text) {
-  uint64_t ns = 0;
-  auto r = std::from_chars(text.data(), text.data() + text.size(), ns);
+std::optional<Schedstat> parse_schedstat(std::string_view text) {
+  Schedstat s;
+  const char* end = text.data() + text.size();
+  auto r = std::from_chars(text.data(), end, s.on_cpu_ns);
+  if (r.ec != std::errc() || r.ptr == end || *r.ptr != ' ') return std::nullopt;
+  r = std::from_chars(r.ptr + 1, end, s.waiting_ns);
   if (r.ec != std::errc()) return std::nullopt;
-  return ns;
+  return s;
 }
 
 long parse_syscall_number(std::string_view text) {

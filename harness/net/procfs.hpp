@@ -58,8 +58,13 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text);
 // The inode in a descriptor link "socket:[12345]".
 std::optional<uint64_t> parse_socket_link(std::string_view link);
 
-// The first field of /proc/<pid>/task/<tid>/schedstat: nanoseconds on the CPU.
-std::optional<uint64_t> parse_schedstat_ns(std::string_view text);
+// /proc/<pid>/task/<tid>/schedstat: nanoseconds on the CPU, then nanoseconds spent runnable but
+// waiting for a CPU (on a run queue, or held back by a cgroup's CPU quota).
+struct Schedstat {
+  uint64_t on_cpu_ns = 0;
+  uint64_t waiting_ns = 0;
+};
+std::optional<Schedstat> parse_schedstat(std::string_view text);
 
 // /proc/<pid>/task/<tid>/syscall: the syscall number the task is blocked in, or -1 when
 // it is running (the file says "running") or the text is unreadable.

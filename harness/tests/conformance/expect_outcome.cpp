@@ -101,6 +101,15 @@ std::vector<std::string> schema_errors(const valijson::Schema& schema, const jso
   return out;
 }
 
+// The evidence of a check whose outcome differs, shortened: enough to tell a flaky check from a
+// wrong fixture in a CI log that is all there is afterwards.
+std::string evidence_line(const json& test) {
+  std::string text = test.contains("evidence") ? test["evidence"].dump() : "{}";
+  constexpr std::size_t kMax = 1500;
+  if (text.size() > kMax) text = text.substr(0, kMax) + "… (" + std::to_string(text.size()) + " chars)";
+  return "    evidence: " + text;
+}
+
 std::vector<std::string> compare(const json& expect, const json& report, int exit_code) {
   std::vector<std::string> diffs;
   int want_exit = expect.value("exit_code", 0);
@@ -123,6 +132,7 @@ std::vector<std::string> compare(const json& expect, const json& report, int exi
     if (t["status"] != want) {
       diffs.push_back(id + ": " + t["status"].get<std::string>() + ", expected " + want + " — " +
                       t["message"].get<std::string>());
+      diffs.push_back(evidence_line(t));
     }
   }
   for (const auto& [id, _] : want_tests.items()) {
@@ -135,7 +145,8 @@ std::vector<std::string> compare(const json& expect, const json& report, int exi
     for (const auto& t : report["tests"]) {
       bool applies = t["id"] == id || (id == "*" && t["status"] != "passed");
       if (applies && t["message"].get<std::string>().find(text.get<std::string>()) == std::string::npos) {
-        diffs.push_back(id + ": message lacks \"" + text.get<std::string>() + "\": " + t["message"].get<std::string>());
+        diffs.push_back(t["id"].get<std::string>() + ": message lacks \"" + text.get<std::string>() + "\": " + t["message"].get<std::string>());
+        diffs.push_back(evidence_line(t));
       }
     }
   }

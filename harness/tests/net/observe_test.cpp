@@ -302,6 +302,44 @@ TEST(CpuTimeNs, GrowsWithWork) {
   EXPECT_EQ(cpu_time_ns(1 << 30), 0u);
 }
 
+// A program that never blocks is runnable (on a CPU or waiting for one) nearly all the time,
+// however little CPU a loaded machine gives it: what busy-waiting checks rest on.
+TEST(CpuUseSince, ASpinnerIsRunnableNearlyAllTheTime) {
+  pid_t spinner = ::fork();
+  ASSERT_GE(spinner, 0);
+  if (spinner == 0) {
+    volatile unsigned long spins = 0;
+    for (;;) spins = spins + 1;
+  }
+  auto before = sample_cpu(spinner);
+  Stopwatch clock;
+  CpuUse use;
+  // A measuring window, not a synchronisation: until 200 ms of runnable time were counted.
+  bool counted = wait_until(patience(), [&] {
+    use = cpu_use_since(before, spinner);
+    return use.runnable_ms >= 200;
+  });
+  double wall = clock.elapsed_ms();
+  ::kill(spinner, SIGKILL);
+  ::waitpid(spinner, nullptr, 0);
+  ASSERT_TRUE(counted);
+  if (!use.runnable_known) GTEST_SKIP() << "no schedstat here: runnable time is CPU time";
+  EXPECT_GT(use.runnable_ms, 0.5 * wall) << "cpu " << use.cpu_ms << " ms, wall " << wall << " ms";
+  EXPECT_GE(use.runnable_ms, use.cpu_ms);
+}
+
+TEST(CpuUseSince, ABlockedProcessIsNotRunnable) {
+  BlockedChild child;
+  ASSERT_GT(child.pid(), 0);
+  ASSERT_TRUE(wait_until(patience(), [&] { return blocked_syscalls({child.pid()}) == std::vector<long>{SYS_read}; }));
+  auto before = sample_cpu(child.pid());
+  Stopwatch clock;
+  // A measuring window of 100 ms in which the child stays blocked in read().
+  wait_until(Deadline::after(100ms), [] { return false; });
+  auto use = cpu_use_since(before, child.pid());
+  EXPECT_LT(use.runnable_ms, 0.1 * clock.elapsed_ms());
+}
+
 TEST(ListeningUnixSockets, FindsOwnListenerByPathNotBoundOnes) {
   char dir[] = "/tmp/sockgrade-unix-XXXXXX";
   ASSERT_NE(::mkdtemp(dir), nullptr);

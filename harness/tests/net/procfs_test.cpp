@@ -259,14 +259,21 @@ TEST(ParseSocketLink, ReadsTheInode) {
   EXPECT_FALSE(parse_socket_link("anon_inode:[eventpoll]").has_value());
 }
 
-TEST(ParseSchedstatNs, ReadsTheFirstField) {
-  EXPECT_EQ(parse_schedstat_ns("61897 0 1\n"), std::optional<uint64_t>(61897));
-  EXPECT_EQ(parse_schedstat_ns("18446744073709551615 0 1\n"), std::optional<uint64_t>(UINT64_MAX));
-  EXPECT_FALSE(parse_schedstat_ns("").has_value());
-  EXPECT_FALSE(parse_schedstat_ns("abc").has_value());
+TEST(ParseSchedstat, ReadsTimeOnCpuAndTimeWaiting) {
+  auto s = parse_schedstat("61897 1200 1\n");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->on_cpu_ns, 61897u);
+  EXPECT_EQ(s->waiting_ns, 1200u);
+  s = parse_schedstat("18446744073709551615 0 1\n");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->on_cpu_ns, UINT64_MAX);
+  EXPECT_FALSE(parse_schedstat("").has_value());
+  EXPECT_FALSE(parse_schedstat("abc").has_value());
+  EXPECT_FALSE(parse_schedstat("61897").has_value());
+  EXPECT_FALSE(parse_schedstat("61897 x 1").has_value());
   auto own = read_proc_file("/proc/self/schedstat");
   if (own) {
-    EXPECT_TRUE(parse_schedstat_ns(*own).has_value()) << *own;
+    EXPECT_TRUE(parse_schedstat(*own).has_value()) << *own;
   }
 }
 
