@@ -27,12 +27,17 @@ Pressure describe_pressure(const CgroupStats& cgroup, const Limits& limits) {
     p.memory_exhausted = true;
     parts.push_back("it used its whole memory limit " + format_size(limits.memory_bytes));
   }
-  // RLIMIT_NPROC usually refuses the forks before pids.max does: count the processes too.
-  const auto at_limit = static_cast<uint64_t>(limits.processes) * 9 / 10;
-  if (cgroup.pids_refused > 0 || (at_limit > 0 && cgroup.processes >= at_limit)) {
+  // RLIMIT_NPROC usually refuses the forks before pids.max does: count the processes too. A
+  // fork loop on a loaded machine may not have filled every slot by the deadline (forks wait
+  // on locks that every fork shares): half of them taken without listening is telling too.
+  const auto limit = static_cast<uint64_t>(limits.processes);
+  if (cgroup.pids_refused > 0 || (limit > 0 && cgroup.processes >= limit * 9 / 10)) {
     std::string refused = cgroup.pids_refused > 0 ? ", which refused " + std::to_string(cgroup.pids_refused) + " forks" : "";
     parts.push_back("it ran " + std::to_string(cgroup.processes) + " processes, at the process limit (" +
                     std::to_string(limits.processes) + ")" + refused + ": a fork loop?");
+  } else if (limit > 0 && cgroup.processes >= limit / 2) {
+    parts.push_back("it ran " + std::to_string(cgroup.processes) + " processes, near the process limit (" +
+                    std::to_string(limits.processes) + "): a fork loop?");
   }
   for (std::size_t i = 0; i < parts.size(); ++i) p.sentence += (i ? "; " : "") + parts[i];
   return p;

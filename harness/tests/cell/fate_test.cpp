@@ -77,6 +77,8 @@ TEST(DescribePressure, ProcessesAtTheLimitCountWithoutRefusals) {
   CgroupStats stats;
   stats.processes = 63;  // RLIMIT_NPROC refused the rest before pids.max did
   EXPECT_THAT(describe_pressure(stats, limits).sentence, HasSubstr("it ran 63 processes, at the process limit (64)"));
+  stats.processes = 40;  // a fork loop slowed down by a loaded machine
+  EXPECT_THAT(describe_pressure(stats, limits).sentence, HasSubstr("it ran 40 processes, near the process limit (64)"));
   stats.processes = 3;
   EXPECT_EQ(describe_pressure(stats, limits).sentence, "");
 }
