@@ -37,7 +37,7 @@ Step<void> expect_echo(Context& ctx, const std::string& who, std::string_view se
     ev["received"] = bytes_evidence(got.bytes);
     ev["received_end"] = net::end_name(got.end);
   };
-  std::string got_view = got.bytes;
+  std::string_view got_view = got.bytes;
   auto diff = first_difference(sent.substr(0, std::min(sent.size(), got_view.size())), got_view.substr(0, std::min(sent.size(), got_view.size())));
   if (diff != std::string_view::npos && diff < got_view.size() && diff < sent.size()) {
     record();

@@ -1,5 +1,7 @@
 #include "core/rng.hpp"
 
+#include "core/large_buffer.hpp"
+
 namespace sockgrade {
 namespace {
 
@@ -50,7 +52,9 @@ uint64_t Rng::between(uint64_t lo, uint64_t hi) {
 }
 
 std::string Rng::bytes(std::size_t n) {
-  std::string out(n, '\0');
+  std::string out;
+  reserve_large(out, n);
+  out.resize(n);
   std::size_t i = 0;
   while (i < n) {
     uint64_t v = next();
@@ -62,7 +66,9 @@ std::string Rng::bytes(std::size_t n) {
 std::string Rng::text(std::size_t n) {
   static constexpr std::string_view kAlphabet =
       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789     ";
-  std::string out(n, ' ');
+  std::string out;
+  reserve_large(out, n);
+  out.resize(n);
   for (auto& c : out) c = kAlphabet[next() % kAlphabet.size()];
   return out;
 }

@@ -13,11 +13,15 @@
 #include <cstring>
 
 #include "core/bytes.hpp"
+#include "core/large_buffer.hpp"
 #include "core/retry.hpp"
 #include "net/local_ports.hpp"
 
 namespace sockgrade::net {
 namespace {
+
+// A receive buffer is reserved up to this size at once; beyond it, it grows as bytes arrive.
+constexpr std::size_t kMaxReserve = 64u << 20;
 
 bool is_reset_errno(int e) { return e == ECONNRESET || e == EPIPE || e == ECONNABORTED; }
 
@@ -194,6 +198,7 @@ Received Peer::receive(std::size_t n, Deadline deadline) {
     r.err = EBADF;
     return r;
   }
+  reserve_large(r.bytes, std::min(n, kMaxReserve));
   while (r.bytes.size() < n) {
     if (wait_fd(fd_.get(), POLLIN, deadline) == 0) {
       r.end = End::timeout;
@@ -232,6 +237,7 @@ Received Peer::exchange(std::string_view data, std::size_t expect, Millis stall,
     r.err = EBADF;
     return r;
   }
+  reserve_large(r.bytes, std::min(expect, kMaxReserve));
   std::size_t sent = 0;
   bool send_failed = false;
   auto last_progress = Clock::now();
