@@ -325,11 +325,13 @@ Outcome burst(Context& ctx) {
             more.bytes += rest.bytes;
             more.end = rest.end;
             more.err = rest.err;
+            more.stopped = rest.stopped;
           }
           progressed = 0;
           got[i].bytes += more.bytes;
           got[i].end = more.end;
           got[i].err = more.err;
+          got[i].stopped = more.stopped;
           whole = whole && more.end == net::End::complete && got[i].bytes == expected[i];
         }
         if (!whole) break;

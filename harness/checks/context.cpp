@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "checks/client_under_test.hpp"
+#include "checks/quiet_server.hpp"
 #include "checks/registry.hpp"
 #include "checks/server_under_test.hpp"
 #include "core/fd.hpp"
@@ -146,7 +147,11 @@ Step<net::Peer> Context::connect_via_proxy(const std::string& name, net::Peer::O
 Step<net::Peer> Context::connect(const std::string& name, net::Peer::Options options) {
   auto& srv = server();
   auto peer = net::Peer::connect(srv.endpoint(), name, trace_, deadline(3000), options);
-  if (peer) return std::move(peer).value();
+  if (peer) {
+    int family = srv.endpoint().family;
+    if (family == AF_INET || family == AF_INET6) peer->watch_other_side(server_waiting_for_input(srv.pid(), srv.endpoint().port));
+    return std::move(peer).value();
+  }
   auto v = srv.status();
   if (!v.running()) {
     return failed(name + " could not connect to " + srv.endpoint().to_string() + ": the server is gone (" + v.describe() + ")");

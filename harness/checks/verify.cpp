@@ -62,6 +62,11 @@ Step<void> expect_echo(Context& ctx, const std::string& who, std::string_view se
       return failed(head + "the connection was reset (" + std::strerror(got.err) + ") after " +
                     format_bytes(got_view.size()) + " of the echo" + server_fate(ctx));
     case net::End::timeout:
+      if (!got.stopped.empty()) {
+        ev["why_no_more"] = got.stopped;
+        return timed_out(head + (got_view.empty() ? "no echo came back" : "only " + format_bytes(got_view.size()) + " came back") +
+                         ", and no more will: " + got.stopped + server_fate(ctx));
+      }
       if (got_view.empty()) return timed_out(head + "no echo arrived before the deadline" + server_fate(ctx));
       return timed_out(head + "only " + format_bytes(got_view.size()) + " came back, then nothing" + server_fate(ctx));
     case net::End::error:
@@ -81,6 +86,7 @@ Step<void> expect_eof(Context& ctx, const std::string& who, const net::Received&
       return failed(who + " expected the connection to end " + why + ", but " + format_bytes(got.bytes.size()) +
                     " more arrived first");
     case net::End::timeout:
+      if (!got.stopped.empty()) ev["why_no_more"] = got.stopped;
       return timed_out(who + " waited for the server to close the connection " + why +
                        ", but it stayed open (the server never called close() on it)" + server_fate(ctx));
     case net::End::reset:
@@ -128,6 +134,7 @@ Step<void> round_trip(Context& ctx, net::Peer& peer, std::string_view msg, int b
     got.bytes += more.bytes;
     got.end = more.end;
     got.err = more.err;
+    got.stopped = more.stopped;
   }
   return expect_echo(ctx, peer.name(), msg, got);
 }

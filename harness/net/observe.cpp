@@ -319,4 +319,30 @@ std::vector<long> blocked_syscalls(const std::vector<pid_t>& pids) {
   return out;
 }
 
+std::vector<TaskCall> blocked_calls(const std::vector<pid_t>& pids) {
+  std::vector<TaskCall> out;
+  for (pid_t p : pids) {
+    std::string base = "/proc/" + std::to_string(p) + "/task";
+    for (long tid : numeric_entries(base)) {
+      TaskCall t;
+      t.pid = p;
+      if (auto text = read_proc_file(base + "/" + std::to_string(tid) + "/syscall")) {
+        t.readable = true;
+        t.call = parse_blocked_call(*text);
+      }
+      out.push_back(t);
+    }
+  }
+  return out;
+}
+
+std::optional<uint64_t> socket_inode_of(pid_t pid, int fd) {
+  char link[64];
+  AsObserved as;
+  auto path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+  ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
+  if (n <= 0) return std::nullopt;
+  return parse_socket_link(std::string_view(link, static_cast<std::size_t>(n)));
+}
+
 }  // namespace sockgrade::net

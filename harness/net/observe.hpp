@@ -95,4 +95,15 @@ double cpu_ms_since(const CpuSample& before, pid_t root);
 // For each task of each process: the syscall it is blocked in (-1 while running).
 std::vector<long> blocked_syscalls(const std::vector<pid_t>& pids);
 
+struct TaskCall {
+  pid_t pid = 0;
+  BlockedCall call;
+  bool readable = false;  // the syscall file could be read (not for a zombie, say)
+};
+// For each task of each process: the call it is blocked in and its first argument.
+std::vector<TaskCall> blocked_calls(const std::vector<pid_t>& pids);
+
+// The inode of the socket open as descriptor `fd` in `pid`, or nullopt when it is not a socket.
+std::optional<uint64_t> socket_inode_of(pid_t pid, int fd);
+
 }  // namespace sockgrade::net

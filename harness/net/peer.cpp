@@ -22,6 +22,12 @@ namespace {
 
 // A receive buffer is reserved up to this size at once; beyond it, it grows as bytes arrive.
 constexpr std::size_t kMaxReserve = 64u << 20;
+// A wait for bytes asks its QuietWitness only after this long without progress (a program that
+// is still working moves bytes sooner), then looks again this often.
+constexpr Millis kQuietAfter{100};
+constexpr Millis kQuietPoll{50};
+
+Deadline earlier(Deadline a, Deadline b) { return a.at() < b.at() ? a : b; }
 
 bool is_reset_errno(int e) { return e == ECONNRESET || e == EPIPE || e == ECONNABORTED; }
 
@@ -51,7 +57,9 @@ std::string Received::describe() const {
     case End::eof: return "the connection was closed (EOF) after " + format_bytes(bytes.size());
     case End::reset: return std::string("the connection was reset (") + std::strerror(err) + ") after " +
                             format_bytes(bytes.size());
-    case End::timeout: return "nothing more arrived before the deadline (after " + format_bytes(bytes.size()) + ")";
+    case End::timeout:
+      if (!stopped.empty()) return "nothing more will arrive (after " + format_bytes(bytes.size()) + "): " + stopped;
+      return "nothing more arrived before the deadline (after " + format_bytes(bytes.size()) + ")";
     case End::error: return std::string("read failed: ") + std::strerror(err);
   }
   return "?";
@@ -199,13 +207,25 @@ Received Peer::receive(std::size_t n, Deadline deadline) {
     return r;
   }
   reserve_large(r.bytes, std::min(n, kMaxReserve));
+  auto last_progress = Clock::now();
+  if (quiet_) quiet_->restart();
   while (r.bytes.size() < n) {
-    if (wait_fd(fd_.get(), POLLIN, deadline) == 0) {
+    Deadline wait = quiet_ ? earlier(deadline, Deadline::after(kQuietPoll)) : deadline;
+    if (wait_fd(fd_.get(), POLLIN, wait) == 0) {
+      if (!deadline.expired()) {
+        if (other_side_stopped(r, last_progress)) return r;
+        continue;
+      }
       r.end = End::timeout;
       trace_->add(name_, "timeout", "waited for " + format_bytes(n) + ", got " + format_bytes(r.bytes.size()));
       return r;
     }
+    std::size_t before = r.bytes.size();
     if (!read_some(r, n - r.bytes.size())) return r;
+    if (r.bytes.size() > before) {
+      last_progress = Clock::now();
+      if (quiet_) quiet_->restart();
+    }
   }
   r.end = End::complete;
   return r;
@@ -218,13 +238,25 @@ Received Peer::receive_until_eof(Deadline deadline, std::size_t max) {
     r.err = EBADF;
     return r;
   }
+  auto last_progress = Clock::now();
+  if (quiet_) quiet_->restart();
   while (r.bytes.size() < max) {
-    if (wait_fd(fd_.get(), POLLIN, deadline) == 0) {
+    Deadline wait = quiet_ ? earlier(deadline, Deadline::after(kQuietPoll)) : deadline;
+    if (wait_fd(fd_.get(), POLLIN, wait) == 0) {
+      if (!deadline.expired()) {
+        if (other_side_stopped(r, last_progress)) return r;
+        continue;
+      }
       r.end = End::timeout;
       trace_->add(name_, "timeout", "waited for the connection to close; it stayed open");
       return r;
     }
+    std::size_t before = r.bytes.size();
     if (!read_some(r, max - r.bytes.size())) return r;
+    if (r.bytes.size() > before) {
+      last_progress = Clock::now();
+      if (quiet_) quiet_->restart();
+    }
   }
   r.end = End::complete;
   return r;
@@ -241,12 +273,18 @@ Received Peer::exchange(std::string_view data, std::size_t expect, Millis stall,
   std::size_t sent = 0;
   bool send_failed = false;
   auto last_progress = Clock::now();
+  if (quiet_) quiet_->restart();
   while (r.bytes.size() < expect) {
     short events = POLLIN;
     if (sent < data.size() && !send_failed) events |= POLLOUT;
     auto stall_deadline = Deadline(last_progress + stall);
-    Deadline wait = stall_deadline.at() < deadline.at() ? stall_deadline : deadline;
-    int ev = wait_fd(fd_.get(), events, wait);
+    Deadline wait = earlier(stall_deadline, deadline);
+    bool all_sent = sent == data.size() || send_failed;
+    int ev = wait_fd(fd_.get(), events, quiet_ && all_sent ? earlier(wait, Deadline::after(kQuietPoll)) : wait);
+    if (ev == 0 && !wait.expired()) {
+      if (all_sent && other_side_stopped(r, last_progress)) return r;
+      continue;
+    }
     if (ev == 0) {
       r.end = End::timeout;
       trace_->add(name_, "timeout",
@@ -262,6 +300,7 @@ Received Peer::exchange(std::string_view data, std::size_t expect, Millis stall,
         trace_->data(name_, "send", data.substr(sent, static_cast<std::size_t>(w)));
         sent += static_cast<std::size_t>(w);
         last_progress = Clock::now();
+        if (quiet_) quiet_->restart();
       } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         // Keep reading: what the program sent before it reset still counts as received.
         trace_->add(name_, "send-failed", std::strerror(errno));
@@ -271,11 +310,26 @@ Received Peer::exchange(std::string_view data, std::size_t expect, Millis stall,
     if (ev & (POLLIN | POLLHUP | POLLERR)) {
       std::size_t before = r.bytes.size();
       if (!read_some(r, expect - r.bytes.size())) return r;
-      if (r.bytes.size() > before) last_progress = Clock::now();
+      if (r.bytes.size() > before) {
+        last_progress = Clock::now();
+        if (quiet_) quiet_->restart();
+      }
     }
   }
   r.end = End::complete;
   return r;
+}
+
+bool Peer::other_side_stopped(Received& r, Clock::time_point last_progress) {
+  if (!quiet_ || Clock::now() - last_progress < kQuietAfter) return false;
+  auto why = quiet_->observe(fd_.get());
+  if (!why) return false;
+  r.end = End::timeout;
+  r.stopped = *why;
+  trace_->add(name_, "timeout",
+              "nothing moved for " + format_duration(std::chrono::duration_cast<Millis>(Clock::now() - last_progress)) +
+                  ", and nothing will: " + *why);
+  return true;
 }
 
 bool Peer::half_close() {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,8 @@ struct Received {
   std::string bytes;
   End end = End::complete;
   int err = 0;  // errno for End::error and End::reset
+  // For a timeout that came early: why nothing more will arrive (the QuietWitness's words).
+  std::string stopped;
   // "the connection was closed (EOF)", "nothing arrived for 2.0 s", ...
   std::string describe() const;
 };
@@ -31,6 +35,20 @@ struct Sent {
   End end = End::complete;
   int err = 0;
   std::string describe() const;
+};
+
+// Whether the other side of a connection has provably stopped sending: it has read every byte
+// this peer sent and sleeps waiting for more. A wait for bytes asks it once nothing has moved
+// for a while, and ends early when the answer is yes instead of running out its whole window
+// (2-3 s that a loaded machine needs, but a program that will never answer does not deserve).
+class QuietWitness {
+ public:
+  virtual ~QuietWitness() = default;
+  // Bytes moved: whatever was seen before no longer counts.
+  virtual void restart() = 0;
+  // Looks now (the peer's socket is `fd`); the explanation once the other side has been seen
+  // waiting, unchanged and using no CPU, for long enough.
+  virtual std::optional<std::string> observe(int fd) = 0;
 };
 
 class Peer {
@@ -74,6 +92,9 @@ class Peer {
   // An orderly close().
   void close();
 
+  // Lets waits for bytes end as soon as `witness` shows that none will come.
+  void watch_other_side(std::shared_ptr<QuietWitness> witness) { quiet_ = std::move(witness); }
+
   // Bytes sent but not yet acknowledged by the other side (SIOCOUTQ).
   int unacked() const;
   // Bytes received but not yet read (FIONREAD).
@@ -85,10 +106,14 @@ class Peer {
   Peer(Fd fd, std::string name, Trace& trace, Endpoint local);
   // One read into `out`; returns false and sets `end` when the stream ended.
   bool read_some(Received& out, std::size_t max);
+  // True when a wait with everything sent is over because the other side provably stopped
+  // (then r ends as a timeout, and the trace says why).
+  bool other_side_stopped(Received& r, Clock::time_point last_progress);
   Fd fd_;
   std::string name_;
   Trace* trace_;
   Endpoint local_;
+  std::shared_ptr<QuietWitness> quiet_;
 };
 
 }  // namespace sockgrade::net

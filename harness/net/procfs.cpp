@@ -156,4 +156,16 @@ long parse_syscall_number(std::string_view text) {
   return nr;
 }
 
+BlockedCall parse_blocked_call(std::string_view text) {
+  BlockedCall call;
+  call.nr = parse_syscall_number(text);
+  if (call.nr < 0) return call;
+  auto space = text.find(' ');
+  if (space == std::string_view::npos) return call;
+  auto arg = text.substr(space + 1);
+  if (arg.substr(0, 2) == "0x") arg.remove_prefix(2);
+  std::from_chars(arg.data(), arg.data() + arg.size(), call.arg0, 16);
+  return call;
+}
+
 }  // namespace sockgrade::net

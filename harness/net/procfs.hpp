@@ -70,4 +70,12 @@ std::optional<Schedstat> parse_schedstat(std::string_view text);
 // it is running (the file says "running") or the text is unreadable.
 long parse_syscall_number(std::string_view text);
 
+// The same file whole: the number and the first argument ("0 0x4 0x7ffd… …" for read(4, …)),
+// which for read() and accept() is the descriptor the task waits on. nr is -1 when running.
+struct BlockedCall {
+  long nr = -1;
+  uint64_t arg0 = 0;
+};
+BlockedCall parse_blocked_call(std::string_view text);
+
 }  // namespace sockgrade::net

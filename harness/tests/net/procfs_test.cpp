@@ -286,5 +286,18 @@ TEST(ParseSyscallNumber, RunningOrBlocked) {
   EXPECT_EQ(parse_syscall_number(""), -1);
 }
 
+TEST(ParseBlockedCall, NumberAndTheDescriptorItWaitsOn) {
+  auto read = parse_blocked_call("0 0x3 0x7fc07fa15000 0x20000 0x7fc07faa5b60 0xffffffff 0x0 0x7ffc 0x7fc0\n");
+  EXPECT_EQ(read.nr, 0);
+  EXPECT_EQ(read.arg0, 3u);
+  auto accept = parse_blocked_call("43 0x1a 0x0 0x0 0x0 0x0 0x0 0x7ffd 0x7f12\n");
+  EXPECT_EQ(accept.nr, 43);
+  EXPECT_EQ(accept.arg0, 26u);
+  auto running = parse_blocked_call("running\n");
+  EXPECT_EQ(running.nr, -1);
+  EXPECT_EQ(running.arg0, 0u);
+  EXPECT_EQ(parse_blocked_call("").nr, -1);
+}
+
 }  // namespace
 }  // namespace sockgrade::net
