@@ -110,11 +110,28 @@ net::Peer connect_watched(const ChildServer& server, net::Trace& trace) {
   return std::move(p).value();
 }
 
-TEST(ServerWaitingForInput, EndsTheWaitForAServerThatReadEverythingAndSleepsInRead) {
-  ChildServer server(After::read_again);
+// Sends the message to a fresh server that behaves as `after` and waits for its echo, giving up
+// after `stall` without progress.
+net::Received echo_from(After after, Millis stall) {
+  ChildServer server(after);
   net::Trace trace;
   auto peer = connect_watched(server, trace);
-  auto got = peer.exchange(kMessage, kMessage.size(), 30000ms, Deadline::after(60s));
+  return peer.exchange(kMessage, kMessage.size(), stall, Deadline::after(60s));
+}
+
+// Sends the message, half-closes, and waits for the server to close.
+net::Received close_from(After after) {
+  ChildServer server(after);
+  net::Trace trace;
+  auto peer = connect_watched(server, trace);
+  if (peer.send(kMessage, Deadline::after(30s)).end != net::End::complete || !peer.half_close()) {
+    throw std::runtime_error("could not send and half-close");
+  }
+  return peer.receive_until_eof(Deadline::after(60s));
+}
+
+TEST(ServerWaitingForInput, EndsTheWaitForAServerThatReadEverythingAndSleepsInRead) {
+  auto got = echo_from(After::read_again, 30000ms);
   EXPECT_EQ(got.end, net::End::timeout);
   EXPECT_THAT(got.stopped, HasSubstr("1 task in read()"));
   EXPECT_THAT(got.describe(), HasSubstr("nothing more will arrive"));
@@ -131,52 +148,28 @@ TEST(ServerWaitingForInput, EndsTheWaitForAServerBackInAccept) {
 }
 
 TEST(ServerWaitingForInput, WaitsForASlowButCorrectServer) {
-  ChildServer server(After::echo_after_a_pause);
-  net::Trace trace;
-  auto peer = connect_watched(server, trace);
-  auto got = peer.exchange(kMessage, kMessage.size(), 30000ms, Deadline::after(60s));
+  auto got = echo_from(After::echo_after_a_pause, 30000ms);
   EXPECT_EQ(got.end, net::End::complete);
   EXPECT_EQ(got.bytes, kMessage);
   EXPECT_TRUE(got.stopped.empty());
 }
 
-TEST(ServerWaitingForInput, ProvesNothingForAServerInPoll) {
-  ChildServer server(After::poll_forever);
-  net::Trace trace;
-  auto peer = connect_watched(server, trace);
-  auto got = peer.exchange(kMessage, kMessage.size(), 1500ms, Deadline::after(60s));
-  EXPECT_EQ(got.end, net::End::timeout);
-  EXPECT_TRUE(got.stopped.empty()) << got.stopped;
-}
-
-TEST(ServerWaitingForInput, ProvesNothingForAServerReadingAPipe) {
-  ChildServer server(After::read_a_pipe);
-  net::Trace trace;
-  auto peer = connect_watched(server, trace);
-  auto got = peer.exchange(kMessage, kMessage.size(), 1500ms, Deadline::after(60s));
-  EXPECT_EQ(got.end, net::End::timeout);
-  EXPECT_TRUE(got.stopped.empty()) << got.stopped;
+TEST(ServerWaitingForInput, ProvesNothingForAServerInPollOrReadingAPipe) {
+  for (After after : {After::poll_forever, After::read_a_pipe}) {
+    auto got = echo_from(after, 1500ms);
+    EXPECT_EQ(got.end, net::End::timeout);
+    EXPECT_TRUE(got.stopped.empty()) << got.stopped;
+  }
 }
 
 TEST(ServerWaitingForInput, EndsTheWaitForACloseThatWillNotComeAfterEof) {
-  ChildServer server(After::eof_then_accept);
-  net::Trace trace;
-  auto peer = connect_watched(server, trace);
-  ASSERT_EQ(peer.send(kMessage, Deadline::after(30s)).end, net::End::complete);
-  ASSERT_TRUE(peer.half_close());
-  auto got = peer.receive_until_eof(Deadline::after(60s));
+  auto got = close_from(After::eof_then_accept);
   EXPECT_EQ(got.end, net::End::timeout);
   EXPECT_THAT(got.stopped, HasSubstr("accept()"));
 }
 
 TEST(ServerWaitingForInput, LetsAServerThatClosesAfterEofClose) {
-  ChildServer server(After::eof_then_close);
-  net::Trace trace;
-  auto peer = connect_watched(server, trace);
-  ASSERT_EQ(peer.send(kMessage, Deadline::after(30s)).end, net::End::complete);
-  ASSERT_TRUE(peer.half_close());
-  auto got = peer.receive_until_eof(Deadline::after(60s));
-  EXPECT_EQ(got.end, net::End::eof);
+  EXPECT_EQ(close_from(After::eof_then_close).end, net::End::eof);
 }
 
 }  // namespace
