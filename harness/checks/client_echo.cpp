@@ -3,7 +3,6 @@
 // refused connection (connect-accept), sliced replies and the client's own short writes
 // (partial-io), half-close and a slow or vanishing server (shutdown, sigpipe).
 #include <signal.h>
-#include <sys/syscall.h>
 
 #include <algorithm>
 
@@ -260,9 +259,7 @@ Outcome client_reset_by_server(Context& ctx) {
   return conclude(steps(), "the client reported the reset on stderr and exited with a non-zero status");
 }
 
-bool is_write_syscall(long nr) {
-  return nr == SYS_write || nr == SYS_writev || nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_sendfile;
-}
+bool is_write_syscall(long nr) { return net::call_kind(nr) == net::CallKind::write; }
 
 // BRIEF §9: the client blocked writing to a server that stopped reading; the server half-closes,
 // its FIN is acknowledged (the client's side is in CLOSE_WAIT), then it resets. The client's

@@ -5,7 +5,6 @@
 // Races (the &connfd race, a shared buffer, a SIGCHLD handler that reaps once) show up in some
 // runs only (BRIEF §9): the scenarios are shaped to provoke them (bursts, pieces interleaved
 // across clients, simultaneous disconnects) and repeated within the check's deadline.
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -109,18 +108,18 @@ Step<std::vector<net::Peer>> connect_all(Context& ctx, int n, const std::string&
 
 // "accept", "read", … for the calls a server blocks in; others by number.
 std::string syscall_label(long nr) {
-  switch (nr) {
-    case -1: return "running";
-    case SYS_accept: case SYS_accept4: return "accept";
-    case SYS_read: case SYS_recvfrom: case SYS_recvmsg: return "read";
-    case SYS_write: case SYS_sendto: case SYS_sendmsg: case SYS_writev: return "write";
-    case SYS_select: case SYS_pselect6: case SYS_poll: case SYS_ppoll: case SYS_epoll_wait: case SYS_epoll_pwait:
-      return "select/poll";
-    case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork: return "fork/clone";
-    case SYS_wait4: case SYS_waitid: return "wait";
-    case SYS_futex: return "futex (a lock or pthread_join)";
-    default: return "syscall " + std::to_string(nr);
+  switch (net::call_kind(nr)) {
+    case net::CallKind::running: return "running";
+    case net::CallKind::accept: return "accept";
+    case net::CallKind::read: return "read";
+    case net::CallKind::write: return "write";
+    case net::CallKind::poll: return "select/poll";
+    case net::CallKind::fork: return "fork/clone";
+    case net::CallKind::wait: return "wait";
+    case net::CallKind::futex: return "futex (a lock or pthread_join)";
+    case net::CallKind::other: break;
   }
+  return "syscall " + std::to_string(nr);
 }
 
 // Where the server's processes wait and how many connections nobody has accepted yet, in the
@@ -321,17 +320,10 @@ Outcome burst(Context& ctx) {
                  (more.bytes.size() > progressed || server_creating_process(ctx))) {
             progressed = more.bytes.size();
             deadline = limit.capped(ctx.ms(2000));
-            auto rest = peers[i].receive(want - more.bytes.size(), deadline);
-            more.bytes += rest.bytes;
-            more.end = rest.end;
-            more.err = rest.err;
-            more.stopped = rest.stopped;
+            more.continue_with(peers[i].receive(want - more.bytes.size(), deadline));
           }
           progressed = 0;
-          got[i].bytes += more.bytes;
-          got[i].end = more.end;
-          got[i].err = more.err;
-          got[i].stopped = more.stopped;
+          got[i].continue_with(more);
           whole = whole && more.end == net::End::complete && got[i].bytes == expected[i];
         }
         if (!whole) break;

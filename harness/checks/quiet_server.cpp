@@ -1,11 +1,5 @@
 #include "checks/quiet_server.hpp"
 
-#include <linux/sockios.h>
-#include <netinet/in.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-
 #include <optional>
 #include <string>
 
@@ -18,23 +12,14 @@ namespace {
 // How long the server must be seen unchanged, and idle, before its silence counts as final.
 constexpr Millis kUnchangedFor{100};
 
-std::optional<uint16_t> local_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return std::nullopt;
-  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return std::nullopt;
-}
-
 class ServerWaitingForInput : public net::QuietWitness {
  public:
   ServerWaitingForInput(pid_t root, uint16_t port) : root_(root), port_(port) {}
 
   void restart() override { first_.reset(); }
 
-  std::optional<std::string> observe(int fd) override {
-    auto look = waiting(fd);
+  std::optional<std::string> observe(const net::Peer& peer) override {
+    auto look = waiting(peer);
     auto now = Clock::now();
     if (!look) {
       first_.reset();
@@ -58,33 +43,23 @@ class ServerWaitingForInput : public net::QuietWitness {
     uint64_t cpu_ns = 0;
   };
 
-  std::optional<Look> waiting(int fd) const {
-    int unread = 0, unacked = 0;
-    if (::ioctl(fd, FIONREAD, &unread) != 0 || unread != 0) return std::nullopt;
-    if (::ioctl(fd, SIOCOUTQ, &unacked) != 0 || unacked != 0) return std::nullopt;
-    auto mine = local_port(fd);
-    if (!mine) return std::nullopt;
+  std::optional<Look> waiting(const net::Peer& peer) const {
+    if (peer.unread() != 0 || peer.unacked() != 0) return std::nullopt;
     auto rows = net::tcp_table(root_);
-    // The server's end of this connection: accepted, all it sent has arrived, all it got read.
-    const net::SocketRow* theirs = nullptr;
-    for (const auto& row : rows) {
-      if (row.local.port == port_ && row.remote.port == *mine && row.state != net::kTcpListen) theirs = &row;
-    }
-    // Inode 0: still in the accept queue, not yet the server's to read.
+    // The server's end of this connection: accepted (inode 0: still in the accept queue, not yet
+    // the server's to read), all it sent has arrived, all it got has been read.
+    const auto* theirs = net::connection_row(rows, port_, peer.local().port);
     if (!theirs || theirs->inode == 0 || theirs->rx_queue != 0 || theirs->tx_queue != 0) return std::nullopt;
     auto pids = net::process_tree(root_);
     if (pids.empty()) return std::nullopt;
     int in_read = 0, in_accept = 0;
     for (const auto& task : net::blocked_calls(pids)) {
       if (!task.readable) return std::nullopt;
-      switch (task.call.nr) {
-        case SYS_accept:
-        case SYS_accept4:
+      switch (net::call_kind(task.call.nr)) {
+        case net::CallKind::accept:
           ++in_accept;
           break;
-        case SYS_read:
-        case SYS_recvfrom:
-        case SYS_recvmsg: {
+        case net::CallKind::read: {
           // Only a socket with nothing to read: a pipe or a file may be about to answer.
           auto inode = net::socket_inode_of(task.pid, static_cast<int>(task.call.arg0));
           if (!inode) return std::nullopt;

@@ -1,7 +1,6 @@
 // sigpipe: a client that vanishes while the server writes its reply. The server must survive
 // the EPIPE (SIGPIPE ignored, or MSG_NOSIGNAL) and serve the next client.
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,24 +19,15 @@ namespace {
 
 constexpr int kCappedSendBuffer = 256 * 1024;
 
-bool is_write_syscall(long nr) {
-  return nr == SYS_write || nr == SYS_writev || nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_pwrite64 ||
-         nr == SYS_pwritev || nr == SYS_sendmmsg || nr == SYS_sendfile;
-}
-
 bool blocked_in_write(ServerUnderTest& srv) {
   auto calls = net::blocked_syscalls(net::process_tree(srv.pid()));
-  return std::any_of(calls.begin(), calls.end(), is_write_syscall);
+  return std::any_of(calls.begin(), calls.end(), [](long nr) { return net::call_kind(nr) == net::CallKind::write; });
 }
 
 // The server's end of `client`'s connection, as the kernel shows it.
 std::optional<net::SocketRow> server_side(ServerUnderTest& srv, const net::Peer& client) {
-  for (const auto& row : net::tcp_table(::getpid())) {
-    if (row.local.port == srv.listener().local.port && row.remote.port == client.local().port &&
-        row.state != net::kTcpListen) {
-      return row;
-    }
-  }
+  auto rows = net::tcp_table(::getpid());
+  if (const auto* row = net::connection_row(rows, srv.listener().local.port, client.local().port)) return *row;
   return std::nullopt;
 }
 

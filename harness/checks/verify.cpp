@@ -1,7 +1,5 @@
 #include "checks/verify.hpp"
 
-#include <sys/syscall.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -112,10 +110,8 @@ Step<void> expect_sent(Context& ctx, const std::string& who, std::size_t total, 
 
 bool server_creating_process(Context& ctx) {
   if (ctx.servers().empty() || !ctx.server().status().running()) return false;
-  for (long nr : net::blocked_syscalls(net::process_tree(ctx.server().pid()))) {
-    if (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork) return true;
-  }
-  return false;
+  auto calls = net::blocked_syscalls(net::process_tree(ctx.server().pid()));
+  return std::any_of(calls.begin(), calls.end(), [](long nr) { return net::call_kind(nr) == net::CallKind::fork; });
 }
 
 Step<void> round_trip(Context& ctx, net::Peer& peer, std::string_view msg, int base_ms) {
@@ -130,11 +126,7 @@ Step<void> round_trip(Context& ctx, net::Peer& peer, std::string_view msg, int b
                       server_creating_process(ctx);
        ++extra) {
     if (extra == 0) ctx.trace().add("harness", "observe", "the server is inside fork()/clone(): waiting on for " + peer.name());
-    auto more = peer.receive(msg.size() - got.bytes.size(), ctx.deadline(1000));
-    got.bytes += more.bytes;
-    got.end = more.end;
-    got.err = more.err;
-    got.stopped = more.stopped;
+    got.continue_with(peer.receive(msg.size() - got.bytes.size(), ctx.deadline(1000)));
   }
   return expect_echo(ctx, peer.name(), msg, got);
 }

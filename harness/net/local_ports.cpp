@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "net/endpoint.hpp"
+
 namespace sockgrade::net {
 namespace {
 
@@ -18,9 +20,7 @@ uint16_t local_port(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
-  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return 0;
+  return from_sockaddr(ss).port;
 }
 
 }  // namespace

@@ -307,18 +307,6 @@ CpuUse cpu_use_since(const CpuSample& before, pid_t root) {
 
 double cpu_ms_since(const CpuSample& before, pid_t root) { return cpu_use_since(before, root).cpu_ms; }
 
-std::vector<long> blocked_syscalls(const std::vector<pid_t>& pids) {
-  std::vector<long> out;
-  for (pid_t p : pids) {
-    std::string base = "/proc/" + std::to_string(p) + "/task";
-    for (long tid : numeric_entries(base)) {
-      auto t = read_proc_file(base + "/" + std::to_string(tid) + "/syscall");
-      if (t) out.push_back(parse_syscall_number(*t));
-    }
-  }
-  return out;
-}
-
 std::vector<TaskCall> blocked_calls(const std::vector<pid_t>& pids) {
   std::vector<TaskCall> out;
   for (pid_t p : pids) {
@@ -332,6 +320,14 @@ std::vector<TaskCall> blocked_calls(const std::vector<pid_t>& pids) {
       }
       out.push_back(t);
     }
+  }
+  return out;
+}
+
+std::vector<long> blocked_syscalls(const std::vector<pid_t>& pids) {
+  std::vector<long> out;
+  for (const auto& task : blocked_calls(pids)) {
+    if (task.readable) out.push_back(task.call.nr);
   }
   return out;
 }

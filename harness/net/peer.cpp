@@ -51,6 +51,13 @@ std::string end_name(End end) {
   return "?";
 }
 
+void Received::continue_with(const Received& more) {
+  bytes += more.bytes;
+  end = more.end;
+  err = more.err;
+  stopped = more.stopped;
+}
+
 std::string Received::describe() const {
   switch (end) {
     case End::complete: return "received " + format_bytes(bytes.size());
@@ -207,11 +214,10 @@ Received Peer::receive(std::size_t n, Deadline deadline) {
     return r;
   }
   reserve_large(r.bytes, std::min(n, kMaxReserve));
-  auto last_progress = Clock::now();
-  if (quiet_) quiet_->restart();
+  Clock::time_point last_progress;
+  moved(last_progress);  // the wait starts from here
   while (r.bytes.size() < n) {
-    Deadline wait = quiet_ ? earlier(deadline, Deadline::after(kQuietPoll)) : deadline;
-    if (wait_fd(fd_.get(), POLLIN, wait) == 0) {
+    if (wait_fd(fd_.get(), POLLIN, poll_until(deadline, true)) == 0) {
       if (!deadline.expired()) {
         if (other_side_stopped(r, last_progress)) return r;
         continue;
@@ -222,10 +228,7 @@ Received Peer::receive(std::size_t n, Deadline deadline) {
     }
     std::size_t before = r.bytes.size();
     if (!read_some(r, n - r.bytes.size())) return r;
-    if (r.bytes.size() > before) {
-      last_progress = Clock::now();
-      if (quiet_) quiet_->restart();
-    }
+    if (r.bytes.size() > before) moved(last_progress);
   }
   r.end = End::complete;
   return r;
@@ -238,11 +241,10 @@ Received Peer::receive_until_eof(Deadline deadline, std::size_t max) {
     r.err = EBADF;
     return r;
   }
-  auto last_progress = Clock::now();
-  if (quiet_) quiet_->restart();
+  Clock::time_point last_progress;
+  moved(last_progress);  // the wait starts from here
   while (r.bytes.size() < max) {
-    Deadline wait = quiet_ ? earlier(deadline, Deadline::after(kQuietPoll)) : deadline;
-    if (wait_fd(fd_.get(), POLLIN, wait) == 0) {
+    if (wait_fd(fd_.get(), POLLIN, poll_until(deadline, true)) == 0) {
       if (!deadline.expired()) {
         if (other_side_stopped(r, last_progress)) return r;
         continue;
@@ -253,10 +255,7 @@ Received Peer::receive_until_eof(Deadline deadline, std::size_t max) {
     }
     std::size_t before = r.bytes.size();
     if (!read_some(r, max - r.bytes.size())) return r;
-    if (r.bytes.size() > before) {
-      last_progress = Clock::now();
-      if (quiet_) quiet_->restart();
-    }
+    if (r.bytes.size() > before) moved(last_progress);
   }
   r.end = End::complete;
   return r;
@@ -272,15 +271,15 @@ Received Peer::exchange(std::string_view data, std::size_t expect, Millis stall,
   reserve_large(r.bytes, std::min(expect, kMaxReserve));
   std::size_t sent = 0;
   bool send_failed = false;
-  auto last_progress = Clock::now();
-  if (quiet_) quiet_->restart();
+  Clock::time_point last_progress;
+  moved(last_progress);  // the wait starts from here
   while (r.bytes.size() < expect) {
     short events = POLLIN;
     if (sent < data.size() && !send_failed) events |= POLLOUT;
     auto stall_deadline = Deadline(last_progress + stall);
     Deadline wait = earlier(stall_deadline, deadline);
     bool all_sent = sent == data.size() || send_failed;
-    int ev = wait_fd(fd_.get(), events, quiet_ && all_sent ? earlier(wait, Deadline::after(kQuietPoll)) : wait);
+    int ev = wait_fd(fd_.get(), events, poll_until(wait, all_sent));
     if (ev == 0 && !wait.expired()) {
       if (all_sent && other_side_stopped(r, last_progress)) return r;
       continue;
@@ -299,8 +298,7 @@ Received Peer::exchange(std::string_view data, std::size_t expect, Millis stall,
       if (w > 0) {
         trace_->data(name_, "send", data.substr(sent, static_cast<std::size_t>(w)));
         sent += static_cast<std::size_t>(w);
-        last_progress = Clock::now();
-        if (quiet_) quiet_->restart();
+        moved(last_progress);
       } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         // Keep reading: what the program sent before it reset still counts as received.
         trace_->add(name_, "send-failed", std::strerror(errno));
@@ -310,19 +308,25 @@ Received Peer::exchange(std::string_view data, std::size_t expect, Millis stall,
     if (ev & (POLLIN | POLLHUP | POLLERR)) {
       std::size_t before = r.bytes.size();
       if (!read_some(r, expect - r.bytes.size())) return r;
-      if (r.bytes.size() > before) {
-        last_progress = Clock::now();
-        if (quiet_) quiet_->restart();
-      }
+      if (r.bytes.size() > before) moved(last_progress);
     }
   }
   r.end = End::complete;
   return r;
 }
 
+Deadline Peer::poll_until(Deadline deadline, bool asking) const {
+  return quiet_ && asking ? earlier(deadline, Deadline::after(kQuietPoll)) : deadline;
+}
+
+void Peer::moved(Clock::time_point& last_progress) {
+  last_progress = Clock::now();
+  if (quiet_) quiet_->restart();
+}
+
 bool Peer::other_side_stopped(Received& r, Clock::time_point last_progress) {
   if (!quiet_ || Clock::now() - last_progress < kQuietAfter) return false;
-  auto why = quiet_->observe(fd_.get());
+  auto why = quiet_->observe(*this);
   if (!why) return false;
   r.end = End::timeout;
   r.stopped = *why;

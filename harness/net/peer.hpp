@@ -26,6 +26,8 @@ struct Received {
   int err = 0;  // errno for End::error and End::reset
   // For a timeout that came early: why nothing more will arrive (the QuietWitness's words).
   std::string stopped;
+  // A further wait on the same connection: its bytes appended, its ending now the ending.
+  void continue_with(const Received& more);
   // "the connection was closed (EOF)", "nothing arrived for 2.0 s", ...
   std::string describe() const;
 };
@@ -37,6 +39,8 @@ struct Sent {
   std::string describe() const;
 };
 
+class Peer;
+
 // Whether the other side of a connection has provably stopped sending: it has read every byte
 // this peer sent and sleeps waiting for more. A wait for bytes asks it once nothing has moved
 // for a while, and ends early when the answer is yes instead of running out its whole window
@@ -46,9 +50,9 @@ class QuietWitness {
   virtual ~QuietWitness() = default;
   // Bytes moved: whatever was seen before no longer counts.
   virtual void restart() = 0;
-  // Looks now (the peer's socket is `fd`); the explanation once the other side has been seen
+  // Looks now at `peer`'s connection; the explanation once the other side has been seen
   // waiting, unchanged and using no CPU, for long enough.
-  virtual std::optional<std::string> observe(int fd) = 0;
+  virtual std::optional<std::string> observe(const Peer& peer) = 0;
 };
 
 class Peer {
@@ -106,6 +110,11 @@ class Peer {
   Peer(Fd fd, std::string name, Trace& trace, Endpoint local);
   // One read into `out`; returns false and sets `end` when the stream ended.
   bool read_some(Received& out, std::size_t max);
+  // When a wait's poll must return: at `deadline`, or sooner while there is a witness to ask
+  // (`asking`: everything has been sent).
+  Deadline poll_until(Deadline deadline, bool asking) const;
+  // Bytes moved: the progress clock and the witness start over.
+  void moved(Clock::time_point& last_progress);
   // True when a wait with everything sent is over because the other side provably stopped
   // (then r ends as a timeout, and the trace says why).
   bool other_side_stopped(Received& r, Clock::time_point last_progress);

@@ -1,6 +1,7 @@
 #include "net/procfs.hpp"
 
 #include <arpa/inet.h>
+#include <sys/syscall.h>
 
 #include <charconv>
 #include <cstring>
@@ -166,6 +167,30 @@ BlockedCall parse_blocked_call(std::string_view text) {
   if (arg.substr(0, 2) == "0x") arg.remove_prefix(2);
   std::from_chars(arg.data(), arg.data() + arg.size(), call.arg0, 16);
   return call;
+}
+
+CallKind call_kind(long nr) {
+  switch (nr) {
+    case -1: return CallKind::running;
+    case SYS_accept: case SYS_accept4: return CallKind::accept;
+    case SYS_read: case SYS_recvfrom: case SYS_recvmsg: return CallKind::read;
+    case SYS_write: case SYS_writev: case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg: case SYS_sendfile:
+    case SYS_pwrite64: case SYS_pwritev:
+      return CallKind::write;
+    case SYS_select: case SYS_pselect6: case SYS_poll: case SYS_ppoll: case SYS_epoll_wait: case SYS_epoll_pwait:
+      return CallKind::poll;
+    case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork: return CallKind::fork;
+    case SYS_wait4: case SYS_waitid: return CallKind::wait;
+    case SYS_futex: return CallKind::futex;
+    default: return CallKind::other;
+  }
+}
+
+const SocketRow* connection_row(const std::vector<SocketRow>& rows, uint16_t server_port, uint16_t client_port) {
+  for (const auto& row : rows) {
+    if (row.local.port == server_port && row.remote.port == client_port && row.state != kTcpListen) return &row;
+  }
+  return nullptr;
 }
 
 }  // namespace sockgrade::net

@@ -78,4 +78,12 @@ struct BlockedCall {
 };
 BlockedCall parse_blocked_call(std::string_view text);
 
+// What a task blocked in syscall `nr` waits for, by family (read() and recv*() are both `read`).
+enum class CallKind { running, accept, read, write, poll, fork, wait, futex, other };
+CallKind call_kind(long nr);
+
+// Among `rows`, the server's end of the connection from `client_port` to `server_port` (not the
+// listening socket), or nullptr.
+const SocketRow* connection_row(const std::vector<SocketRow>& rows, uint16_t server_port, uint16_t client_port);
+
 }  // namespace sockgrade::net

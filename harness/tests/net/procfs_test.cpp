@@ -1,6 +1,7 @@
 #include "net/procfs.hpp"
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
@@ -284,6 +285,36 @@ TEST(ParseSyscallNumber, RunningOrBlocked) {
   EXPECT_EQ(parse_syscall_number("232 0x4 0x7ffd 0x400 0xffffffff 0x0 0x0 0x7ffd 0x7f12\n"), 232);
   EXPECT_EQ(parse_syscall_number("-1 0x7ffd 0x7f12\n"), -1);
   EXPECT_EQ(parse_syscall_number(""), -1);
+}
+
+TEST(CallKind, FamiliesOfTheCallsAServerBlocksIn) {
+  EXPECT_EQ(call_kind(-1), CallKind::running);
+  EXPECT_EQ(call_kind(SYS_accept4), CallKind::accept);
+  EXPECT_EQ(call_kind(SYS_recvfrom), CallKind::read);
+  EXPECT_EQ(call_kind(SYS_sendmsg), CallKind::write);
+  EXPECT_EQ(call_kind(SYS_epoll_wait), CallKind::poll);
+  EXPECT_EQ(call_kind(SYS_clone3), CallKind::fork);
+  EXPECT_EQ(call_kind(SYS_wait4), CallKind::wait);
+  EXPECT_EQ(call_kind(SYS_futex), CallKind::futex);
+  EXPECT_EQ(call_kind(SYS_nanosleep), CallKind::other);
+}
+
+TEST(ConnectionRow, TheServersEndNotItsListener) {
+  SocketRow listener, other, ours;
+  listener.local.port = 5000;
+  listener.state = kTcpListen;
+  other.local.port = 5000;
+  other.remote.port = 40001;
+  other.state = kTcpEstablished;
+  ours = other;
+  ours.remote.port = 40002;
+  ours.inode = 7;
+  std::vector<SocketRow> rows{listener, other, ours};
+  const SocketRow* found = connection_row(rows, 5000, 40002);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->inode, 7u);
+  EXPECT_EQ(connection_row(rows, 5000, 40003), nullptr);
+  EXPECT_EQ(connection_row(rows, 5001, 40002), nullptr);
 }
 
 TEST(ParseBlockedCall, NumberAndTheDescriptorItWaitsOn) {
