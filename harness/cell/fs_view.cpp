@@ -11,9 +11,7 @@
 
 #include "core/fd.hpp"
 
-#ifndef SOCKGRADE_SOURCE_DIR
-#define SOCKGRADE_SOURCE_DIR "."
-#endif
+#include "sockgrade_source_dir.hpp"
 
 namespace sockgrade::cell {
 namespace fs = std::filesystem;

@@ -9,9 +9,7 @@
 
 #include "core/strings.hpp"
 
-#ifndef SOCKGRADE_SOURCE_DIR
-#define SOCKGRADE_SOURCE_DIR "."
-#endif
+#include "sockgrade_source_dir.hpp"
 
 namespace sockgrade::lab {
 namespace {

@@ -1,6 +1,7 @@
 // `sockgrade grade` and `sockgrade merge` as an instructor meets them: a directory of
 // submissions (sources, an archive, a hostile archive, code that does not compile), sharded
 // runs merged into the very same gradebook as one run, --resume, and Ctrl-C.
+#include "sockgrade_source_dir.hpp"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,5 +1,6 @@
 // The command line as a user meets it: bad input gets one line naming the problem and exit
 // code 2; a build failure still writes a complete report and exits 1.
+#include "sockgrade_source_dir.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 

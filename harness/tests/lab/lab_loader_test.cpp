@@ -1,3 +1,4 @@
+#include "sockgrade_source_dir.hpp"
 #include "lab/lab_loader.hpp"
 
 #include <gmock/gmock.h>

@@ -2,6 +2,7 @@
 // (support/sample_report.hpp). A change to a view shows up as a diff of that file in review.
 // To accept a change: SOCKGRADE_UPDATE_GOLDEN=1 ctest --test-dir build -R report_golden (or
 // scripts/update-golden.sh), then read the diff before committing it.
+#include "sockgrade_source_dir.hpp"
 #include <gtest/gtest.h>
 
 #include <cstdlib>

@@ -1,5 +1,6 @@
 // The JSON view against the shipped JSON Schema (reports/schema/report.schema.json, draft 7),
 // with valijson. Negative cases prove the validator is not vacuous.
+#include "sockgrade_source_dir.hpp"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
