@@ -6,6 +6,8 @@
 #include <map>
 #include <system_error>
 
+#include "core/strings.hpp"
+
 namespace sockgrade::batch {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -50,12 +52,16 @@ Row row_from_report(const std::string& id, const json& r) {
   row.max_score = r.at("max_score").get<double>();
   row.complete = r.value("complete", false);
   std::map<std::string, double> by_category;
+  std::vector<std::string> errored;
   for (const auto& t : r.at("tests")) {
     auto cat = t.value("category", "");
     if (!by_category.count(cat)) row.categories.emplace_back(cat, 0.0);
     by_category[cat] += t.value("score", 0.0);
     if (t.value("status", "") != "passed") row.not_passed.push_back(t.value("id", ""));
+    if (t.value("status", "") == "error") errored.push_back(t.value("id", ""));
   }
+  // An incomplete score says why in the gradebook itself: the instructor re-runs these.
+  if (!errored.empty()) row.note = "incomplete: harness error in " + join(errored, ", ") + " (not counted)";
   for (auto& [cat, score] : row.categories) score = by_category[cat];
   return row;
 }
@@ -162,6 +168,7 @@ std::string summary_text(const std::vector<Row>& rows) {
   }
   for (const auto& r : rows) {
     if (!r.graded) out += "not graded: " + r.id + " (" + r.build + "): " + r.note + "\n";
+    else if (!r.complete) out += "incomplete: " + r.id + ": " + r.note + "\n";
   }
   return out;
 }

@@ -219,9 +219,11 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
 
   Placement place(req.isolation, req.submission);
   lab::BuildOutcome built;
+  // Staging and the build cell are the harness's work: when they fail, that is a harness error,
+  // never a failed build charged to the student.
   if (auto staged = place.stage(); !staged) {
-    built.status = "failed";
-    built.message = staged.error().message;
+    built.status = "error";
+    built.message = "the harness could not stage the submission: " + staged.error().message;
   } else {
     // 1. Build, in a cell of its own: a student's Makefile is student code.
     CellPlace build_place;
@@ -243,8 +245,8 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
     };
     auto built_cells = cell::run_cells({build_job}, 1);
     if (!built_cells[0].ok) {
-      built.status = "failed";
-      built.message = "the build could not run: " + built_cells[0].error;
+      built.status = "error";
+      built.message = "the harness could not run the build: " + built_cells[0].error;
     } else {
       built = lab::build_from_json(built_cells[0].result);
     }
@@ -265,15 +267,18 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
     t.hint = def->info.hint;
     t.requirement = def->info.requirement;
     t.hidden = spec.hidden;
+    t.weight = spec.weight;
     t.max_score = spec.weight;
     return t;
   };
 
-  if (built.status == "failed") {
+  if (built.status == "failed" || built.status == "error") {
     for (const auto& spec : selected) {
       auto t = make_result(spec);
-      t.status = "failed";
-      t.message = "not run: the build failed";
+      t.status = built.status;
+      t.message = built.status == "failed" ? "not run: the build failed"
+                                           : "not run: the harness could not build the submission";
+      report::settle(t);
       rep.tests.push_back(std::move(t));
       if (req.on_test) req.on_test(rep.tests.back());
     }
@@ -326,7 +331,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
         t.message = o.error;
         t.duration_ms = o.duration_ms;
       }
-      t.score = t.status == "passed" ? t.max_score : 0;
+      report::settle(t);
       if (t.status != "passed") {
         t.repro = repro_command(req, t.id, rep.seed);
         t.evidence["seed"] = rep.seed;
@@ -357,10 +362,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
     }
     rep.tests = std::move(results);
   }
-  for (const auto& t : rep.tests) {
-    rep.score += t.score;
-    rep.max_score += t.max_score;
-  }
+  report::total(rep);
   rep.duration_ms = clock.elapsed_ms();
   return rep;
 }

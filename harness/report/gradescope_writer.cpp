@@ -1,7 +1,9 @@
 // Gradescope's autograder results.json (gradescope-autograders.readthedocs.io, "Autograder
 // Specifications"), with only the documented keys. Gradescope knows two test statuses,
-// passed and failed: a timeout, a skipped check and a harness error are "failed" there, and
-// their real status is in the tags and the output. A hidden check keeps its place with
+// passed and failed: a timeout and a skipped check are "failed" there, and their real status is
+// in the tags and the output. A harness error is neither: it has no score, max_score or status
+// (Gradescope then shows it without points) and its name says it was not counted, so the
+// grader's failure never looks like the student's. A hidden check keeps its place with
 // visibility "hidden": Gradescope never shows it to the student, the instructor sees it all;
 // the top-level output tells the student only the hidden total.
 #include <cmath>
@@ -30,14 +32,18 @@ std::string render_gradescope(const Report& r) {
   ordered_json tests = ordered_json::array();
   int number = 0;
   for (const auto& t : r.tests) {
-    tests.push_back({{"name", t.id + ": " + t.title},
-                     {"number", std::to_string(++number)},
-                     {"score", round2(t.score)},
-                     {"max_score", round2(t.max_score)},
-                     {"status", t.status == "passed" ? "passed" : "failed"},
-                     {"output", test_output(t)},
-                     {"tags", ordered_json::array({t.category, t.status})},
-                     {"visibility", t.hidden ? "hidden" : "visible"}});
+    ordered_json test = {{"name", t.id + ": " + t.title}, {"number", std::to_string(++number)}};
+    if (t.status == "error") {
+      test["name"] = t.id + ": " + t.title + " (harness error: not counted)";
+    } else {
+      test["score"] = round2(t.score);
+      test["max_score"] = round2(t.max_score);
+      test["status"] = t.status == "passed" ? "passed" : "failed";
+    }
+    test["output"] = test_output(t);
+    test["tags"] = ordered_json::array({t.category, t.status});
+    test["visibility"] = t.hidden ? "hidden" : "visible";
+    tests.push_back(std::move(test));
   }
   ordered_json doc = {{"score", round2(r.score)},
                       {"execution_time", static_cast<int64_t>(std::llround(r.duration_ms / 1000.0))},

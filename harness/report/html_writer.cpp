@@ -286,11 +286,11 @@ void check_section(std::ostringstream& out, const TestResult& t) {
   std::string status = css_status(t.status);
   out << "<section class=\"check " << status << "\" id=\"check-" << esc(t.id) << "\">\n";
   out << "<h2>" << badge(t.status) << " <code>" << esc(t.id) << "</code> " << esc(t.title) << " <span class=\"points\">("
-      << esc(points_of(t.score, t.max_score)) << ")</span></h2>\n";
+      << esc(t.status == "error" ? test_points(t) : points_of(t.score, t.max_score)) << ")</span></h2>\n";
   out << "<p class=\"message\">" << esc(t.message) << "</p>\n";
   if (t.status == "error") {
-    out << "<p class=\"note-error\">The harness could not run this check: it says nothing about your program, and "
-           "the score stays incomplete until it is re-run.</p>\n";
+    out << "<p class=\"note-error\">The harness could not run this check: it says nothing about your program, it "
+           "is left out of the score, and the score stays incomplete until it is re-run.</p>\n";
   }
   if (!t.requirement.empty()) out << "<p class=\"requirement\">Requirement: " << esc(t.requirement) << "</p>\n";
   if (t.evidence.is_object() && !t.evidence.empty()) {
@@ -355,8 +355,7 @@ std::string render_html(const Report& r) {
     out << "<tr class=\"" << css_status(t->status) << "\"><td>" << badge(t->status) << "</td><td>";
     if (t->status == "passed" || r.build.status == "failed") out << "<code>" << id << "</code>";
     else out << "<a href=\"#check-" << id << "\"><code>" << id << "</code></a>";
-    out << "</td><td>" << esc(t->title) << "</td><td class=\"num\">" << esc(format_points(t->score) + "/" + format_points(t->max_score))
-        << "</td></tr>\n";
+    out << "</td><td>" << esc(t->title) << "</td><td class=\"num\">" << esc(test_points(*t)) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
   if (auto hidden = hidden_line(r); !hidden.empty()) {

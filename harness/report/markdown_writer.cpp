@@ -74,14 +74,15 @@ std::string render_markdown(const Report& r) {
     out << "| status | check | title | points |\n|---|---|---|---:|\n";
     for (const auto* t : shown) {
       out << "| " << icon(t->status) << " " << status_words(t->status) << " | `" << md_inline(t->id) << "` | "
-          << md_inline(t->title) << " | " << format_points(t->score) << "/" << format_points(t->max_score) << " |\n";
+          << md_inline(t->title) << " | " << test_points(*t) << " |\n";
     }
     out << "\n";
   }
   if (auto hidden = hidden_line(r); !hidden.empty()) out << md_inline(hidden) << " (counted in the score, not shown)\n\n";
   out << "**" << md_inline(summary_line(r)) << "**\n";
   if (r.count("error") > 0) {
-    out << "\n⚠️ A harness error means the grader could not run a check; it says nothing about the program. "
+    out << "\n⚠️ A harness error means the grader could not run a check; it says nothing about the program and is "
+           "left out of the score. "
            "The score is incomplete until the check is re-run.\n";
   }
 

@@ -12,6 +12,20 @@ double round2(double x) { return std::round(x * 100.0) / 100.0; }
 
 bool Report::complete() const { return count("error") == 0; }
 
+void settle(TestResult& t) {
+  t.max_score = t.status == "error" ? 0 : t.weight;
+  t.score = t.status == "passed" ? t.weight : 0;
+}
+
+void total(Report& r) {
+  r.score = 0;
+  r.max_score = 0;
+  for (const auto& t : r.tests) {
+    r.score += t.score;
+    r.max_score += t.max_score;
+  }
+}
+
 int Report::count(const std::string& status) const {
   int n = 0;
   for (const auto& t : tests) n += t.status == status;
@@ -29,6 +43,7 @@ nlohmann::json to_json(const Report& r) {
               {"status", t.status},
               {"score", round2(t.score)},
               {"max_score", round2(t.max_score)},
+              {"weight", round2(t.weight)},
               {"duration_ms", std::round(t.duration_ms)},
               {"message", t.message},
               {"hint", t.hint},
@@ -100,6 +115,7 @@ Report report_from_json(const nlohmann::json& j) {
     x.status = t.at("status").get<std::string>();
     x.score = t.at("score").get<double>();
     x.max_score = t.at("max_score").get<double>();
+    x.weight = t.value("weight", x.max_score);  // reports before the weight was written
     x.duration_ms = t.at("duration_ms").get<double>();
     x.message = t.at("message").get<std::string>();
     x.hint = t.value("hint", "");

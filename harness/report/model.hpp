@@ -16,7 +16,8 @@ struct TestResult {
   std::string category;
   std::string status;  // passed | failed | error | timeout | skipped
   double score = 0;
-  double max_score = 0;
+  double max_score = 0;  // what counts in the total: the weight, or 0 for a harness error
+  double weight = 0;     // the lab's weight for this check
   double duration_ms = 0;
   std::string message;
   std::string hint;
@@ -28,7 +29,7 @@ struct TestResult {
 };
 
 struct Build {
-  std::string status = "skipped";  // ok | failed | skipped
+  std::string status = "skipped";  // ok | failed | error (the harness could not build) | skipped
   std::string command;
   std::string log;
   int warnings = 0;
@@ -59,6 +60,12 @@ struct Report {
   bool complete() const;  // no check ended in error
   int count(const std::string& status) const;
 };
+
+// A check's points from its status and weight. A harness error is left out of the score and of
+// max_score alike: the grader's failure never costs the student points (BRIEF §6).
+void settle(TestResult& t);
+// The report's score and max_score: the sums over its checks.
+void total(Report& r);
 
 nlohmann::json to_json(const Report& r);
 Report report_from_json(const nlohmann::json& j);

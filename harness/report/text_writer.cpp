@@ -104,7 +104,7 @@ void render_evidence(std::ostringstream& out, const nlohmann::json& ev) {
   for (const auto& [key, value] : ev.items()) {
     static const std::string kShown[] = {"sent", "expected", "received", "first_difference", "expected_hex",
                                          "received_hex", "program", "programs", "listening", "peer", "seed", "proxy_command",
-                                         "received_end"};
+                                         "received_end", "proof"};
     bool shown = false;
     for (const auto& s : kShown) shown = shown || s == key;
     if (shown) continue;
@@ -139,7 +139,18 @@ void render_trace(std::ostringstream& out, const nlohmann::json& trace, bool ver
 std::string render_test_details(const TestResult& t, const TextOptions& options) {
   std::ostringstream out;
   block(out, t.status == "error" ? "harness error" : "what happened", t.message);
-  if (t.status == "error") block(out, "note", "the harness could not run this check; it says nothing about your program");
+  if (t.status == "error") {
+    block(out, "note", "the harness could not run this check; it says nothing about your program and is not counted");
+  }
+  // The observation behind the cause the message names, right under it: the instructor defends
+  // the verdict with it.
+  if (const auto& proof = t.evidence.value("proof", nlohmann::json()); proof.is_string()) {
+    block(out, "proof", proof.get<std::string>());
+  } else if (proof.is_array()) {
+    std::vector<std::string> lines;
+    for (const auto& p : proof) lines.push_back(p.is_string() ? p.get<std::string>() : p.dump());
+    block(out, "proof", join(lines, "; "));
+  }
   render_evidence(out, t.evidence);
   if (!t.hint.empty() && t.status != "error" && t.status != "skipped") block(out, "hint", t.hint);
   render_trace(out, t.trace, options.verbose);
@@ -202,7 +213,7 @@ std::string render_text(const Report& r, const TextOptions& options) {
   }
   for (const auto* t : shown) {
     out << "  " << badge(t->status, paint) << "  " << pad(t->id, width + 2) << pad(t->title, title_width + 1) << " "
-        << num(t->score) << "/" << num(t->max_score) << "\n";
+        << test_points(*t) << "\n";
   }
   if (auto hidden = hidden_line(r); !hidden.empty()) out << "  " << hidden << "\n";
 
@@ -214,7 +225,7 @@ std::string render_text(const Report& r, const TextOptions& options) {
   int errors = r.count("error");
   out << "\n" << paint("score " + num(r.score) + "/" + num(r.max_score), "1") << " · " << count_visible(r, "passed")
       << " passed · " << count_visible(r, "failed") << " failed · " << count_visible(r, "timeout") << " timed out";
-  if (errors) out << " · " << paint(std::to_string(errors) + " harness errors (score incomplete)", "35;1");
+  if (errors) out << " · " << paint(std::to_string(errors) + " harness error" + (errors == 1 ? "" : "s") + " (not counted: score incomplete)", "35;1");
   if (int skipped = count_visible(r, "skipped")) out << " · " << skipped << " skipped";
   out << " · " << num(r.duration_ms / 1000.0) << " s\n";
   return out.str();

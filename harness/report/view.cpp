@@ -56,6 +56,11 @@ std::string points_of(double score, double max_score) {
   return format_points(score) + "/" + format_points(max_score) + " points";
 }
 
+std::string test_points(const TestResult& t) {
+  if (t.status == "error") return "not counted";
+  return format_points(t.score) + "/" + format_points(t.max_score);
+}
+
 std::string summary_line(const Report& r) {
   std::string out = "score " + format_points(r.score) + "/" + format_points(r.max_score);
   out += " · " + std::to_string(count_visible(r, "passed")) + " passed";
@@ -63,7 +68,9 @@ std::string summary_line(const Report& r) {
   out += " · " + std::to_string(count_visible(r, "timeout")) + " timed out";
   if (int n = count_visible(r, "skipped")) out += " · " + std::to_string(n) + " skipped";
   // Errors count hidden checks too: an incomplete score must never look final.
-  if (int n = r.count("error")) out += " · " + std::to_string(n) + " harness error" + (n == 1 ? "" : "s") + " (score incomplete)";
+  if (int n = r.count("error")) {
+    out += " · " + std::to_string(n) + " harness error" + (n == 1 ? "" : "s") + " (not counted: score incomplete)";
+  }
   return out;
 }
 
@@ -78,9 +85,10 @@ std::string summary_text(const Report& r) {
     out += "\nThe build failed: " + r.build.message + "\n" + last_lines(r.build.log, 30);
     if (!out.empty() && out.back() != '\n') out += "\n";
   }
+  if (r.build.status == "error") out += "\nThe harness could not build the submission: " + r.build.message + "\n";
   if (r.count("error") > 0) {
-    out += "\nA harness error means the grader could not run a check; it says nothing about your program. "
-           "The score is incomplete until your instructor re-runs it.\n";
+    out += "\nA harness error means the grader could not run a check; it says nothing about your program and is "
+           "left out of the score. The score is incomplete until your instructor re-runs it.\n";
   }
   return out;
 }

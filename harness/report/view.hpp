@@ -29,6 +29,8 @@ std::string hidden_line(const Report& r);
 std::string format_points(double x);
 // "19/50 points".
 std::string points_of(double score, double max_score);
+// A check's points as every view shows them: "4/6", or "not counted" for a harness error.
+std::string test_points(const TestResult& t);
 // One line: "score 19/50 · 2 passed · 1 failed · 1 timed out · 1 skipped · 1 harness error (score incomplete)".
 std::string summary_line(const Report& r);
 // A few lines for a view's one text box (Gradescope's output, PrairieLearn's message): the

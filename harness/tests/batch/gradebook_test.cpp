@@ -118,6 +118,19 @@ TEST(Gradebook, RowsFromReportsAndErrors) {
   EXPECT_THAT(summary, HasSubstr("1  sigpipe.b"));
 }
 
+TEST(Gradebook, AnIncompleteReportSaysWhichChecksWereNotCounted) {
+  Scratch s;
+  fs::create_directories(s / "reports");
+  auto dave = report(5, "ok", {{"basic.a", "basic", "passed", 5}, {"sigpipe.b", "sigpipe", "error", 0}});
+  dave["max_score"] = 5;
+  dave["complete"] = false;
+  std::ofstream(s / "reports/dave.json") << dave;
+  auto rows = load_rows(s.path());
+  ASSERT_TRUE(rows) << rows.error().message;
+  EXPECT_THAT(gradebook_csv(*rows), HasSubstr("dave,5,5,5,0,ok,no,incomplete: harness error in sigpipe.b (not counted)\n"));
+  EXPECT_THAT(summary_text(*rows), HasSubstr("incomplete: dave: incomplete: harness error in sigpipe.b"));
+}
+
 TEST(Gradebook, AReportThatIsNotJsonIsAnError) {
   Scratch s;
   fs::create_directories(s / "reports");

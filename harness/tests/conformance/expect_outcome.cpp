@@ -6,18 +6,22 @@
 // e.g. its evidence], "no_leftovers" (no process of the
 // sandbox's uids may outlive the run, read from the host's process table), "then_reference"
 // (the reference solution graded right after must get full marks), "requires" [isolation layers
-// the outcome rests on: without one the test is skipped, exit 77]. Exits 0 when everything
-// matches, 1 with the differences otherwise.
+// the outcome rests on: without one the test is skipped, exit 77]. With --repeat, the outcomes of
+// the runs (score, exit code, the checks that did not pass) must also be the same every time: a
+// fixture whose outcome varied is named with each variant. Exits 0 when everything matches, 1
+// with the differences otherwise.
 //
 //   expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N] [-- extra sockgrade args]
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -32,6 +36,20 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+// What must be the same on every run of one fixture: score, exit code, and each check that did
+// not pass with its status ("score 90 exit 1 partial-io.eintr=timeout ...").
+std::string outcome_signature(const json& report, int code) {
+  if (report.is_null()) return "no report, exit " + std::to_string(code);
+  std::vector<std::string> parts;
+  for (const auto& t : report.value("tests", json::array())) {
+    if (t.value("status", "") != "passed") parts.push_back(t.value("id", "?") + "=" + t.value("status", "?"));
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string sig = "score " + report.value("score", json(0)).dump() + " exit " + std::to_string(code);
+  for (const auto& p : parts) sig += " " + p;
+  return sig;
+}
 
 json read_json(const fs::path& p) {
   std::ifstream in(p);
@@ -190,6 +208,7 @@ int main(int argc, char** argv) {
     std::string lab = expect.at("lab").get<std::string>();
     fs::path out = fs::temp_directory_path() / ("expect-" + std::to_string(::getpid()) + ".json");
     int failures = 0;
+    std::map<std::string, int> variants;  // outcome signature -> runs
     for (int round = 1; round <= repeat; ++round) {
       fs::remove(out);
       std::vector<std::string> args = {sockgrade, "test", lab, submission.string(), "--json", out.string(), "--color", "never"};
@@ -204,6 +223,7 @@ int main(int argc, char** argv) {
           return 77;
         }
       }
+      ++variants[outcome_signature(report, code)];
       auto diffs = compare(expect, report, code);
       if (!report.is_null()) {
         for (auto& e : schema_errors(schema, report)) diffs.push_back(std::move(e));
@@ -231,6 +251,11 @@ int main(int argc, char** argv) {
     }
     fs::remove(out);
     std::cout << fixture.filename().string() << ": " << (repeat - failures) << "/" << repeat << " runs as expected\n";
+    if (variants.size() > 1) {
+      std::cout << fixture.filename().string() << ": VARIED over " << repeat << " runs:\n";
+      for (const auto& [sig, n] : variants) std::cout << "  " << n << "x " << sig << "\n";
+      return 1;
+    }
     return failures == 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "expect_outcome: " << e.what() << "\n";

@@ -131,7 +131,7 @@ TEST(HtmlInChromium, ScoreAndAFailuresEvidenceAreVisible) {
   std::string text = result["text"].get<std::string>();
 
   EXPECT_TRUE(result["score"].get<bool>()) << "the score is not visible";
-  EXPECT_THAT(text, HasSubstr("Score 19/49 points"));
+  EXPECT_THAT(text, HasSubstr("Score 19/43 points"));
   EXPECT_TRUE(result["failure"].get<bool>()) << "the failed check's section is not visible";
   EXPECT_THAT(text, HasSubstr("after the client's half-close, the server closed without echoing 64.0 KiB"));
   EXPECT_THAT(text, HasSubstr("read() returning 0 means the client half-closed"));

@@ -29,7 +29,7 @@ TEST(ReportJson, CarriesTheRequiredFields) {
   EXPECT_EQ(j["submission"]["sha256"], std::string(64, 'a'));
   EXPECT_EQ(j["seed"], 42);
   EXPECT_EQ(j["score"], 19);
-  EXPECT_EQ(j["max_score"], 49);
+  EXPECT_EQ(j["max_score"], 43);  // the harness error (weight 6) is not counted
   EXPECT_EQ(j["complete"], false);
   EXPECT_EQ(j["summary"], (json{{"passed", 3}, {"failed", 2}, {"timeout", 1}, {"error", 1}, {"skipped", 1}}));
   EXPECT_EQ(j["categories"]["shutdown"], (json{{"score", 0}, {"max_score", 10}}));
@@ -84,6 +84,24 @@ TEST(ReportJson, RoundTripsHiddenAndLargeSeed) {
   EXPECT_EQ(back.seed, r.seed);
   EXPECT_TRUE(back.tests[0].hidden);
   EXPECT_EQ(to_json(back), first);
+}
+
+TEST(Settle, AHarnessErrorIsLeftOutOfScoreAndMaxScore) {
+  Report r;
+  for (const char* status : {"passed", "failed", "error", "timeout"}) {
+    TestResult t;
+    t.status = status;
+    t.weight = 10;
+    settle(t);
+    r.tests.push_back(t);
+  }
+  total(r);
+  EXPECT_EQ(r.tests[2].max_score, 0);
+  EXPECT_EQ(r.tests[1].max_score, 10);  // a failure is the student's: it counts
+  EXPECT_EQ(r.score, 10);
+  EXPECT_EQ(r.max_score, 30);
+  EXPECT_FALSE(r.complete());
+  EXPECT_EQ(to_json(r)["tests"][2]["weight"], 10);
 }
 
 }  // namespace
