@@ -380,15 +380,17 @@ void ClientSession::on_writable() {
 }
 
 // Mirror: no answer runs ahead of the input the client has taken from its stdin (what a real
-// echo could have sent), and the next piece goes out only once the client has read the last one
-// from its socket. A client blocked in write() then holds at most one piece (32 KiB, half the
-// smallest receive window) unread, so nothing waits unsent and the server's FIN can follow.
+// echo could have sent), nor more than 32 KiB (half the smallest receive window) ahead of what it
+// printed, which it must have read first. A client blocked in write() then holds at most that
+// much unread, so nothing waits unsent and the server's FIN can follow.
 std::size_t ClientSession::mirror_allowance() const {
   if (play_.mode != ServerPlay::Mode::mirror) return SIZE_MAX;
-  constexpr uint64_t kPiece = 32 * 1024;
+  constexpr uint64_t kAhead = 32 * 1024;
   uint64_t consumed = client_ ? client_->stdin_consumed() : 0;
-  if (consumed <= sent_ || server_unsent() != 0 || client_unread() != 0) return 0;
-  return static_cast<std::size_t>(std::min(consumed - sent_, kPiece));
+  uint64_t printed = client_ ? client_->output_total() : 0;
+  uint64_t ahead = sent_ > printed ? sent_ - printed : 0;
+  if (consumed <= sent_ || ahead >= kAhead) return 0;
+  return static_cast<std::size_t>(std::min(consumed - sent_, kAhead - ahead));
 }
 
 void ClientSession::stop_sending() {
