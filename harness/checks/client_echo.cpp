@@ -307,6 +307,58 @@ Outcome client_reset_by_server(Context& ctx) {
 
 bool is_write_syscall(long nr) { return net::call_kind(nr) == net::CallKind::write; }
 
+// Blocked for good: in write(), with data its kernel cannot send (the server's window is
+// closed). A write() that waits only for acknowledgements in flight resumes by itself.
+bool blocked_in_write(ClientSession& s, pid_t pid) {
+  auto calls = net::blocked_syscalls(net::process_tree(pid));
+  return std::any_of(calls.begin(), calls.end(), is_write_syscall) && s.client_unacked() >= 16 * 1024;
+}
+
+// Every thread asleep with nothing moving (a client that waits for its echo before writing more).
+bool all_asleep(pid_t pid) {
+  auto calls = net::blocked_syscalls(net::process_tree(pid));
+  return !calls.empty() && std::none_of(calls.begin(), calls.end(), [](long nr) { return nr < 0; });
+}
+
+// Feeds the client until it is blocked in write() for good (true) or asleep (false), the server
+// reading nothing and holding the client's bytes unread.
+Step<bool> drive_into_blocked_write(Context& ctx, ClientSession& s, ClientUnderTest& c) {
+  auto pid = c.pid();
+  auto blocked = [&] { return blocked_in_write(s, pid); };
+  // Looked at every 5 ms at most while bytes move: a look scans /proc, and the loop that
+  // moves the mirror's pieces turns thousands of times.
+  auto last_look = Clock::time_point::min();
+  auto blocked_now = [&] {
+    if (!s.accepted() || s.unread() == 0 || Clock::now() - last_look < std::chrono::milliseconds(5)) return false;
+    last_look = Clock::now();
+    return blocked();
+  };
+  auto stop = s.run(blocked_now, ctx.deadline(5000), ctx.ms(500));
+  if (stop == ClientSession::Stop::stalled && !(s.accepted() && s.unread() > 0 && all_asleep(pid))) {
+    stop = s.run([&] { return s.accepted() && s.unread() > 0 && (blocked() || all_asleep(pid)); }, ctx.deadline(5000));
+  }
+  if (!s.accepted()) return never_connected(ctx, s, "the server waited for the client's data: ");
+  if (s.unread() == 0) {
+    s.record_evidence();
+    std::string m = "the server waited for the client's data, but none came";
+    return stop == ClientSession::Stop::exited ? failed(m + " and the client " + c.fate_sentence()) : timed_out(m);
+  }
+  // Settled: the server's kernel may still reopen its window a few times as it packs the
+  // data it holds; the scenario needs the write() blocked for good, so the state must last.
+  for (int round = 0; round < 20 && blocked(); ++round) {
+    int unread = s.unread();
+    auto fed = c.stdin_written();
+    auto changed = [&] { return s.unread() != unread || c.stdin_written() != fed; };
+    if (s.run(changed, ctx.deadline(200)) != ClientSession::Stop::done) break;
+    s.run(blocked, ctx.deadline(2000));
+  }
+  bool was_blocked = blocked();
+  ctx.evidence()["client_blocked_in_write"] = was_blocked;
+  ctx.trace().add("harness", "observe", std::string("the client ") +
+                                            (was_blocked ? "is blocked in write()" : "waits, all its threads asleep"));
+  return was_blocked;
+}
+
 // BRIEF §9: the client blocked writing to a server that stopped reading; the server half-closes,
 // its FIN is acknowledged (the client's side is in CLOSE_WAIT), then it resets. The client's
 // pending write() fails with EPIPE — and raises SIGPIPE unless the client ignores it.
@@ -327,51 +379,7 @@ Outcome client_server_vanishes(Context& ctx) {
     SG_CHECK(s.listen());
     SG_TRY(auto* c, s.start());
     c->feed(input);
-    auto pid = c->pid();
-    // Blocked for good: in write(), with data its kernel cannot send (the server's window is
-    // closed). A write() that waits only for acknowledgements in flight resumes by itself.
-    auto blocked_in_write = [&] {
-      auto calls = net::blocked_syscalls(net::process_tree(pid));
-      return std::any_of(calls.begin(), calls.end(), is_write_syscall) && s.client_unacked() >= 16 * 1024;
-    };
-    // Blocked in write(), or (a client that waits for its echo before writing more) every
-    // thread asleep with nothing moving.
-    auto all_asleep = [&] {
-      auto calls = net::blocked_syscalls(net::process_tree(pid));
-      return !calls.empty() && std::none_of(calls.begin(), calls.end(), [](long nr) { return nr < 0; });
-    };
-    // Looked at every 5 ms at most while bytes move: a look scans /proc, and the loop that
-    // moves the mirror's pieces turns thousands of times.
-    auto last_look = Clock::time_point::min();
-    auto blocked_now = [&] {
-      if (!s.accepted() || s.unread() == 0 || Clock::now() - last_look < std::chrono::milliseconds(5)) return false;
-      last_look = Clock::now();
-      return blocked_in_write();
-    };
-    auto stop = s.run(blocked_now, ctx.deadline(5000), ctx.ms(500));
-    if (stop == ClientSession::Stop::stalled && !(s.accepted() && s.unread() > 0 && all_asleep())) {
-      stop = s.run([&] { return s.accepted() && s.unread() > 0 && (blocked_in_write() || all_asleep()); },
-                   ctx.deadline(5000));
-    }
-    if (!s.accepted()) return never_connected(ctx, s, "the server waited for the client's data: ");
-    if (s.unread() == 0) {
-      s.record_evidence();
-      std::string m = "the server waited for the client's data, but none came";
-      return stop == ClientSession::Stop::exited ? failed(m + " and the client " + c->fate_sentence()) : timed_out(m);
-    }
-    // Settled: the server's kernel may still reopen its window a few times as it packs the
-    // data it holds; the scenario needs the write() blocked for good, so the state must last.
-    for (int round = 0; round < 20 && blocked_in_write(); ++round) {
-      int unread = s.unread();
-      auto fed = c->stdin_written();
-      auto changed = [&] { return s.unread() != unread || c->stdin_written() != fed; };
-      if (s.run(changed, ctx.deadline(200)) != ClientSession::Stop::done) break;
-      s.run(blocked_in_write, ctx.deadline(2000));
-    }
-    bool was_blocked = blocked_in_write();
-    ctx.evidence()["client_blocked_in_write"] = was_blocked;
-    ctx.trace().add("harness", "observe", std::string("the client ") +
-                                              (was_blocked ? "is blocked in write()" : "waits, all its threads asleep"));
+    SG_TRY(bool was_blocked, drive_into_blocked_write(ctx, s, *c));
     // The answers must all be out before the FIN can follow them.
     s.stop_sending();
     s.run([&] { return s.server_unsent() == 0; }, ctx.deadline(2000));
@@ -385,9 +393,7 @@ Outcome client_server_vanishes(Context& ctx) {
     // The FIN may let a pending write() complete (the server's kernel can reopen its window
     // when it sends it); a client that goes on writing blocks again at once. The reset must
     // meet a blocked write() for the scenario of BRIEF §9, so wait for that state again.
-    if (was_blocked) {
-      s.run(blocked_in_write, ctx.deadline(1000));
-    }
+    if (was_blocked) s.run([&] { return blocked_in_write(s, c->pid()); }, ctx.deadline(1000));
     s.reset();
     s.run_until_exit(ctx.deadline(3000));
     return expect_error_exit(ctx, s, std::string("the client ") +
