@@ -517,7 +517,8 @@ std::vector<CheckDef> client_checks() {
        client_argv},
       {info("connect-accept.client-refused", "A refused connection is reported at once",
             "When connect() fails the client says why on stderr and exits with a non-zero status, without "
-            "waiting for input.",
+            "waiting for input; the attempt itself is proven (the sandbox's TCP counters, or its socket seen in "
+            "SYN_SENT), so a client that only prints a usage message gets nothing.",
             "Check connect()'s return value; on -1 print the reason (perror(\"connect\")) and exit(1).", 10000),
        client_refused},
       {info("partial-io.client-one-byte-segments", "Replies split into 1-byte segments are printed whole",
