@@ -1,9 +1,11 @@
 #include "checks/client_session.hpp"
 
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,11 +40,43 @@ Result<Fd> listen_on(uint16_t port, int rcvbuf) {
   return s;
 }
 
+// A listener that drops every segment it would get (a socket filter returning 0): a SYN sent to
+// it goes unanswered, and the connecting socket stays in SYN_SENT until it retries.
+Result<Fd> syn_dropping_listener(uint16_t port) {
+  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!s) return unexpected(errno_error("socket"));
+  sock_filter drop_all{BPF_RET | BPF_K, 0, 0, 0};
+  sock_fprog prog{1, &drop_all};
+  if (::setsockopt(s.get(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
+    return unexpected(errno_error("setsockopt(SO_ATTACH_FILTER)"));
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    return unexpected(errno_error("bind 127.0.0.1:" + std::to_string(port)));
+  }
+  if (::listen(s.get(), 16) != 0) return unexpected(errno_error("listen"));
+  return s;
+}
+
 }  // namespace
 
 ClientSession::ClientSession(Context& ctx, ServerPlay play) : ctx_(ctx), play_(std::move(play)) {}
 
 ClientSession::~ClientSession() = default;
+
+Result<void> ClientSession::add_listener(uint16_t port) {
+  auto fd = listen_on(port, play_.rcvbuf);
+  if (!fd) return unexpected(fd.error());
+  listeners_.emplace_back(std::move(fd).value(), port);
+  return {};
+}
+
+bool ClientSession::listens_on(uint16_t port) const {
+  return std::any_of(listeners_.begin(), listeners_.end(), [&](const auto& l) { return l.second == port; });
+}
 
 Step<void> ClientSession::listen(bool listen) {
   requested_port_ = ctx_.requested_port();
@@ -50,18 +84,25 @@ Step<void> ClientSession::listen(bool listen) {
   if (!listen) {
     ctx_.trace().add("server", "none", "nothing listens on port " + std::to_string(requested_port_) +
                                            " nor on " + std::to_string(ctx_.lab().run.default_port));
+    if (!ctx_.settings().private_network) {
+      auto trap = syn_dropping_listener(requested_port_);
+      if (!trap) return harness_error("cannot hold the client's SYN on the asked port: " + trap.error().message);
+      trap_ = std::move(trap).value();
+      ctx_.trace().add("server", "hold", "a listener on port " + std::to_string(requested_port_) +
+                                             " drops every SYN until the client's connect is seen (no private "
+                                             "network namespace: its TCP counters would be the host's)");
+    }
     return {};
   }
-  auto asked = listen_on(requested_port_, play_.rcvbuf);
-  if (!asked) return harness_error("the harness's server could not listen: " + asked.error().message);
-  listeners_.emplace_back(std::move(asked).value(), requested_port_);
+  if (auto asked = add_listener(requested_port_); !asked) {
+    return harness_error("the harness's server could not listen: " + asked.error().message);
+  }
   std::string where = "127.0.0.1:" + std::to_string(requested_port_);
   uint16_t fixed = ctx_.lab().run.default_port;
   if (fixed != requested_port_) {
     // Without a private namespace the fixed port may be taken on the host; then a client that
     // ignores argv finds nothing there, which the evidence says.
-    if (auto other = listen_on(fixed, play_.rcvbuf)) {
-      listeners_.emplace_back(std::move(other).value(), fixed);
+    if (auto other = add_listener(fixed)) {
       where += " and 127.0.0.1:" + std::to_string(fixed) + " (the contract's default)";
     } else {
       ctx_.evidence()["default_port_unavailable"] = other.error().message;
@@ -71,10 +112,108 @@ Step<void> ClientSession::listen(bool listen) {
   return {};
 }
 
-Step<ClientUnderTest*> ClientSession::start(const ClientOptions& options) {
-  SG_TRY(auto c, ClientUnderTest::spawn(ctx_, "127.0.0.1", requested_port_, "client", options));
+Step<ClientUnderTest*> ClientSession::spawn_client(const std::string& label, const ClientOptions& options) {
+  SG_TRY(auto c, ClientUnderTest::spawn(ctx_, "127.0.0.1", requested_port_, label, options));
   client_ = ctx_.adopt_client(std::move(c));
   return client_;
+}
+
+Step<ClientUnderTest*> ClientSession::start(const ClientOptions& options) {
+  if (ctx_.settings().private_network) {
+    // In the cell's own namespace only its programs move the counters: the client's connects.
+    counters_before_ = net::read_tcp_counters();
+    if (!listeners_.empty()) {
+      if (auto watch = net::SynWatch::open()) {
+        syn_watch_ = std::move(watch).value();
+      } else {
+        ctx_.evidence()["syn_watch_unavailable"] = watch.error().message;
+      }
+    }
+  }
+  SG_CHECK(spawn_client("client", options));
+  if (!syn_watch_) return client_;
+  SG_CHECK(await_first_contact());
+  uint16_t port = unanswered_syn_port();
+  syn_watch_.reset();  // the discovery is over: no need to see every packet of the check
+  if (accepted_ || port == 0) return client_;
+  // The first run tried a port where nothing listened: a server there, and the client again.
+  if (auto r = add_listener(port); !r) {
+    return harness_error("the harness's server could not listen on the port the client tried: " + r.error().message);
+  }
+  discovered_port_ = port;
+  ctx_.evidence()["discovered_port"] = port;
+  ctx_.evidence()["discovered_port_proof"] = "a SYN to 127.0.0.1:" + std::to_string(port) + " seen on the cell's lo";
+  ctx_.trace().add("server", "listen", "127.0.0.1:" + std::to_string(port) +
+                                           ", the port the client tried where nothing listened; the client is "
+                                           "started once more");
+  client_->program().kill();
+  SG_CHECK(spawn_client("client (run 2)", options));
+  return client_;
+}
+
+// Until the client connected, ended, or sleeps in a call for 20 ms (it may wait for input before
+// it connects): then its SYNs, if any, have all been sent. The 20 ms pass over a short sleep on
+// the way (a file read while the program loads); a longer one only ends the discovery early.
+Step<void> ClientSession::await_first_contact() {
+  auto pid = client_->pid();
+  std::optional<Clock::time_point> asleep_since;
+  auto settled = [&] {
+    if (accepted_) return true;
+    auto calls = net::blocked_syscalls(net::process_tree(pid));
+    bool asleep = !calls.empty() && std::none_of(calls.begin(), calls.end(), [](long nr) { return nr < 0; });
+    if (!asleep) asleep_since.reset();
+    else if (!asleep_since) asleep_since = Clock::now();
+    return asleep && Clock::now() - *asleep_since >= ctx_.ms(20);
+  };
+  run(settled, ctx_.deadline(3000));
+  return {};
+}
+
+uint16_t ClientSession::unanswered_syn_port() {
+  for (const auto& [address, port] : syn_watch_->destinations()) {
+    auto to = net::parse_endpoint((address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
+                                  std::to_string(port));
+    if (to && to->is_loopback() && !listens_on(port)) return port;
+  }
+  return 0;
+}
+
+std::string ClientSession::release_held_connect(Deadline deadline) {
+  if (!trap_ || !client_) return "";
+  auto pid = client_->pid();
+  std::string seen;
+  auto held = [&] {
+    std::vector<uint64_t> inodes;
+    for (pid_t p : net::process_tree(pid)) {
+      auto some = net::socket_inodes(p);
+      inodes.insert(inodes.end(), some.begin(), some.end());
+    }
+    for (const auto& row : net::tcp_table(pid)) {
+      if (row.state != net::kTcpSynSent || row.remote.port != requested_port_) continue;
+      if (std::find(inodes.begin(), inodes.end(), row.inode) == inodes.end()) continue;
+      seen = "the client's socket " + row.local.to_string() + " in SYN_SENT to " + row.remote.to_string() +
+             " (/proc/" + std::to_string(pid) + "/net/tcp)";
+      return true;
+    }
+    return false;
+  };
+  run(held, deadline);
+  trap_.reset();
+  ctx_.trace().add("server", "none", seen.empty() ? "no connect to port " + std::to_string(requested_port_) +
+                                                        " was seen; the held port is closed"
+                                                  : seen + "; the held port is closed: the next SYN is refused");
+  return seen;
+}
+
+std::optional<ClientSession::ConnectAttempts> ClientSession::connect_attempts() const {
+  if (!counters_before_) return std::nullopt;
+  auto now = net::read_tcp_counters();
+  if (!now) return std::nullopt;
+  ConnectAttempts a;
+  a.opened = now->since(*counters_before_, "Tcp.ActiveOpens");
+  a.failed = now->since(*counters_before_, "Tcp.AttemptFails");
+  a.proof = "netns Tcp ActiveOpens +" + std::to_string(a.opened) + ", AttemptFails +" + std::to_string(a.failed);
+  return a;
 }
 
 void ClientSession::accept_one(int listener_fd, uint16_t port) {
@@ -96,11 +235,11 @@ void ClientSession::accept_one(int listener_fd, uint16_t port) {
     ::setsockopt(conn_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   ctx_.trace().add("server", "accept", "from " + from.to_string() + " on port " + std::to_string(port));
-  if (play_.mode == ServerPlay::Mode::reply) {
+  if (play_.mode == ServerPlay::Mode::reply || play_.mode == ServerPlay::Mode::mirror) {
     out_.push_back({Clock::now(), play_.reply});
     out_bytes_ += play_.reply.size();
   }
-  if (play_.mode == ServerPlay::Mode::silent) reading_ = false;
+  if (play_.mode == ServerPlay::Mode::silent || play_.mode == ServerPlay::Mode::mirror) reading_ = false;
 }
 
 void ClientSession::end_connection(bool reset, const std::string& why) {
@@ -136,6 +275,30 @@ uint64_t ClientSession::client_unacked() const {
   auto port = net::from_sockaddr(peer).port;
   for (const auto& row : net::tcp_table(::getpid())) {
     if (row.local.port == port && row.remote.port == port_used_) return row.tx_queue;
+  }
+  return 0;
+}
+
+uint64_t ClientSession::server_unacked() const {
+  int n = 0;
+  if (!conn_ || ::ioctl(conn_.get(), SIOCOUTQ, &n) != 0) return 0;
+  return static_cast<uint64_t>(n);
+}
+
+uint64_t ClientSession::server_unsent() const {
+  int n = 0;
+  if (!conn_ || ::ioctl(conn_.get(), SIOCOUTQNSD, &n) != 0) return 0;
+  return static_cast<uint64_t>(n);
+}
+
+uint64_t ClientSession::client_unread() const {
+  if (!conn_) return 0;
+  sockaddr_storage peer{};
+  socklen_t len = sizeof peer;
+  if (::getpeername(conn_.get(), reinterpret_cast<sockaddr*>(&peer), &len) != 0) return 0;
+  auto port = net::from_sockaddr(peer).port;
+  for (const auto& row : net::tcp_table(::getpid())) {
+    if (row.local.port == port && row.remote.port == port_used_) return row.rx_queue;
   }
   return 0;
 }
@@ -192,6 +355,8 @@ void ClientSession::on_writable() {
   while (conn_ && !out_.empty() && out_.front().due <= now && next_send_ <= now) {
     auto& p = out_.front();
     std::size_t n = play_.segment > 0 ? std::min(play_.segment, p.bytes.size()) : p.bytes.size();
+    n = std::min<std::size_t>(n, mirror_allowance());
+    if (n == 0) break;
     ssize_t w = ::send(conn_.get(), p.bytes.data(), n, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (w < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (w < 0) {
@@ -212,6 +377,25 @@ void ClientSession::on_writable() {
     }
   }
   settle();
+}
+
+// Mirror: no answer runs ahead of the input the client has taken from its stdin (what a real
+// echo could have sent), nor more than 32 KiB (half the smallest receive window) ahead of what it
+// printed, which it must have read first. A client blocked in write() then holds at most that
+// much unread, so nothing waits unsent and the server's FIN can follow.
+std::size_t ClientSession::mirror_allowance() const {
+  if (play_.mode != ServerPlay::Mode::mirror) return SIZE_MAX;
+  constexpr uint64_t kAhead = 32 * 1024;
+  uint64_t consumed = client_ ? client_->stdin_consumed() : 0;
+  uint64_t printed = client_ ? client_->output_total() : 0;
+  uint64_t ahead = sent_ > printed ? sent_ - printed : 0;
+  if (consumed <= sent_ || ahead >= kAhead) return 0;
+  return static_cast<std::size_t>(std::min(consumed - sent_, kAhead - ahead));
+}
+
+void ClientSession::stop_sending() {
+  out_.clear();
+  out_bytes_ = 0;
 }
 
 // What the server does once its output is out: end the connection when the play says so.
@@ -259,7 +443,7 @@ ClientSession::Stop ClientSession::run(const std::function<bool()>& done, Deadli
     if (deadline.expired()) return Stop::deadline;
     if (now - last_progress >= stall) return Stop::stalled;
     // Data ready to go whose time has come goes out first (it may have become due meanwhile).
-    if (conn_ && !out_.empty() && next_timer() <= now) on_writable();
+    if (conn_ && !out_.empty() && next_timer() <= now && mirror_allowance() > 0) on_writable();
 
     std::vector<pollfd> fds;
     std::vector<int> kind;  // 0 listener i, 1 conn, 2 stdin, 3 stdout, 4 exit
@@ -271,7 +455,7 @@ ClientSession::Stop ClientSession::run(const std::function<bool()>& done, Deadli
       short ev = 0;
       bool room = play_.mode != ServerPlay::Mode::echo || out_bytes_ < play_.max_pending;
       if (reading_ && room) ev |= POLLIN;
-      if (!out_.empty() && next_timer() <= now) ev |= POLLOUT;
+      if (!out_.empty() && next_timer() <= now && mirror_allowance() > 0) ev |= POLLOUT;
       // No events wanted: left out, or a hung-up socket would wake poll() at once, again and again.
       if (ev != 0) {
         fds.push_back({conn_.get(), ev, 0});
@@ -342,6 +526,7 @@ void ClientSession::record_evidence() {
   ev["server_received_bytes"] = received_;
   ev["server_sent_bytes"] = sent_;
   ev["client_half_closed"] = client_fin_;
+  if (auto attempts = connect_attempts()) ev["connect_attempts"] = attempts->proof;
   if (client_) {
     ev["stdin_fed_bytes"] = client_->stdin_written();
     ev["stdin_closed"] = client_->stdin_closed();
@@ -373,6 +558,53 @@ std::string first_line(const std::string& text) {
 
 }  // namespace
 
+Unexpected<Outcome> never_connected(Context& ctx, ClientSession& s, const std::string& scene) {
+  auto& c = s.client();
+  s.record_evidence();
+  std::string m = scene;
+  auto attempts = s.connect_attempts();
+  if (attempts && attempts->opened == 0) {
+    ctx.evidence()["proof"] = attempts->proof;
+    m += "the client never tried to connect (" + attempts->proof + ")";
+  } else {
+    m += "the client never connected to the server";
+    // Where it tried cannot be seen then, nor served: the host's ports are not the harness's.
+    if (!ctx.settings().private_network) m += " (without a private network namespace only the asked and default ports are served)";
+  }
+  if (c.status().running()) return timed_out(m + " and is still running");
+  c.program().finish_output(500);
+  std::string said = first_line(c.stderr_text());
+  m += " and " + c.fate_sentence();
+  if (!said.empty()) m += " after printing '" + said + "' on stderr";
+  return failed(m);
+}
+
+std::optional<std::string> bytes_held_until_exit(Context& ctx, ClientSession& s, std::string_view expected) {
+  auto& c = s.client();
+  std::size_t before = c.output().size();
+  if (!s.accepted() || !c.status().running() || before >= expected.size() || s.sent() < expected.size()) {
+    return std::nullopt;
+  }
+  if (expected.substr(0, before) != c.output()) return std::nullopt;
+  // Only bytes the client has taken from its socket can be in its stdio buffer: all sent,
+  // acknowledged by its kernel, and none left unread there.
+  if (s.server_unacked() != 0 || s.client_unread() != 0) return std::nullopt;
+  std::string delivered = format_bytes(s.sent()) + " sent by the server were all read by the client";
+  ctx.trace().add("harness", "observe", "the client printed " + format_bytes(before) + " of " +
+                                            format_bytes(expected.size()) + "; its stdin is closed to see what it "
+                                            "prints when it exits");
+  c.close_stdin();
+  s.run_until_exit(ctx.deadline(3000));
+  const std::string& after = c.output();
+  if (c.status().running() || after.size() < expected.size() || after.substr(0, expected.size()) != expected) {
+    return std::nullopt;
+  }
+  std::string proof = delivered + "; stdout: " + format_bytes(before) + " while it ran, " +
+                      format_bytes(after.size() - before) + " more when it exited";
+  ctx.evidence()["proof"] = proof;
+  return proof;
+}
+
 Step<void> expect_printed(Context& ctx, ClientSession& s, std::string_view expected, ClientSession::Stop stop,
                           const std::string& scene) {
   auto& c = s.client();
@@ -397,12 +629,16 @@ Step<void> expect_printed(Context& ctx, ClientSession& s, std::string_view expec
     return failed(scene + "the client printed " + format_bytes(got.size()) + ", more than the " +
                   format_bytes(expected.size()) + " the server sent (" + s.progress() + ")");
   }
-  if (!s.accepted()) {
-    std::string m = scene + "the client never connected to the server" + client_fate(c);
-    return c.status().running() ? timed_out(m) : failed(m);
-  }
+  if (!s.accepted()) return never_connected(ctx, s, scene);
   std::string m = scene + "the client printed only " + format_bytes(got.size()) + " of " +
                   format_bytes(expected.size()) + client_fate(c) + " (" + s.progress() + ")";
+  const std::size_t printed = got.size();  // `got` grows if the client prints at its exit
+  if (bytes_held_until_exit(ctx, s, expected)) {
+    return failed(scene + "the client printed only " + format_bytes(printed) + " of " +
+                  format_bytes(expected.size()) + " while it ran, and the rest came out at once when it exited "
+                  "after stdin was closed: its stdout is a pipe here, so stdio buffers it in blocks; call "
+                  "fflush(stdout) after each reply, or setvbuf(stdout, NULL, _IONBF, 0) at the start");
+  }
   switch (stop) {
     case ClientSession::Stop::stalled:
       return timed_out(m + "; then nothing moved in either direction: the client is stuck");
@@ -413,7 +649,8 @@ Step<void> expect_printed(Context& ctx, ClientSession& s, std::string_view expec
   }
 }
 
-Step<void> expect_error_exit(Context& ctx, ClientSession& s, const std::string& scene) {
+Step<void> expect_error_exit(Context& ctx, ClientSession& s, const std::string& scene,
+                             const std::string& sigpipe_cause) {
   auto& c = s.client();
   s.record_evidence();
   auto v = c.status();
@@ -424,8 +661,9 @@ Step<void> expect_error_exit(Context& ctx, ClientSession& s, const std::string& 
                      s.progress() + ")");
   }
   if (v.kind == cell::Verdict::Kind::signaled && v.signal == SIGPIPE) {
-    return failed(scene + "the client was killed by SIGPIPE: it wrote to a connection the server had closed, and "
-                          "the signal's default action ended it without a word (" + s.progress() + ")");
+    ctx.evidence()["proof"] = "killed by signal 13 (SIGPIPE)";
+    return failed(scene + "the client was killed by SIGPIPE: " + sigpipe_cause +
+                  ", and the signal's default action ended it without a word (" + s.progress() + ")");
   }
   if (v.kind == cell::Verdict::Kind::signaled) return failed(scene + "the client " + c.fate_sentence());
   if (v.exit_code == 0) {

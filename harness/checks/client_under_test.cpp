@@ -1,6 +1,7 @@
 #include "checks/client_under_test.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -139,6 +140,19 @@ std::size_t ClientUnderTest::on_stdin_writable() {
   }
   if (closing_ && stdin_.valid() && queued() == 0) close_stdin();
   return total;
+}
+
+uint64_t ClientUnderTest::stdin_consumed() const {
+  int in_pipe = 0;
+  if (!stdin_.valid() || ::ioctl(stdin_.get(), FIONREAD, &in_pipe) != 0) return stdin_written_;
+  return stdin_written_ - std::min<uint64_t>(stdin_written_, static_cast<uint64_t>(in_pipe));
+}
+
+void ClientUnderTest::close_stdout_reader() {
+  if (!stdout_.valid()) return;
+  stdout_.reset();
+  trace_->add(label_ + " stdout", "close", "the reader of stdout left after " + std::to_string(output_total_) +
+                                               " bytes (as `| head -c` does)");
 }
 
 std::size_t ClientUnderTest::on_stdout_readable() {

@@ -45,6 +45,8 @@ class ClientUnderTest {
   // Writes what the pipe takes now; returns the number of bytes written.
   std::size_t on_stdin_writable();
   uint64_t stdin_written() const { return stdin_written_; }
+  // What the program has read from its stdin: written minus what still sits in the pipe.
+  uint64_t stdin_consumed() const;
   std::size_t queued() const { return pending_.size() - pending_off_; }
   bool stdin_closed() const { return !stdin_.valid(); }
 
@@ -52,6 +54,9 @@ class ClientUnderTest {
   int stdout_fd() const { return stdout_.get(); }  // -1 at EOF
   std::size_t on_stdout_readable();
   const std::string& output() const { return output_; }
+  // Closes the harness's end of the stdout pipe, as `| head -c N` does once it has N bytes: the
+  // program's next write to stdout fails with EPIPE (and raises SIGPIPE).
+  void close_stdout_reader();
   uint64_t output_total() const { return output_total_; }
   bool output_eof() const { return !stdout_.valid(); }
   std::string stderr_text() const { return program_->stderr_capture().text(); }
