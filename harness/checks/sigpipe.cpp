@@ -114,7 +114,7 @@ Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, bool capped, con
     auto s = client.send_nonblocking(piece);
     if (s.end == net::End::reset || s.end == net::End::error) {
       SG_CHECK(srv.expect_alive("while " + who + " was sending"));
-      return failed(who + "'s connection was " + s.describe() + " before the server's echo filled the buffers");
+      return failed("while " + who + " was sending, " + s.describe() + ", before the server's echo filled the buffers");
     }
     total += s.bytes;
     unread_before = unread;
