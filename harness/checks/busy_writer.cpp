@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <vector>
 
 #include "net/observe.hpp"
 
@@ -14,7 +15,7 @@ namespace {
 constexpr uint64_t kFullQueue = 8 * 1024;
 // Between looks: often enough to see many of the slow reader's 50 ms pauses.
 constexpr auto kInterval = std::chrono::milliseconds(3);
-constexpr int kMinRunningSamples = 10;
+constexpr int kMinRunningSamples = 5;
 
 // The server's end of the fullest of its connections on `port`: inode and queued bytes.
 struct Fullest {
@@ -58,6 +59,10 @@ BusyWriteFindings BusyWriteWatch::stop() {
 
 void BusyWriteWatch::run() {
   std::map<uint64_t, uint64_t> last_queue;  // by inode
+  // The process tree is a scan of all of /proc, slow on a busy machine: refreshed now and then
+  // (a forking server's child for this connection appears once), not at every look.
+  std::vector<pid_t> pids;
+  int since_scan = 0;
   while (!stop_) {
     std::this_thread::sleep_for(kInterval);  // a sampling period, not a synchronisation
     ++found_.samples;
@@ -69,7 +74,10 @@ void BusyWriteWatch::run() {
     if (!full) continue;
     ++found_.full_samples;
     found_.queue_bytes = std::max(found_.queue_bytes, conn.tx_queue);
-    auto pids = net::process_tree(root_);
+    if (pids.empty() || ++since_scan >= 16) {
+      pids = net::process_tree(root_);
+      since_scan = 0;
+    }
     bool running = false, waiting = false;
     for (const auto& task : net::blocked_calls(pids)) {
       auto kind = net::call_kind(task.call.nr);

@@ -177,6 +177,7 @@ Outcome slow_reader(Context& ctx) {
     ev["running_while_full"] = seen.running_while_full;
     ev["waiting_while_full"] = seen.waiting_while_full;
     SG_CHECK(in_context(expect_echo(ctx, "client", block, got), "the echo was read slowly (a small buffer emptied every 50 ms): "));
+    SG_CHECK(expect_quiet_after_echo(ctx, client, block.size()));
     // Runnable (on a CPU or waiting for one) most of the time: it never waited for the reader,
     // even if a loaded machine gave it little CPU.
     bool busy = cpu_ms > kMaxCpuShare * wall_ms || use.runnable_ms > kMaxRunnableShare * wall_ms;
