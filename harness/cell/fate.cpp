@@ -2,18 +2,41 @@
 
 #include <signal.h>
 
+#include <cstdio>
 #include <vector>
 
 #include "core/bytes.hpp"
 
 namespace sockgrade::cell {
 
+namespace {
+
+// "10.0 s of CPU used": the proof that the CPU limit, not someone else, ended the program.
+std::string cpu_used(const Verdict& v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.1f s of CPU used", v.cpu_ms / 1000.0);
+  return buf;
+}
+
+// RLIMIT_CPU sends SIGXCPU at the soft limit and SIGKILL at the hard one (a second later, for a
+// program that ignores or survives SIGXCPU): a SIGKILL counts as the CPU limit's only when the
+// CPU time read at the exit reached the soft limit.
+bool cpu_limit_reached(const Verdict& v, const Limits& limits) {
+  return limits.cpu_seconds > 0 && v.cpu_ms >= limits.cpu_seconds * 1000.0 - 50;
+}
+
+}  // namespace
+
 std::string describe_fate(const Verdict& v, const Limits& limits, const CgroupStats* cgroup) {
   if (v.kind == Verdict::Kind::signaled) {
     if (v.signal == SIGKILL && cgroup && cgroup->oom_kills > 0) {
       return "killed: memory limit " + format_size(limits.memory_bytes) + " (the kernel's OOM killer, signal 9)";
     }
-    if (v.signal == SIGXCPU) return "killed: CPU time limit " + std::to_string(limits.cpu_seconds) + " s (SIGXCPU)";
+    if (v.signal == SIGXCPU || (v.signal == SIGKILL && cpu_limit_reached(v, limits))) {
+      std::string how = v.signal == SIGXCPU ? "SIGXCPU" : "SIGKILL";
+      if (v.cpu_ms >= 0) how += ", " + cpu_used(v);
+      return "killed: CPU time limit " + std::to_string(limits.cpu_seconds) + " s (" + how + ")";
+    }
     if (v.signal == SIGXFSZ) return "killed: file size limit " + format_size(limits.file_size_bytes) + " (SIGXFSZ)";
   }
   return v.describe();

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,8 +36,9 @@ Program::~Program() {
 Verdict Program::poll() {
   if (!verdict_.running()) return verdict_;
   int status = 0;
-  pid_t r = retry_eintr([&] { return ::waitpid(pid_, &status, WNOHANG); });
-  if (r == pid_) verdict_ = Verdict::from_wait_status(status);
+  struct rusage usage{};
+  pid_t r = retry_eintr([&] { return ::wait4(pid_, &status, WNOHANG, &usage); });
+  if (r == pid_) verdict_ = Verdict::from_wait4(status, usage);
   return verdict_;
 }
 
@@ -57,9 +59,10 @@ Verdict Program::kill() {
     ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
     int status = 0;
-    if (retry_eintr([&] { return ::waitpid(pid_, &status, 0); }) == pid_) {
+    struct rusage usage{};
+    if (retry_eintr([&] { return ::wait4(pid_, &status, 0, &usage); }) == pid_) {
       // Killed by us: keep what the process did before, unless it had not ended on its own.
-      verdict_ = Verdict::from_wait_status(status);
+      verdict_ = Verdict::from_wait4(status, usage);
       killed_by_harness_ = true;
     }
   } else {

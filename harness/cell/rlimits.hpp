@@ -25,6 +25,7 @@ struct RlimitPlan {
     int resource;
     rlim_t value;
     const char* step;  // names the failing step: "setrlimit(RLIMIT_AS)"
+    rlim_t hard_extra = 0;  // the hard limit is value + hard_extra
   };
   Item items[8];
   int count = 0;

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 namespace sockgrade::cell {
@@ -16,6 +17,13 @@ Verdict Verdict::from_wait_status(int status) {
     v.signal = WTERMSIG(status);
     v.core_dumped = WCOREDUMP(status);
   }
+  return v;
+}
+
+Verdict Verdict::from_wait4(int status, const struct rusage& usage) {
+  Verdict v = from_wait_status(status);
+  auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0; };
+  v.cpu_ms = ms(usage.ru_utime) + ms(usage.ru_stime);
   return v;
 }
 

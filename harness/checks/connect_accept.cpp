@@ -1,18 +1,37 @@
 // connect-accept: listens where it should, sequential clients, backlog while busy, restart
 // on the same port right after connections closed (SO_REUSEADDR).
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
+#include <sstream>
+#include <utility>
 
 #include "checks/context.hpp"
 #include "checks/registry.hpp"
 #include "checks/server_under_test.hpp"
 #include "checks/verify.hpp"
+#include "core/fd.hpp"
 #include "core/wait.hpp"
+#include "net/listen_queue.hpp"
 #include "net/observe.hpp"
 
 namespace sockgrade::checks {
 namespace {
+
+// net.ipv4.ip_local_port_range of the harness's (the cell's) network namespace.
+std::optional<std::pair<int, int>> ephemeral_range() {
+  auto text = net::read_proc_file("/proc/sys/net/ipv4/ip_local_port_range");
+  if (!text) return std::nullopt;
+  std::istringstream in(*text);
+  int lo = 0, hi = 0;
+  if (!(in >> lo >> hi) || lo <= 0 || hi < lo) return std::nullopt;
+  return std::make_pair(lo, hi);
+}
 
 Outcome listens_on_requested_port(Context& ctx) {
   auto started = ctx.start_server();
@@ -27,10 +46,21 @@ Outcome listens_on_requested_port(Context& ctx) {
   bool on_asked = std::any_of(all.begin(), all.end(), [&](const net::Listener& l) { return l.local.port == asked; });
   if (on_asked) return Outcome::pass("listens on port " + std::to_string(asked) + " as asked on its command line");
   std::string where = srv.listener().local.to_string();
-  std::string msg = "listens on " + where + ", asked for " + std::to_string(asked) +
-                    " (argv[1]): the program ignores its PORT argument";
-  if (srv.listener().local.port == ctx.lab().run.default_port) msg += " and uses the default port hard-coded";
-  return Outcome::fail(msg);
+  uint16_t got = srv.listener().local.port;
+  std::string head = "listens on " + where + ", asked for " + std::to_string(asked) + " (argv[1])";
+  if (got == ctx.lab().run.default_port) {
+    return Outcome::fail(head + ": the program ignores its PORT argument and uses the default port hard-coded");
+  }
+  // listen() on a socket that was never bound picks a port in the ephemeral range: the mark of
+  // a bind() that failed unchecked (a wrong address length, a taken port).
+  if (auto range = ephemeral_range(); range && got >= range->first && got <= range->second) {
+    ctx.evidence()["proof"] = "port " + std::to_string(got) + " is in net.ipv4.ip_local_port_range " +
+                              std::to_string(range->first) + "-" + std::to_string(range->second) + ", not the requested " +
+                              std::to_string(asked);
+    return Outcome::fail(head + ": the port is one the kernel picks when listen() is called on an unbound socket, "
+                                "so bind() apparently failed and its error went unchecked");
+  }
+  return Outcome::fail(head + ": the program ignores its PORT argument");
 }
 
 Outcome sequential_clients(Context& ctx) {
@@ -76,12 +106,46 @@ Outcome queued_while_busy(Context& ctx) {
   return conclude(steps(), "two clients that connected while the server was busy were served, in order, once it was free");
 }
 
+// After the old server was killed: its listening socket must be gone before the restart. A
+// process it forked outside its process group may still hold it (then the port stays taken
+// whatever SO_REUSEADDR says): that is proven by /proc, and reported as what it is.
+Step<void> listening_socket_released(Context& ctx, const net::Listener& old) {
+  auto listening = [&] {
+    auto rows = net::tcp_table(::getpid());
+    return std::any_of(rows.begin(), rows.end(), [&](const net::SocketRow& r) {
+      return r.inode == old.inode && r.state == net::kTcpListen;
+    });
+  };
+  if (wait_until(ctx.deadline(2000), [&] { return !listening(); })) return {};
+  auto holders = net::holders_of_socket(net::processes_in_namespace_of(::getpid()), old.inode);
+  if (holders.empty()) return harness_error("the killed server's listening socket did not close");
+  const auto& h = holders.front();
+  ctx.evidence()["proof"] = "/proc/" + std::to_string(h.pid) + "/fd/" + std::to_string(h.fd) + " is the listening socket (inode " +
+                            std::to_string(old.inode) + ") after the server was killed";
+  return failed("after the server was stopped (SIGKILL to its process group), process " + std::to_string(h.pid) +
+                ", which it had forked, still held its listening socket on port " + std::to_string(old.local.port) +
+                " (fd " + std::to_string(h.fd) + "), so no restarted server could bind that port");
+}
+
+// Why a restart on `port` failed, when /proc shows it: only TIME_WAIT sockets left on the port.
+std::string time_wait_proof(uint16_t port) {
+  int time_wait = 0, others = 0;
+  for (const auto& row : net::tcp_table(::getpid())) {
+    if (row.local.port != port) continue;
+    (row.state == net::kTcpTimeWait ? time_wait : others) += 1;
+  }
+  if (time_wait == 0 || others > 0) return {};
+  return "port " + std::to_string(port) + ": " + std::to_string(time_wait) +
+         " socket(s) in TIME_WAIT and no other socket in /proc/net/tcp";
+}
+
 // The server's side closes first (it is killed while its client is connected), so its port is
 // left in TIME_WAIT (BRIEF §9); a new bind() to it fails unless SO_REUSEADDR is set.
 Outcome restart_reuseaddr(Context& ctx) {
   auto steps = [&]() -> Step<void> {
     SG_TRY(auto* first, ctx.start_server());
     uint16_t port = first->listener().local.port;
+    net::Listener old = first->listener();
     SG_TRY(auto client, ctx.connect("client#1"));
     SG_CHECK(round_trip(ctx, client, "a line before the restart\n"));
     first->program().kill();
@@ -89,6 +153,7 @@ Outcome restart_reuseaddr(Context& ctx) {
     auto eof = client.receive_until_eof(ctx.deadline(2000));
     client.close();
     if (eof.end == net::End::timeout) return harness_error("the killed server's connection did not close");
+    SG_CHECK(listening_socket_released(ctx, old));
 
     // Wait until the kernel shows the server's side of that connection in TIME_WAIT.
     bool time_wait = wait_until(ctx.deadline(2000), [&] {
@@ -101,9 +166,16 @@ Outcome restart_reuseaddr(Context& ctx) {
     ctx.trace().add("harness", "time-wait", "port " + std::to_string(port) + " is in TIME_WAIT; restarting the server");
     ctx.evidence()["time_wait_port"] = port;
 
-    SG_TRY(auto* second, in_context(ctx.start_server(), "restarted right after its connections closed, ",
-                                    " — port " + std::to_string(port) +
-                                        " was in TIME_WAIT: set SO_REUSEADDR before bind()"));
+    auto second_started = ctx.start_server();
+    if (!second_started) {
+      std::string proof = time_wait_proof(port);
+      if (proof.empty()) return unexpected(in_context(std::move(second_started), "restarted right after its connections closed, ").error());
+      ctx.evidence()["proof"] = proof;
+      return unexpected(in_context(std::move(second_started), "restarted right after its connections closed, ",
+                                   " — port " + std::to_string(port) + " was in TIME_WAIT: set SO_REUSEADDR before bind()")
+                            .error());
+    }
+    auto* second = *second_started;
     if (second->listener().local.port != port) {
       return failed("the restarted server listens on " + second->listener().local.to_string() + " instead of port " +
                     std::to_string(port));
@@ -112,6 +184,81 @@ Outcome restart_reuseaddr(Context& ctx) {
     return {};
   };
   return conclude(steps(), "restarted on the same port while it was in TIME_WAIT and served a client");
+}
+
+// Opens `n` connections to `to` at once (non-blocking connects, no wait between them), waits
+// until each has connected or `deadline`, and closes them: a burst the accept queue must hold.
+int connect_burst(const net::Endpoint& to, int n, Deadline deadline) {
+  std::vector<Fd> socks;
+  sockaddr_storage addr{};
+  auto converted = net::to_sockaddr(to, addr);
+  if (!converted) return 0;
+  socklen_t len = *converted;
+  for (int i = 0; i < n; ++i) {
+    Fd fd(::socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) break;
+    ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), len);
+    socks.push_back(std::move(fd));
+  }
+  std::vector<pollfd> pfds;
+  for (auto& fd : socks) pfds.push_back({fd.get(), POLLOUT, 0});
+  int connected = 0;
+  while (!pfds.empty() && !deadline.expired()) {
+    if (::poll(pfds.data(), pfds.size(), deadline.poll_timeout_ms()) <= 0) continue;
+    for (std::size_t i = 0; i < pfds.size();) {
+      if (pfds[i].revents == 0) {
+        ++i;
+        continue;
+      }
+      if ((pfds[i].revents & (POLLERR | POLLHUP)) == 0) ++connected;
+      pfds[i] = pfds.back();
+      pfds.pop_back();
+    }
+  }
+  return connected;
+}
+
+// The backlog passed to listen() is read from the kernel (sock_diag, as `ss -lt` shows it), so
+// the verdict does not depend on timing; a burst of connects shows what a small one does, with
+// the network namespace's ListenOverflows/ListenDrops as proof (evidence only: they vary).
+Outcome listen_backlog(Context& ctx) {
+  int required = static_cast<int>(ctx.param("backlog"));
+  int clients = static_cast<int>(ctx.param("clients"));
+  auto started = ctx.start_server();
+  if (!started) return std::move(started).error();
+  auto& srv = **started;
+  auto queue = net::listen_queue(srv.listener().inode);
+  if (!queue) return Outcome::error("could not read the listening socket's queue (sock_diag)");
+  auto& ev = ctx.evidence();
+  ev["listen_backlog"] = queue->backlog;
+  ev["required_backlog"] = required;
+  auto proof = nlohmann::json::array();
+  proof.push_back("sock_diag: the listening socket on port " + std::to_string(srv.listener().local.port) +
+                  " has backlog " + std::to_string(queue->backlog));
+  // Host-wide counters (no namespace of our own) could be anyone's: used only in a private one.
+  auto before = ctx.settings().private_network ? net::listen_counters() : std::nullopt;
+  int connected = connect_burst(srv.endpoint(), clients, ctx.deadline(1500));
+  auto after = before ? net::listen_counters() : std::nullopt;
+  ev["burst_connected"] = connected;
+  if (before && after) {
+    uint64_t overflows = after->overflows - before->overflows, drops = after->drops - before->drops;
+    ev["listen_overflows"] = overflows;
+    ev["listen_drops"] = drops;
+    if (overflows > 0 || drops > 0) {
+      proof.push_back("netns TcpExt ListenOverflows +" + std::to_string(overflows) + ", ListenDrops +" +
+                      std::to_string(drops) + " during a burst of " + std::to_string(clients) + " connects");
+    }
+  }
+  if (static_cast<int>(queue->backlog) >= required) {
+    return Outcome::pass("listen() was given a backlog of " + std::to_string(queue->backlog) + ", at least the " +
+                         std::to_string(required) + " the contract asks for");
+  }
+  ev["proof"] = proof;
+  return Outcome::fail("the listening socket's backlog is " + std::to_string(queue->backlog) +
+                       " (the value passed to listen()), below the " + std::to_string(required) +
+                       " the contract asks for: when " + std::to_string(clients) +
+                       " clients connect at once, the kernel drops the connection attempts that find the accept "
+                       "queue full");
 }
 
 }  // namespace
@@ -141,6 +288,15 @@ std::vector<CheckDef> connect_accept_checks() {
         "fails with EADDRINUSE for about a minute after the server's side closed connections.",
         "server", {}, 20000},
        restart_reuseaddr},
+      {{"connect-accept.listen-backlog", "connect-accept", "The listen backlog holds a burst of clients",
+        "listen() is given a backlog large enough for the lab's bursts of clients (the contract says how large).",
+        "Pass a large backlog to listen(), e.g. listen(fd, SOMAXCONN) or 128: while the server is busy (forking, "
+        "creating a thread), new connections wait in the accept queue, and the kernel drops the ones that find it "
+        "full (the client retries only after 1 s, then 3 s…).",
+        "server",
+        {{"backlog", 50, 0, 4096, "smallest backlog accepted"}, {"clients", 50, 2, 200, "connects in the burst"}},
+        15000, 300},
+       listen_backlog},
   };
 }
 

@@ -90,6 +90,7 @@ Step<ServerUnderTest*> Context::start_server(const ServerOptions& options) {
   // Kept even if it never listens: its exit status and stderr are the evidence.
   servers_.push_back(std::move(s));
   SG_CHECK(servers_.back()->wait_listening(*this));
+  SG_CHECK(servers_.back()->wait_settled(*this));
   return servers_.back().get();
 }
 
@@ -144,9 +145,9 @@ Step<net::Peer> Context::connect_via_proxy(const std::string& name, net::Peer::O
   return harness_error(name + " could not connect to the fault proxy: " + peer.error().message);
 }
 
-Step<net::Peer> Context::connect(const std::string& name, net::Peer::Options options) {
+Step<net::Peer> Context::connect(const std::string& name, net::Peer::Options options, int base_ms) {
   auto& srv = server();
-  auto peer = net::Peer::connect(srv.endpoint(), name, trace_, deadline(3000), options);
+  auto peer = net::Peer::connect(srv.endpoint(), name, trace_, deadline(base_ms), options);
   if (peer) {
     int family = srv.endpoint().family;
     if (family == AF_INET || family == AF_INET6) peer->watch_other_side(server_waiting_for_input(srv.pid(), srv.endpoint().port));

@@ -97,8 +97,10 @@ class Context {
   // each ended (its stderr, exit status, signal) like a server's.
   ClientUnderTest* adopt_client(std::unique_ptr<ClientUnderTest> client);
   const std::vector<std::unique_ptr<ClientUnderTest>>& clients() const { return clients_; }
-  // Connects a new scripted client to the current server.
-  Step<net::Peer> connect(const std::string& name, net::Peer::Options options = {});
+  // Connects a new scripted client to the current server, waiting up to `base_ms` (stretched)
+  // for the handshake (longer where a full accept queue makes the kernel drop SYNs: retried
+  // after 1 s, then 3 s).
+  Step<net::Peer> connect(const std::string& name, net::Peer::Options options = {}, int base_ms = 3000);
 
  private:
   const CheckDef& def_;

@@ -1,6 +1,7 @@
 #include "checks/server_under_test.hpp"
 
 #include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -136,6 +137,65 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
   s->endpoint_ = *reachable;
   ctx.trace().add(label, "listen", s->listener_.local.to_string() + " after " + std::to_string(static_cast<int>(s->ready_ms_)) + " ms");
   return {};
+}
+
+namespace {
+
+// Whether the tasks of `pid` show it waiting: some task blocked in a system call other than
+// fork/clone (being made) and exit (going away). Nullopt when /proc cannot say.
+std::optional<bool> waiting_in_a_call(pid_t pid) {
+  auto calls = net::blocked_calls({pid});
+  if (calls.empty()) return std::nullopt;
+  for (const auto& task : calls) {
+    if (!task.readable) return std::nullopt;
+    auto kind = net::call_kind(task.call.nr);
+    bool exiting = task.call.nr == SYS_exit || task.call.nr == SYS_exit_group;
+    if (kind != net::CallKind::running && kind != net::CallKind::fork && !exiting) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Step<void> ServerUnderTest::wait_settled(Context& ctx) {
+  if (lab_->transport == "unix" || lab_->transport == "udp") return {};
+  const auto settle = ctx.deadline(300);
+  const auto hard = ctx.deadline(3000);  // a fork() held up by a loaded machine
+  for (;;) {
+    auto v = program_->poll();
+    if (!v.running()) return exited_after_listening(ctx);
+    auto waiting = waiting_in_a_call(pid());
+    if (!waiting || *waiting) return {};
+    bool forking = server_busy_forking(pid());
+    if (hard.expired() || (settle.expired() && !forking)) return {};
+    struct pollfd pfd{program_->exit_fd(), POLLIN, 0};
+    retry_eintr([&] { return ::poll(&pfd, 1, 1); });
+  }
+}
+
+bool ServerUnderTest::server_busy_forking(pid_t pid) {
+  auto calls = net::blocked_syscalls({pid});
+  return std::any_of(calls.begin(), calls.end(), [](long nr) { return net::call_kind(nr) == net::CallKind::fork; });
+}
+
+Step<void> ServerUnderTest::exited_after_listening(Context& ctx) {
+  program_->finish_output(200);
+  auto v = program_->poll();
+  ctx.trace().add(label_, "exit", v.describe() + " after it listened");
+  std::vector<pid_t> others;
+  for (pid_t p : net::processes_in_namespace_of(::getpid())) {
+    if (p != ::getpid()) others.push_back(p);
+  }
+  auto holders = net::holders_of_socket(others, listener_.inode);
+  std::string port = std::to_string(listener_.local.port);
+  if (!holders.empty()) {
+    ctx.evidence()["proof"] = "/proc/" + std::to_string(holders.front().pid) + "/fd/" + std::to_string(holders.front().fd) +
+                              " is the listening socket on port " + port + " after the server exited";
+    return failed("the server " + fate_sentence() + " right after it listened on port " + port +
+                  ", while a process it had forked kept its listening socket: a server must stay in the foreground, "
+                  "not daemonize");
+  }
+  return failed("the server " + fate_sentence() + " right after it listened on port " + port);
 }
 
 Step<void> ServerUnderTest::expect_alive(const std::string& while_doing) {

@@ -26,6 +26,12 @@ class ServerUnderTest {
   // the check with the reason.
   Step<void> wait_listening(Context& ctx);
 
+  // After wait_listening: until the process started is seen waiting in a system call (accept,
+  // poll, read…): a server that exits instead — daemonizing after listen(), say — is told so
+  // before any check relies on it, the same way on every run. A program that never blocks
+  // (a spinner) is let through after a short while, as before.
+  Step<void> wait_settled(Context& ctx);
+
   cell::Program& program() { return *program_; }
   pid_t pid() const { return program_->pid(); }
   const std::string& label() const { return label_; }
@@ -48,6 +54,9 @@ class ServerUnderTest {
   const faults::ShimSession* shim() const { return shim_ ? &*shim_ : nullptr; }
 
  private:
+  // The program exited after it listened: whether a process it forked kept the socket.
+  Step<void> exited_after_listening(Context& ctx);
+  static bool server_busy_forking(pid_t pid);
   std::unique_ptr<cell::Program> program_;
   std::optional<faults::ShimSession> shim_;
   const lab::LabSpec* lab_ = nullptr;

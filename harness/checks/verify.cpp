@@ -11,13 +11,13 @@
 namespace sockgrade::checks {
 namespace {
 
-// " (the server was killed by signal 13 (SIGPIPE))" when the server is gone: the most useful
+// "; the server was killed by signal 13 (SIGPIPE)" when the server is gone: the most useful
 // sentence of a failure, so it goes into the message itself.
 std::string server_fate(Context& ctx) {
   if (ctx.servers().empty()) return {};
-  auto v = ctx.server().status();
-  if (v.running()) return {};
-  return "; the server is gone (" + v.describe() + ")";
+  if (ctx.server().status().running()) return {};
+  // fate_sentence names the limit that ended it, if one did ("was killed: CPU time limit 10 s").
+  return "; the server " + ctx.server().fate_sentence();
 }
 
 }  // namespace
@@ -71,6 +71,28 @@ Step<void> expect_echo(Context& ctx, const std::string& who, std::string_view se
       return failed(head + "reading the echo failed: " + std::strerror(got.err) + server_fate(ctx));
   }
   return failed(head + "unexpected end of the echo");
+}
+
+Step<void> expect_quiet_after_echo(Context& ctx, net::Peer& peer, std::size_t echoed, int base_ms) {
+  // Ends as soon as the witness proves the server sleeps waiting for input (about 100 ms for a
+  // blocking server); a server it cannot read (select, poll) gets the whole window.
+  constexpr std::size_t kMaxExtra = 4096;
+  auto extra = peer.receive(kMaxExtra, ctx.deadline(base_ms));
+  auto& ev = ctx.evidence();
+  if (extra.bytes.empty()) {
+    ev["quiet_after_echo"] = extra.end == net::End::timeout && !extra.stopped.empty()
+                                 ? extra.stopped
+                                 : extra.end == net::End::timeout ? "no byte within " + ctx.human(base_ms)
+                                                                   : extra.describe();
+    return {};
+  }
+  ev["peer"] = peer.name();
+  ev["echo_bytes"] = echoed;
+  ev["extra_after_echo"] = bytes_evidence(extra.bytes);
+  std::size_t n = extra.bytes.size();
+  return failed("the echo of " + peer.name() + "'s " + format_bytes(echoed) + " was exact, but " +
+                (n >= kMaxExtra ? "at least " : "") + std::to_string(n) + (n == 1 ? " extra byte" : " extra bytes") +
+                " came after it: '" + escape_preview(extra.bytes, 32) + "'");
 }
 
 Step<void> expect_eof(Context& ctx, const std::string& who, const net::Received& got, const std::string& why) {

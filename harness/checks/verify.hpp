@@ -21,6 +21,11 @@ nlohmann::json bytes_evidence(std::string_view bytes);
 // `got` must be exactly `sent` (an echo). `who` names the peer in messages ("client#3").
 Step<void> expect_echo(Context& ctx, const std::string& who, std::string_view sent, const net::Received& got);
 
+// After an exact echo of `echoed` bytes, nothing more may arrive: waits up to `base_ms` for an
+// extra byte, ending early once the server is proven to sleep waiting for input (QuietWitness).
+// The proof of quiet goes into the evidence ("quiet_after_echo"); extra bytes fail the check.
+Step<void> expect_quiet_after_echo(Context& ctx, net::Peer& peer, std::size_t echoed, int base_ms = 500);
+
 // The connection must have been closed by the program (EOF), with nothing more arriving.
 Step<void> expect_eof(Context& ctx, const std::string& who, const net::Received& got, const std::string& why);
 

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 // Mirrors struct shim_stats in shim.c.
 struct RawStats {
-  uint64_t magic, calls, short_writes, eintr, bytes_withheld;
+  uint64_t magic, calls, short_writes, eintr, bytes_withheld, stream_writes, one_byte_writes;
 };
 constexpr uint64_t kMagic = 0x5347534853494d31ull;
 }  // namespace
@@ -89,6 +89,8 @@ ShimStats ShimSession::stats() const {
   out.short_writes = raw.short_writes;
   out.eintr = raw.eintr;
   out.bytes_withheld = raw.bytes_withheld;
+  out.stream_writes = raw.stream_writes;
+  out.one_byte_writes = raw.one_byte_writes;
   return out;
 }
 

@@ -24,6 +24,8 @@ struct ShimStats {
   uint64_t short_writes = 0;
   uint64_t eintr = 0;
   uint64_t bytes_withheld = 0;
+  uint64_t stream_writes = 0;    // writes on stream sockets while short writes were on
+  uint64_t one_byte_writes = 0;  // of those, of at most one byte (they cannot be made short)
 };
 
 // libsockgrade_shim.so next to the running executable (or $SOCKGRADE_SHIM).

@@ -341,4 +341,35 @@ std::optional<uint64_t> socket_inode_of(pid_t pid, int fd) {
   return parse_socket_link(std::string_view(link, static_cast<std::size_t>(n)));
 }
 
+std::vector<SocketHolder> holders_of_socket(const std::vector<pid_t>& pids, uint64_t inode) {
+  std::vector<SocketHolder> out;
+  for (pid_t pid : pids) {
+    for (long fd : numeric_entries("/proc/" + std::to_string(pid) + "/fd")) {
+      auto found = socket_inode_of(pid, static_cast<int>(fd));
+      if (!found || *found != inode) continue;
+      SocketHolder h{pid, static_cast<int>(fd), -1};
+      auto info = read_proc_file("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
+      if (info) h.flags = parse_fdinfo_flags(*info);
+      out.push_back(h);
+    }
+  }
+  return out;
+}
+
+std::vector<pid_t> processes_in_namespace_of(pid_t pid) {
+  auto ns_of = [](long p) -> std::string {
+    char link[64];
+    AsObserved as;
+    ssize_t n = ::readlink(("/proc/" + std::to_string(p) + "/ns/net").c_str(), link, sizeof link - 1);
+    return n > 0 ? std::string(link, static_cast<std::size_t>(n)) : std::string();
+  };
+  std::string mine = ns_of(pid);
+  std::vector<pid_t> out;
+  if (mine.empty()) return out;
+  for (long p : numeric_entries("/proc")) {
+    if (ns_of(p) == mine) out.push_back(static_cast<pid_t>(p));
+  }
+  return out;
+}
+
 }  // namespace sockgrade::net

@@ -106,4 +106,18 @@ std::vector<TaskCall> blocked_calls(const std::vector<pid_t>& pids);
 // The inode of the socket open as descriptor `fd` in `pid`, or nullopt when it is not a socket.
 std::optional<uint64_t> socket_inode_of(pid_t pid, int fd);
 
+// A descriptor that refers to a given socket: which process, which fd, and its file status
+// flags from /proc/<pid>/fdinfo/<fd> (O_NONBLOCK is 04000), -1 when unreadable.
+struct SocketHolder {
+  pid_t pid = 0;
+  int fd = -1;
+  int flags = -1;
+  bool nonblocking() const { return flags >= 0 && (flags & 04000) != 0; }
+};
+// Every descriptor of `pids` open on the socket with `inode`.
+std::vector<SocketHolder> holders_of_socket(const std::vector<pid_t>& pids, uint64_t inode);
+
+// Every process (by /proc scan) in the same network namespace as `pid`, `pid` included.
+std::vector<pid_t> processes_in_namespace_of(pid_t pid);
+
 }  // namespace sockgrade::net

@@ -76,8 +76,8 @@ std::string Sent::describe() const {
   switch (end) {
     case End::complete: return "sent " + format_bytes(bytes);
     case End::eof:
-    case End::reset: return std::string("the connection was reset while sending (") + std::strerror(err) +
-                            ") after " + format_bytes(bytes);
+    case End::reset: return std::string("the connection was reset (") + std::strerror(err) + ") after " +
+                            format_bytes(bytes) + " had been sent";
     case End::timeout: return "the program stopped reading: only " + format_bytes(bytes) + " could be sent before the deadline";
     case End::error: return std::string("send failed: ") + std::strerror(err);
   }

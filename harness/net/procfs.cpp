@@ -193,4 +193,14 @@ const SocketRow* connection_row(const std::vector<SocketRow>& rows, uint16_t ser
   return nullptr;
 }
 
+int parse_fdinfo_flags(std::string_view text) {
+  auto at = text.find("flags:");
+  if (at == std::string_view::npos) return -1;
+  std::size_t i = at + 6;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  int flags = 0;
+  auto r = std::from_chars(text.data() + i, text.data() + text.size(), flags, 8);
+  return r.ec == std::errc() ? flags : -1;
+}
+
 }  // namespace sockgrade::net

@@ -55,6 +55,9 @@ struct ProcStat {
 // /proc/<pid>/stat; comm may contain spaces and parentheses.
 std::optional<ProcStat> parse_proc_stat(std::string_view text);
 
+// The "flags:" line of /proc/<pid>/fdinfo/<fd> (octal), or -1.
+int parse_fdinfo_flags(std::string_view text);
+
 // The inode in a descriptor link "socket:[12345]".
 std::optional<uint64_t> parse_socket_link(std::string_view link);
 

@@ -35,6 +35,8 @@ struct shim_stats {
   uint64_t short_writes;
   uint64_t eintr;
   uint64_t bytes_withheld; /* bytes a short write did not write */
+  uint64_t stream_writes;  /* writes on stream sockets while short writes are on */
+  uint64_t one_byte_writes; /* of those, writes of at most one byte: they cannot be short */
 };
 
 static uint64_t seed;
@@ -108,13 +110,15 @@ static uint64_t decision(void) {
   return z ^ (z >> 31);
 }
 
-enum counter { CALLS, SHORT_WRITES, EINTRS, WITHHELD };
+enum counter { CALLS, SHORT_WRITES, EINTRS, WITHHELD, STREAM_WRITES, ONE_BYTE_WRITES };
 
 static void count(enum counter which, uint64_t n) {
   if (!stats) return;
   uint64_t *field = which == CALLS ? &stats->calls
                     : which == SHORT_WRITES ? &stats->short_writes
                     : which == EINTRS ? &stats->eintr
+                    : which == STREAM_WRITES ? &stats->stream_writes
+                    : which == ONE_BYTE_WRITES ? &stats->one_byte_writes
                                       : &stats->bytes_withheld;
   __atomic_fetch_add(field, n, __ATOMIC_RELAXED);
 }
@@ -147,7 +151,12 @@ static int interrupt_now(uint64_t d) {
 
 /* How many of `n` bytes this write on `fd` may take. */
 static size_t allowed(int fd, size_t n, uint64_t d) {
-  if (n <= 1 || short_mode == 0 || !is_stream(fd)) return n;
+  if (short_mode == 0 || !is_stream(fd)) return n;
+  count(STREAM_WRITES, 1);
+  if (n <= 1) {
+    count(ONE_BYTE_WRITES, 1); /* nothing to shorten: the harness must know why none was */
+    return n;
+  }
   size_t k = short_mode > 0 ? (size_t)short_mode : 1 + (size_t)((d >> 16) % n);
   if (k >= n) return n;
   count(SHORT_WRITES, 1);

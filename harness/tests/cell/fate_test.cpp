@@ -41,6 +41,16 @@ TEST(DescribeFate, RlimitSignalsNameTheirLimits) {
   EXPECT_THAT(describe_fate(killed_by(SIGXFSZ), limits, nullptr), HasSubstr("file size limit 64 MiB"));
 }
 
+TEST(DescribeFate, SigkillAtTheCpuLimitNamesItWithTheCpuTimeAsProof) {
+  Limits limits;
+  limits.cpu_seconds = 10;
+  Verdict v = killed_by(SIGKILL);
+  v.cpu_ms = 10990;
+  EXPECT_THAT(describe_fate(v, limits, nullptr), HasSubstr("killed: CPU time limit 10 s (SIGKILL, 11.0 s of CPU used)"));
+  v.cpu_ms = 1200;  // killed by someone else: no claim about the CPU limit
+  EXPECT_EQ(describe_fate(v, limits, nullptr), v.describe());
+}
+
 TEST(DescribePressure, NothingReachedSaysNothing) {
   Limits limits;
   CgroupStats stats;

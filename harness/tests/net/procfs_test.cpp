@@ -330,5 +330,12 @@ TEST(ParseBlockedCall, NumberAndTheDescriptorItWaitsOn) {
   EXPECT_EQ(parse_blocked_call("").nr, -1);
 }
 
+TEST(ParseFdinfoFlags, OctalFlagsWithTheNonblockingBit) {
+  EXPECT_EQ(parse_fdinfo_flags("pos:\t0\nflags:\t02004002\nmnt_id:\t9\nino:\t123\n"), 02004002);
+  EXPECT_NE(parse_fdinfo_flags("pos:\t0\nflags:\t02004002\n") & 04000, 0);
+  EXPECT_EQ(parse_fdinfo_flags("pos:\t0\nflags:\t02\n") & 04000, 0);
+  EXPECT_EQ(parse_fdinfo_flags("pos:\t0\n"), -1);
+}
+
 }  // namespace
 }  // namespace sockgrade::net

@@ -1,0 +1,97 @@
+#include "checks/busy_writer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <vector>
+
+#include "net/observe.hpp"
+
+namespace sockgrade::checks {
+namespace {
+
+// Bytes queued and not moving between two looks: the reader's window is closed, and a blocking
+// write() that cannot add to the queue sleeps (the cell caps send buffers at 64 KiB).
+constexpr uint64_t kFullQueue = 8 * 1024;
+// Between looks: often enough to see many of the slow reader's 50 ms pauses.
+constexpr auto kInterval = std::chrono::milliseconds(3);
+constexpr int kMinRunningSamples = 5;
+
+// The server's end of the fullest of its connections on `port`: inode and queued bytes.
+struct Fullest {
+  uint64_t inode = 0;
+  uint64_t tx_queue = 0;
+};
+Fullest fullest_connection(pid_t root, uint16_t port) {
+  Fullest f;
+  for (const auto& row : net::tcp_table(root)) {
+    if (row.state != net::kTcpEstablished || row.local.port != port || row.inode == 0) continue;
+    if (row.tx_queue >= f.tx_queue) f = {row.inode, row.tx_queue};
+  }
+  return f;
+}
+
+}  // namespace
+
+bool BusyWriteFindings::proven() const {
+  return running_while_full >= kMinRunningSamples && running_while_full >= 2 * waiting_while_full;
+}
+
+nlohmann::json BusyWriteFindings::proof() const {
+  auto j = nlohmann::json::array();
+  j.push_back("seen running in " + std::to_string(running_while_full) + " of " + std::to_string(full_samples) +
+              " looks while its send queue held " + std::to_string(queue_bytes) +
+              " bytes, unchanged (the reader's window closed); blocked in a write or poll in " +
+              std::to_string(waiting_while_full));
+  if (nonblocking_fd >= 0) j.push_back("fd " + std::to_string(nonblocking_fd) + " O_NONBLOCK in /proc/PID/fdinfo");
+  return j;
+}
+
+BusyWriteWatch::BusyWriteWatch(pid_t root, uint16_t port) : root_(root), port_(port), thread_([this] { run(); }) {}
+
+BusyWriteWatch::~BusyWriteWatch() { stop(); }
+
+BusyWriteFindings BusyWriteWatch::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  return found_;
+}
+
+void BusyWriteWatch::run() {
+  std::map<uint64_t, uint64_t> last_queue;  // by inode
+  // The process tree is a scan of all of /proc, slow on a busy machine: refreshed now and then
+  // (a forking server's child for this connection appears once), not at every look.
+  std::vector<pid_t> pids;
+  int since_scan = 0;
+  while (!stop_) {
+    std::this_thread::sleep_for(kInterval);  // a sampling period, not a synchronisation
+    ++found_.samples;
+    auto conn = fullest_connection(root_, port_);
+    if (conn.inode == 0) continue;
+    auto& last = last_queue[conn.inode];
+    bool full = conn.tx_queue >= kFullQueue && conn.tx_queue == last;
+    last = conn.tx_queue;
+    if (!full) continue;
+    ++found_.full_samples;
+    found_.queue_bytes = std::max(found_.queue_bytes, conn.tx_queue);
+    if (pids.empty() || ++since_scan >= 16) {
+      pids = net::process_tree(root_);
+      since_scan = 0;
+    }
+    bool running = false, waiting = false;
+    for (const auto& task : net::blocked_calls(pids)) {
+      auto kind = net::call_kind(task.call.nr);
+      running = running || (task.readable && kind == net::CallKind::running);
+      waiting = waiting || kind == net::CallKind::write || kind == net::CallKind::poll;
+    }
+    if (waiting) ++found_.waiting_while_full;
+    else if (running) ++found_.running_while_full;
+    if (found_.nonblocking_fd < 0 && found_.full_samples == 1) {
+      for (const auto& h : net::holders_of_socket(pids, conn.inode)) {
+        if (h.nonblocking()) found_.nonblocking_fd = h.fd;
+      }
+    }
+  }
+}
+
+}  // namespace sockgrade::checks
