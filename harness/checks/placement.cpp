@@ -111,6 +111,8 @@ cell::CellJob Placement::job(const std::string& name, bool writable_program, Cel
     view.shim_library = shim_;
     job.view = view;
   } else {
+    // The host's /tmp is shared: what this cell's own uid leaves there goes with the cell.
+    if (place.identity) job.tmp_owner = place.identity->uid;
     place.scratch = work_ / ("scratch-" + std::to_string(seq));
     ::mkdir(place.scratch.c_str(), 0700);
     ::chown(place.scratch.c_str(), uid, gid);
