@@ -307,7 +307,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
           settings.shim_library = env.view->shim_library;
           settings.shim_dir = env.view->shared;
         } else {
-          settings.shim_library = faults::shim_library_path().value_or("");
+          settings.shim_library = place.shim_library();
           settings.shim_dir = settings.workdir;
         }
         return run_check_in_cell(*def, req.lab, spec, settings, req.trace_all);
