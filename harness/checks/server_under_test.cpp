@@ -164,6 +164,7 @@ Step<void> ServerUnderTest::expect_alive(const std::string& while_doing) {
 std::string ServerUnderTest::listened_then() const {
   if (!listened_) return {};
   if (lab_->transport == "unix") return "listened at " + listener_.local.address + " and then ";
+  if (lab_->transport == "udp") return "bound port " + std::to_string(listener_.local.port) + " and then ";
   return "listened on port " + std::to_string(listener_.local.port) + " and then ";
 }
 
