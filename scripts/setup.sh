@@ -30,6 +30,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# SETUP_DEPS_ONLY=1: dependencies only (scripts/test-in-docker.sh bakes them into its image).
+if [[ "${SETUP_DEPS_ONLY:-0}" == 1 ]]; then exit 0; fi
+
 BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE="$BUILD_TYPE" ${SOCKGRADE_CMAKE_ARGS:-} >/dev/null
 cmake --build build -j"$(nproc)"

@@ -69,6 +69,7 @@ void write_all(int fd, const std::string& s) {
     out = {{"cell_error", "internal error in the check"}};
   }
   kill_all_descendants();
+  if (job.tmp_owner) remove_tmp_entries_of(*job.tmp_owner);
   write_all(result_fd, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   ::_exit(0);
 }

@@ -28,6 +28,7 @@ struct CellJob {
   bool private_network = false;
   bool private_pids = false;     // a PID and mount namespace whose init the cell is
   std::optional<ViewSpec> view;  // the student's filesystem view (needs private_pids)
+  std::optional<uid_t> tmp_owner;  // without a view: this uid's entries in /tmp go at the end
   Millis budget{30000};
   // Runs inside the cell; its JSON is the cell's result. Exceptions become cell errors.
   std::function<nlohmann::json(const CellEnv&)> body;

@@ -2,8 +2,11 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include "core/retry.hpp"
 #include "net/observe.hpp"
@@ -30,6 +33,20 @@ int kill_all_descendants() {
     }
   }
   return killed;
+}
+
+int remove_tmp_entries_of(uid_t owner, const char* tmp) {
+  int removed = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(tmp, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    struct stat st;
+    if (::lstat(it->path().c_str(), &st) != 0 || st.st_uid != owner) continue;
+    std::error_code rm;
+    std::filesystem::remove_all(it->path(), rm);
+    if (!rm) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace sockgrade::cell

@@ -13,4 +13,10 @@ bool become_subreaper();
 // processes were still alive.
 int kill_all_descendants();
 
+// Without a filesystem view the program shares the host's /tmp: what its cell's uid left
+// there (a pid file, a UNIX socket) is removed when the cell ends, so that the next cell, under
+// another uid, finds /tmp as a private one would be. Only entries that uid owns (the uid is
+// this cell's alone). Returns how many were removed.
+int remove_tmp_entries_of(uid_t owner, const char* tmp = "/tmp");
+
 }  // namespace sockgrade::cell

@@ -73,8 +73,10 @@ Result<View> enter_view(const ViewSpec& spec) {
   if (::mount_setattr(AT_FDCWD, "/proc", 0, &rw, sizeof rw) != 0) {
     return unexpected(errno_error("mount_setattr(/proc, rw)"));
   }
-  // 2. The future /tmp, assembled in the staging directory.
-  SG_CHECK(mount_tmpfs(spec.staging, "mode=0755,size=" + std::to_string(spec.tmp_size_bytes)));
+  // 2. The future /tmp, assembled in the staging directory: world-writable and sticky (1777)
+  // as on any Linux box, since the program runs under a uid of its own and may put a pid file,
+  // a log or a UNIX-domain socket there.
+  SG_CHECK(mount_tmpfs(spec.staging, "mode=1777,size=" + std::to_string(spec.tmp_size_bytes)));
   std::string prog = spec.staging + "/prog", work = spec.staging + "/work", shared = spec.staging + "/.sockgrade";
   SG_CHECK(make_dir(prog, 0755, 0, 0));
   SG_CHECK(make_dir(work, 0700, spec.owner, spec.group));

@@ -1,5 +1,5 @@
 // The filesystem a student's program sees (BRIEF §4 layer 4): the whole tree read-only, a
-// private /tmp with the program (read-only, or writable for a build) at /tmp/prog and a
+// private, world-writable (1777) /tmp with the program (read-only, or writable for a build) at /tmp/prog and a
 // writable scratch directory at /tmp/work, and empty directories where the harness's files,
 // the reference solutions and other submissions would be.
 #pragma once

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <string>
 
 #include "core/fd.hpp"
@@ -34,6 +35,20 @@ Result<void> cap_tcp_send_buffers(int max_bytes) {
     return unexpected(errno_error("write(/proc/sys/net/ipv4/tcp_wmem)"));
   }
   return {};
+}
+
+SendBufferMax tcp_send_buffer_max() {
+  SendBufferMax max;
+  Fd f(::open("/proc/sys/net/ipv4/tcp_wmem", O_RDONLY | O_CLOEXEC));
+  if (!f) return max;
+  char buf[128] = {};
+  if (::read(f.get(), buf, sizeof buf - 1) <= 0) return max;
+  long low = 0, initial = 0, high = 0;
+  if (std::sscanf(buf, "%ld %ld %ld", &low, &initial, &high) == 3 && high > 0) {
+    max.bytes = high;
+    max.read_from_sysctl = true;
+  }
+  return max;
 }
 
 }  // namespace sockgrade::cell

@@ -14,4 +14,13 @@ Result<void> enter_private_network();
 // a cell's own namespace: the sysctl is per namespace.
 Result<void> cap_tcp_send_buffers(int max_bytes);
 
+// The most a TCP send buffer may autotune to in the calling process's network namespace
+// (net.ipv4.tcp_wmem, third value); where the sysctl cannot be read (some containers), the
+// kernel's default, 4 MiB. `read_from_sysctl` says which.
+struct SendBufferMax {
+  long bytes = 4l << 20;
+  bool read_from_sysctl = false;
+};
+SendBufferMax tcp_send_buffer_max();
+
 }  // namespace sockgrade::cell

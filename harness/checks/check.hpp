@@ -63,7 +63,7 @@ struct CheckInfo {
   std::string title;        // one line
   std::string requirement;  // what part of the contract it tests, as data (explain, docs)
   std::string hint;         // what to look at when it fails, naming the socket concept
-  std::string role = "server";
+  std::string role = "server";  // or "client", or "any" (checks of the build)
   std::vector<ParamSpec> params;
   int budget_ms = 20000;    // the cell's budget before stretch; a check ends long before
   int typical_ms = 50;      // how long it usually takes: the longest start first

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "checks/verify.hpp"
@@ -104,6 +105,12 @@ Step<void> ClientSession::listen(bool listen) {
     // ignores argv finds nothing there, which the evidence says.
     if (auto other = add_listener(fixed)) {
       where += " and 127.0.0.1:" + std::to_string(fixed) + " (the contract's default)";
+    } else if (other.error().code == EADDRINUSE) {
+      // Another process holds it (without a namespace, another grading): the harness's
+      // problem, never the student's. Retried by the runner.
+      return harness_error("the harness's server could not listen on the contract's default port " +
+                           std::to_string(fixed) + " (another process holds it on this host): " +
+                           other.error().message);
     } else {
       ctx_.evidence()["default_port_unavailable"] = other.error().message;
     }

@@ -42,6 +42,7 @@ struct RunSettings {
   std::optional<cell::Identity> identity;  // its unprivileged uid, when the harness is root
   cell::Cgroup* cgroup = nullptr;          // made by the harness before the cell; null: none
   bool seccomp = false;
+  bool fs_view = false;      // read-only tree, private /tmp: refusals may be the sandbox's
   std::string shim_library;  // the preload shim, as the program sees it ("" if missing)
   std::string shim_dir;      // where the shim's counters go (reachable by the program)
 };

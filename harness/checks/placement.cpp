@@ -59,6 +59,19 @@ Result<void> Placement::stage() {
   // Traversable by the program's uid (without a view it reaches its files through here),
   // never listable.
   ::chmod(work_.c_str(), 0711);
+  // Without a view the program loads the preload shim from the host: a copy here, where its
+  // uid can reach it, whatever the modes above the harness's own directory (a checkout in
+  // /root, a 0700 CI workspace).
+  if (!iso_.fs_view && !shim_.empty()) {
+    std::error_code ec;
+    fs::path copy = work_ / "libsockgrade_shim.so";
+    // A failed copy leaves the host's path: a check that needs the shim then says it was not
+    // loaded (a harness error), as before.
+    if (fs::copy_file(shim_, copy, fs::copy_options::overwrite_existing, ec) && !ec) {
+      ::chmod(copy.c_str(), 0755);
+      shim_ = copy.string();
+    }
+  }
   src_ = work_ / "src";
   if (sub_.kind == lab::Submission::Kind::executable) {
     std::error_code ec;
@@ -111,6 +124,8 @@ cell::CellJob Placement::job(const std::string& name, bool writable_program, Cel
     view.shim_library = shim_;
     job.view = view;
   } else {
+    // The host's /tmp is shared: what this cell's own uid leaves there goes with the cell.
+    if (place.identity) job.tmp_owner = place.identity->uid;
     place.scratch = work_ / ("scratch-" + std::to_string(seq));
     ::mkdir(place.scratch.c_str(), 0700);
     ::chown(place.scratch.c_str(), uid, gid);

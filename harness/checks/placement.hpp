@@ -36,6 +36,9 @@ class Placement {
   // After the build: the program belongs to root again and only root may change it.
   void seal();
   const std::filesystem::path& program_dir() const { return src_; }
+  // The preload shim as a program without a view reaches it (a copy in the working directory
+  // after stage()); "" when there is none.
+  const std::string& shim_library() const { return shim_; }
 
   // A job with the namespaces and view of this run; `writable_program` for the build.
   cell::CellJob job(const std::string& name, bool writable_program, CellPlace& place);

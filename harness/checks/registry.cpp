@@ -22,7 +22,7 @@ const std::vector<CheckDef>& builtin_checks() {
     std::vector<CheckDef> v;
     for (auto group : {basic_checks, connect_accept_checks, partial_io_checks, sigpipe_checks, shutdown_checks, resources_checks,
                        concurrency_checks, client_checks, daytime_client_checks, unix_checks, udp_checks,
-                       udp_client_checks}) {
+                       udp_client_checks, executable_name_checks}) {
       auto g = group();
       v.insert(v.end(), g.begin(), g.end());
     }
@@ -51,7 +51,7 @@ Result<void> validate_lab_checks(const lab::LabSpec& lab) {
       if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
       return fail(msg);
     }
-    if (def->info.role != lab.role) {
+    if (def->info.role != lab.role && def->info.role != "any") {
       return fail(where + "/id: check '" + spec.id + "' is for " + def->info.role + " labs, this lab's role is " + lab.role);
     }
     for (const auto& [key, value] : spec.params.items()) {

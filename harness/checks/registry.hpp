@@ -37,5 +37,7 @@ std::vector<CheckDef> unix_checks();
 // UDP labs.
 std::vector<CheckDef> udp_checks();
 std::vector<CheckDef> udp_client_checks();
+// Any lab: the build's program name (a lab lists it to make the name cost points).
+std::vector<CheckDef> executable_name_checks();
 
 }  // namespace sockgrade::checks

@@ -256,7 +256,8 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   // The program's name in its directory (an executable submission was staged there too).
   std::string executable_name = req.submission.kind == lab::Submission::Kind::executable
                                     ? req.submission.path.filename().string()
-                                    : req.lab.build.executable;
+                                    : !built.program_name.empty() ? built.program_name
+                                                                  : req.lab.build.executable;
 
   auto make_result = [&](const lab::CheckSpec& spec) {
     const CheckDef* def = find_check(spec.id);
@@ -306,11 +307,12 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
         if (settings.identity) net::observe_as(settings.identity->uid, settings.identity->gid);
         settings.cgroup = groups[i].get();
         settings.seccomp = req.isolation.seccomp;
+        settings.fs_view = env.view.has_value();
         if (env.view) {
           settings.shim_library = env.view->shim_library;
           settings.shim_dir = env.view->shared;
         } else {
-          settings.shim_library = faults::shim_library_path().value_or("");
+          settings.shim_library = place.shim_library();
           settings.shim_dir = settings.workdir;
         }
         return run_check_in_cell(*def, req.lab, spec, settings, req.trace_all);

@@ -7,11 +7,21 @@
 #include <algorithm>
 
 #include "cell/fate.hpp"
+#include "cell/refusal.hpp"
 #include "checks/context.hpp"
 #include "core/retry.hpp"
 
 namespace sockgrade::checks {
 namespace {
+
+// The last non-empty line of a program's output, at most 200 characters.
+std::string last_line(const std::string& text) {
+  std::size_t end = text.find_last_not_of("\r\n ");
+  if (end == std::string::npos) return {};
+  std::size_t start = text.rfind('\n', end);
+  start = start == std::string::npos ? 0 : start + 1;
+  return text.substr(start, std::min<std::size_t>(end + 1 - start, 200));
+}
 
 std::vector<std::string> expand_argv(const std::vector<std::string>& tmpl, uint16_t port, const std::string& path) {
   std::vector<std::string> out;
@@ -85,11 +95,14 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
       ctx.trace().add(label, "exit", v.describe());
       // Its children outlived it: it probably daemonized.
       bool others = !net::descendants_of(::getpid()).empty();
-      return failed("the server " + s->fate_sentence() + " before it listened on a " +
-                    (s->lab_->transport == "unix" ? "socket" : "port") +
-                    (others ? " (processes it forked are still running: a server must stay in the foreground, "
-                              "not daemonize)"
-                            : ""));
+      // Only what was seen: no listening socket while it ran (a socket it had for an instant
+      // before failing at accept() is gone with it); its own last words say where it stopped.
+      std::string what = "the server " + s->fate_sentence() + " before the harness saw it listening on a " +
+                         (s->lab_->transport == "unix" ? "socket" : "port");
+      if (others) {
+        what += " (processes it forked are still running: a server must stay in the foreground, not daemonize)";
+      }
+      return failed(what + s->stderr_clause(ctx));
     }
     std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(s->pid()) : std::vector<pid_t>{s->pid()};
     // A UNIX-domain lab's server listens at a path (/proc/net/unix), preferably the one asked.
@@ -105,10 +118,13 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
       // A path bound relative to the server's working directory: reached through that directory.
       auto& path = s->listener_.local.address;
       if (unix_socket && !path.empty() && path[0] != '/') {
-        char cwd[4096];
-        auto link = "/proc/" + std::to_string(s->listener_.pid) + "/cwd";
-        ssize_t n = ::readlink(link.c_str(), cwd, sizeof cwd - 1);
-        if (n > 0) path = std::string(cwd, static_cast<std::size_t>(n)) + "/" + path;
+        // Read as the program's uid: a root harness without CAP_SYS_PTRACE (a default
+        // container) cannot read another uid's cwd link otherwise.
+        if (auto cwd = net::read_proc_link("/proc/" + std::to_string(s->listener_.pid) + "/cwd")) {
+          path = *cwd + "/" + path;
+        } else {
+          ctx.evidence()["unix_path_unresolved"] = "cannot read /proc/" + std::to_string(s->listener_.pid) + "/cwd";
+        }
       }
       break;
     }
@@ -131,6 +147,7 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
     retry_eintr([&] { return ::poll(&pfd, 1, std::min(interval_ms, std::max(deadline.poll_timeout_ms(), 1))); });
     interval_ms = std::min(interval_ms * 2, 8);
   }
+  s->listened_ = true;
   s->ready_ms_ = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
   auto reachable = net::reachable_over_loopback(s->listener_.local);
   if (!reachable) return failed(reachable.error().message);
@@ -201,7 +218,27 @@ Step<void> ServerUnderTest::exited_after_listening(Context& ctx) {
 Step<void> ServerUnderTest::expect_alive(const std::string& while_doing) {
   auto v = status();
   if (v.running()) return {};
-  return failed("the server " + fate_sentence() + " " + while_doing);
+  return failed("the server " + listened_then() + fate_sentence() + " " + while_doing);
+}
+
+std::string ServerUnderTest::listened_then() const {
+  if (!listened_) return {};
+  if (lab_->transport == "unix") return "listened at " + listener_.local.address + " and then ";
+  if (lab_->transport == "udp") return "bound port " + std::to_string(listener_.local.port) + " and then ";
+  return "listened on port " + std::to_string(listener_.local.port) + " and then ";
+}
+
+std::string ServerUnderTest::stderr_clause(Context& ctx) {
+  const auto stderr_text = program_->stderr_capture().tail();
+  if (auto refusal = cell::find_refusal(stderr_text)) {
+    const auto& settings = ctx.settings();
+    bool sandboxed = settings.identity.has_value() || settings.seccomp || settings.fs_view;
+    ctx.evidence()["proof"] = "stderr: " + refusal->line;
+    return "; " + cell::refusal_clause(*refusal, sandboxed);
+  }
+  auto last = last_line(stderr_text);
+  if (last.empty()) return " (it printed nothing on stderr)";
+  return "; its stderr ends with \"" + last + "\"";
 }
 
 std::string ServerUnderTest::fate_sentence() {

@@ -46,6 +46,11 @@ class ServerUnderTest {
   Step<void> expect_alive(const std::string& while_doing);
   // After a subject: "exited with status 1", "was killed: memory limit 256 MiB (…)".
   std::string fate_sentence();
+  // "listened on port 5000 and then " once a listening socket was seen, else "".
+  std::string listened_then() const;
+  // After an early exit: what its stderr shows, a refusal (EACCES, EPERM, EROFS) named as the
+  // sandbox's with the line as evidence "proof", else its last line ("; its stderr ends with …").
+  std::string stderr_clause(Context& ctx);
   net::TreeSnapshot snapshot() const { return net::snapshot_tree(program_->pid()); }
   // Every listening socket the server's processes hold right now.
   std::vector<net::Listener> listeners() const;
@@ -66,6 +71,7 @@ class ServerUnderTest {
   net::Listener listener_;
   net::Endpoint endpoint_;
   double ready_ms_ = 0;
+  bool listened_ = false;  // a listening socket was seen
   Clock::time_point started_;
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "cell/net_ns.hpp"
 #include "checks/context.hpp"
@@ -40,7 +41,7 @@ std::optional<net::SocketRow> server_side(ServerUnderTest& srv, const net::Peer&
 // meets the reset: EPIPE, and SIGPIPE.
 // Returns false when the situation did not arise after all: the server had only waited a moment
 // for an acknowledgement, then read and echoed everything (and the FIN) before the reset.
-Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, bool capped, const std::string& who) {
+Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, long send_buffer_max, const std::string& who) {
   // A small, fixed receive buffer (set before connect, so never autotuned): once it is full the
   // server's echo can only go into its own (capped) send buffer.
   net::Peer::Options small_window;
@@ -62,6 +63,7 @@ Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, bool capped, con
   uint64_t unread = 0;
   uint64_t unread_before = 0;  // at the previous observation
   uint64_t sent_since = 0;     // since the previous observation
+  std::optional<uint64_t> queued_before;  // the server's send queue at the previous observation
   bool stopped_reading = false;  // blocked in write() with our data piling up unread
   int quiet_rounds = 0;
   for (;;) {
@@ -92,10 +94,16 @@ Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, bool capped, con
     }
     auto row = server_side(srv, client);
     unread = row ? row->rx_queue : 0;
-    // Not reading because its echo cannot go out: blocked in write(), or (a server that retries
-    // EAGAIN in a loop) spinning with its capped send buffer full.
-    bool buffer_full = capped && row && row->tx_queue >= kCappedSendBuffer / 2;
-    bool stopped_now = unread > 0 && (blocked_in_write(srv) || buffer_full);
+    // Not reading because its echo cannot go out: blocked in write(), or (a server that waits
+    // for writability, or retries EAGAIN) its send queue half the buffer's maximum, or queued
+    // and no longer moving since the last look (the client reads nothing, so its window stays
+    // closed). The maximum is measured, never 0: without a namespace it is the host's own.
+    bool queue_stuck = row && row->tx_queue > 0 &&
+                       (row->tx_queue >= static_cast<uint64_t>(send_buffer_max / 2) ||
+                        (queued_before && *queued_before == row->tx_queue));
+    queued_before = row ? std::optional<uint64_t>(row->tx_queue) : std::nullopt;
+    // The cheap observation first: a scan of the process tree costs milliseconds in a busy host.
+    bool stopped_now = unread > 0 && (queue_stuck || blocked_in_write(srv));
     // Everything acknowledged since the last look is still unread: the server read nothing.
     bool read_nothing = stopped_reading && client.unacked() == 0 && unread >= unread_before + sent_since;
     quiet_rounds = stopped_now && read_nothing ? quiet_rounds + 1 : 0;
@@ -104,6 +112,14 @@ Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, bool capped, con
     if (total > kMaxBytes || deadline.expired()) {
       ev["sent_bytes"] = total;
       SG_CHECK(srv.expect_alive("while " + who + " was sending without reading"));
+      // Its echo is queued for the client: it does echo, its send buffer (up to megabytes
+      // without a namespace) had not filled yet. Not the program's fault.
+      if (row && row->tx_queue > 0) {
+        ev["server_queued_echo_bytes"] = row->tx_queue;
+        return harness_error(who + " sent " + format_bytes(total) + " in " + ctx.human(10000) +
+                             " and the server echoed it into its send buffer (" + format_bytes(row->tx_queue) +
+                             " queued), which had not filled yet: the situation could not be built in time");
+      }
       return failed(who + " sent " + format_bytes(total) + " and read nothing, yet the server kept reading: "
                     "it does not echo what it reads");
     }
@@ -157,14 +173,18 @@ Outcome peer_vanishes(Context& ctx) {
     // In the cell's own namespace the server's send buffer stops growing at 256 KiB, so it
     // blocks in write() after a few hundred KiB instead of 4 MiB (much faster, same situation).
     bool capped = ctx.settings().private_network && cell::cap_tcp_send_buffers(kCappedSendBuffer);
-    ctx.evidence()["tcp_wmem_max"] = capped ? kCappedSendBuffer : 0;
+    // Without a namespace of its own the host's maximum applies (4 MiB by default; some
+    // containers cannot read the sysctl): the situation takes longer to build, never less.
+    auto max = capped ? cell::SendBufferMax{kCappedSendBuffer, true} : cell::tcp_send_buffer_max();
+    ctx.evidence()["tcp_wmem_max"] = max.bytes;
+    if (!max.read_from_sysctl) ctx.evidence()["tcp_wmem_max_source"] = "kernel default: net.ipv4.tcp_wmem is unreadable here";
     SG_TRY(auto* srv, ctx.start_server());
     // A server that paused only for an instant may have drained everything before the reset;
     // then the situation is built again with a new client (the server has served the old one).
     constexpr int kAttempts = 3;
     int client_no = 1;
     for (;; ++client_no) {
-      SG_TRY(bool arose, vanish_mid_reply(ctx, *srv, capped, "client#" + std::to_string(client_no)));
+      SG_TRY(bool arose, vanish_mid_reply(ctx, *srv, max.bytes, "client#" + std::to_string(client_no)));
       if (arose) break;
       if (client_no == kAttempts) {
         return harness_error("in " + std::to_string(kAttempts) +

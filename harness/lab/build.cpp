@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "cell/program.hpp"
 #include "core/clock.hpp"
@@ -42,6 +43,62 @@ void copy_sources(const fs::path& from, const fs::path& to) {
       fs::copy_file(it->path(), to / rel, fs::copy_options::overwrite_existing, ec);
     }
   }
+}
+
+// Executable regular files under `dir` (no links), with their modification times: the build's
+// result is what is new or rewritten afterwards.
+std::map<fs::path, fs::file_time_type> executables_in(const fs::path& dir) {
+  std::map<fs::path, fs::file_time_type> found;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_symlink(ec) || !it->is_regular_file(ec)) continue;
+    if (::access(it->path().c_str(), X_OK) != 0) continue;
+    found[fs::relative(it->path(), dir, ec)] = it->last_write_time(ec);
+  }
+  return found;
+}
+
+std::vector<fs::path> new_executables(const std::map<fs::path, fs::file_time_type>& before,
+                                      const std::map<fs::path, fs::file_time_type>& after) {
+  std::vector<fs::path> fresh;
+  for (const auto& [path, mtime] : after) {
+    auto it = before.find(path);
+    if (it == before.end() || it->second != mtime) fresh.push_back(path);
+  }
+  return fresh;
+}
+
+// After a build that succeeded: the executable the lab names, or else the only new one (with a
+// note saying so), or a one-line failure naming what was found.
+void pick_executable(BuildOutcome& b, const fs::path& src, const std::string& wanted,
+                     const std::vector<fs::path>& fresh) {
+  fs::path exe = src / wanted;
+  if (fs::is_regular_file(exe) && ::access(exe.c_str(), X_OK) == 0) {
+    b.status = "ok";
+    b.executable = exe;
+    b.program_name = wanted;
+    return;
+  }
+  if (fresh.size() == 1) {
+    b.status = "ok";
+    b.executable = src / fresh.front();
+    b.program_name = fresh.front().string();
+    b.message = "the build produced no executable named '" + wanted + "' but one other, '" + fresh.front().string() +
+                "', which was graded";
+    return;
+  }
+  b.status = "failed";
+  if (fresh.empty()) {
+    b.message = "the build succeeded but produced no executable named '" + wanted + "', nor any other executable";
+    return;
+  }
+  std::vector<std::string> names;
+  for (const auto& p : fresh) names.push_back("'" + p.string() + "'");
+  if (names.size() > 5) names.resize(5), names.push_back("…");
+  b.message = "the build succeeded but produced no executable named '" + wanted + "' and " +
+              std::to_string(fresh.size()) + " others (" + join(names, ", ") + "): name the program '" + wanted + "'";
 }
 
 }  // namespace
@@ -118,6 +175,7 @@ BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell
   spec.limits.address_space_bytes = 4ull << 30;  // compilers need room
   spec.limits.file_size_bytes = 512ull << 20;
   spec.limits.open_files = 1024;
+  const auto executables_before = executables_in(src);
   auto program = cell::Program::start(spec);
   if (!program) {
     b.status = "failed";
@@ -135,19 +193,14 @@ BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell
   b.warnings = count_warnings(b.log);
   b.duration_ms = clock.elapsed_ms();
 
-  fs::path exe = src / rule.executable;
   if (timed_out) {
     b.status = "failed";
     b.message = "the build did not finish within " + std::to_string(rule.timeout_seconds) + " s";
   } else if (!(verdict.kind == cell::Verdict::Kind::exited && verdict.exit_code == 0)) {
     b.status = "failed";
     b.message = "the build failed (" + verdict.describe() + ")";
-  } else if (!fs::is_regular_file(exe) || ::access(exe.c_str(), X_OK) != 0) {
-    b.status = "failed";
-    b.message = "the build succeeded but produced no executable named '" + rule.executable + "'";
   } else {
-    b.status = "ok";
-    b.executable = exe;
+    pick_executable(b, src, rule.executable, new_executables(executables_before, executables_in(src)));
   }
   return b;
 }
@@ -155,7 +208,7 @@ BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell
 nlohmann::json build_to_json(const BuildOutcome& b) {
   return {{"status", b.status}, {"command", b.command}, {"log", b.log},
           {"warnings", b.warnings}, {"duration_ms", b.duration_ms},
-          {"executable", b.executable.string()}, {"message", b.message}};
+          {"executable", b.executable.string()}, {"program_name", b.program_name}, {"message", b.message}};
 }
 
 BuildOutcome build_from_json(const nlohmann::json& j) {
@@ -166,6 +219,7 @@ BuildOutcome build_from_json(const nlohmann::json& j) {
   b.warnings = j.value("warnings", 0);
   b.duration_ms = j.value("duration_ms", 0.0);
   b.executable = j.value("executable", "");
+  b.program_name = j.value("program_name", "");
   b.message = j.value("message", "");
   return b;
 }

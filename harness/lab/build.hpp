@@ -23,7 +23,8 @@ struct BuildOutcome {
   int warnings = 0;
   double duration_ms = 0;
   std::filesystem::path executable;  // the program to grade when status is ok or skipped
-  std::string message;               // one line, why it failed
+  std::string program_name;          // its path relative to the sources (ok): the lab's name or another
+  std::string message;               // one line: why it failed, or (ok) a note on what was graded
 };
 
 // Copies a source submission's regular files and directories (no links) into `dir`, which the

@@ -99,6 +99,14 @@ std::optional<std::string> read_proc_file(const std::string& path) {
   return out;
 }
 
+std::optional<std::string> read_proc_link(const std::string& path) {
+  AsObserved as;
+  char target[4096];
+  ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+  if (n <= 0) return std::nullopt;
+  return std::string(target, static_cast<std::size_t>(n));
+}
+
 std::vector<pid_t> descendants_of(pid_t root) {
   std::multimap<pid_t, pid_t> children;
   for (long pid : numeric_entries("/proc")) {

@@ -24,6 +24,9 @@ void observe_as(uid_t uid, gid_t gid);
 
 // The whole file, or nullopt when it cannot be read (the process is gone).
 std::optional<std::string> read_proc_file(const std::string& path);
+// The target of a /proc link (/proc/PID/cwd), read as the observed uid like every /proc read
+// here: root without CAP_SYS_PTRACE (a default container) may not read another uid's links.
+std::optional<std::string> read_proc_link(const std::string& path);
 
 // Every live descendant of `root` (children, grandchildren, …), by scanning /proc.
 std::vector<pid_t> descendants_of(pid_t root);

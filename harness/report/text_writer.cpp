@@ -177,6 +177,8 @@ std::string render_text(const Report& r, const TextOptions& options) {
         << (r.build.warnings == 1 ? "" : "s") << ")";
   }
   out << "\n";
+  // A build that succeeded may carry a note: the program graded has another name.
+  if (r.build.status == "ok" && !r.build.message.empty()) out << "            " << r.build.message << "\n";
   if (r.environment.contains("isolation")) {
     const auto& iso = r.environment["isolation"];
     static const std::pair<const char*, const char*> kLayers[] = {

@@ -143,6 +143,53 @@ TEST(Cli, SourcesThatDoNotCompileGiveACompleteReportAndExit1) {
   EXPECT_NE(r.out.find("The build failed"), std::string::npos) << r.out;
 }
 
+// A lab that makes the program's name cost points lists basic.executable-name: a Makefile that
+// builds 'echoserver' is graded all the same, and only that check fails.
+TEST(Cli, ALabListingExecutableNameChargesOnlyTheName) {
+  Scratch s;
+  std::ifstream in(kSource + "/labs/echo-server.json");
+  auto lab = nlohmann::json::parse(in);
+  lab["checks"] = nlohmann::json::array({{{"id", "basic.small-echo"}, {"weight", 5}},
+                                         {{"id", "basic.executable-name"}, {"weight", 5}}});
+  write(s / "lab.json", lab.dump());
+  auto report = s / "report.json";
+  auto r = run("test " + (s / "lab.json").string() + " " + kSource + "/fixtures/echo-server/makefile-other-name --json " +
+               report.string());
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("one other, 'echoserver', which was graded"), std::string::npos) << r.out;
+  std::ifstream rin(report);
+  auto j = nlohmann::json::parse(rin);
+  EXPECT_EQ(j["build"]["status"], "ok");
+  EXPECT_EQ(j["score"], 5);
+  for (const auto& t : j["tests"]) {
+    if (t["id"] == "basic.executable-name") {
+      EXPECT_EQ(t["status"], "failed");
+      EXPECT_NE(t["message"].get<std::string>().find("named 'echoserver', not 'server'"), std::string::npos) << t.dump();
+    } else {
+      EXPECT_EQ(t["status"], "passed") << t.dump();
+    }
+  }
+  // The reference has the right name: full marks.
+  auto ok = run("test " + (s / "lab.json").string() + " " + kSource + "/reference/echo-server");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+}
+
+// Zero or several new executables under other names: one line naming what was found.
+TEST(Cli, ABuildWithoutTheExecutableNamesWhatItFound) {
+  Scratch s;
+  write(s / "none/Makefile", "all:\n\ttrue\n");
+  auto none = run("test echo-server " + (s / "none").string() + " --json " + (s / "none.json").string());
+  EXPECT_EQ(none.exit_code, 1) << none.out;
+  EXPECT_NE(none.out.find("produced no executable named 'server', nor any other executable"), std::string::npos)
+      << none.out;
+  write(s / "two/a.c", "int main(void) { return 0; }\n");
+  write(s / "two/Makefile", "all:\n\tcc -o one a.c\n\tcc -o two a.c\n");
+  auto two = run("test echo-server " + (s / "two").string() + " --json " + (s / "two.json").string());
+  EXPECT_EQ(two.exit_code, 1) << two.out;
+  EXPECT_NE(two.out.find("produced no executable named 'server' and 2 others ('one', 'two')"), std::string::npos)
+      << two.out;
+}
+
 // A program that prints a fake full-marks report: with --json -, stdout carries our report and
 // nothing else; the fake stays evidence.
 TEST(Cli, JsonOnStdoutIsOnlyTheHarnessReport) {
