@@ -118,7 +118,8 @@ std::vector<CheckDef> basic_checks() {
   return {
       {{"basic.small-echo", "basic", "A short line is echoed back",
         "The server echoes every byte it receives back to the same client.",
-        "Read from the connected socket and write back exactly the bytes read; check that your "
+        "Read from the connected socket and write back exactly the bytes read: write(fd, buf, n) with the n "
+        "that read() returned, never sizeof buf (that sends stale bytes after the echo); check that your "
         "server accepts a connection and answers at all.",
         "server", {}, 15000},
        small_echo},
