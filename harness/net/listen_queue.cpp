@@ -7,11 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <vector>
 
 #include "core/fd.hpp"
 #include "net/observe.hpp"
+#include "net/tcp_counters.hpp"
 
 namespace sockgrade::net {
 namespace {
@@ -57,48 +57,13 @@ std::optional<ListenQueue> listen_queue(uint64_t inode) {
   return std::nullopt;
 }
 
-std::optional<uint64_t> parse_proc_counter(std::string_view text, std::string_view group, std::string_view name) {
-  // Pairs of lines: "TcpExt: Name1 Name2 …" then "TcpExt: 12 34 …".
-  auto words = [](std::string_view line) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && line[i] == ' ') ++i;
-      std::size_t j = i;
-      while (j < line.size() && line[j] != ' ') ++j;
-      if (j > i) out.push_back(line.substr(i, j - i));
-      i = j;
-    }
-    return out;
-  };
-  std::vector<std::string_view> lines;
-  for (std::size_t at = 0; at < text.size();) {
-    auto end = text.find('\n', at);
-    if (end == std::string_view::npos) end = text.size();
-    lines.push_back(text.substr(at, end - at));
-    at = end + 1;
-  }
-  for (std::size_t l = 0; l + 1 < lines.size(); ++l) {
-    auto names = words(lines[l]);
-    auto values = words(lines[l + 1]);
-    if (names.empty() || values.size() != names.size() || names[0] != std::string(group) + ":" || values[0] != names[0]) continue;
-    for (std::size_t k = 1; k < names.size(); ++k) {
-      if (names[k] != name) continue;
-      uint64_t v = 0;
-      auto r = std::from_chars(values[k].data(), values[k].data() + values[k].size(), v);
-      if (r.ec == std::errc()) return v;
-    }
-  }
-  return std::nullopt;
-}
-
 std::optional<ListenCounters> listen_counters() {
-  auto text = read_proc_file("/proc/net/netstat");
-  if (!text) return std::nullopt;
-  auto overflows = parse_proc_counter(*text, "TcpExt", "ListenOverflows");
-  auto drops = parse_proc_counter(*text, "TcpExt", "ListenDrops");
+  auto counters = read_tcp_counters();
+  if (!counters) return std::nullopt;
+  auto overflows = counters->get("TcpExt.ListenOverflows");
+  auto drops = counters->get("TcpExt.ListenDrops");
   if (!overflows || !drops) return std::nullopt;
-  return ListenCounters{*overflows, *drops};
+  return ListenCounters{static_cast<uint64_t>(*overflows), static_cast<uint64_t>(*drops)};
 }
 
 }  // namespace sockgrade::net

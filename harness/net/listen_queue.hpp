@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 
 namespace sockgrade::net {
 
@@ -16,9 +15,6 @@ struct ListenQueue {
 };
 // The listening TCP socket with `inode` in the harness's network namespace, or nullopt.
 std::optional<ListenQueue> listen_queue(uint64_t inode);
-
-// One counter of /proc/net/netstat or /proc/net/snmp text: `group` is "TcpExt", "Tcp", …
-std::optional<uint64_t> parse_proc_counter(std::string_view text, std::string_view group, std::string_view name);
 
 // Connection attempts the namespace's listeners refused because their accept queue was full:
 // TcpExt ListenOverflows + ListenDrops (ListenDrops counts overflows too, and other drops).

@@ -1,5 +1,5 @@
-// The netns counters that prove a backlog problem, parsed from captured /proc text; and the
-// backlog of a real listening socket read back with sock_diag.
+// The backlog of a real listening socket read back with sock_diag (the counters that prove a
+// backlog problem are parsed in net/tcp_counters, tested there).
 #include "net/listen_queue.hpp"
 
 #include <netinet/in.h>
@@ -12,24 +12,6 @@
 
 namespace sockgrade::net {
 namespace {
-
-constexpr const char* kNetstat =
-    "TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPBacklogDrop\n"
-    "TcpExt: 0 0 37 41 0\n"
-    "IpExt: InNoRoutes InTruncatedPkts\n"
-    "IpExt: 0 0\n";
-
-TEST(ParseProcCounter, FindsACounterByGroupAndName) {
-  EXPECT_EQ(parse_proc_counter(kNetstat, "TcpExt", "ListenOverflows"), 37u);
-  EXPECT_EQ(parse_proc_counter(kNetstat, "TcpExt", "ListenDrops"), 41u);
-  EXPECT_EQ(parse_proc_counter(kNetstat, "IpExt", "InTruncatedPkts"), 0u);
-}
-
-TEST(ParseProcCounter, UnknownNamesAndGroupsAreNotFound) {
-  EXPECT_FALSE(parse_proc_counter(kNetstat, "TcpExt", "NoSuchCounter"));
-  EXPECT_FALSE(parse_proc_counter(kNetstat, "Tcp", "ListenDrops"));
-  EXPECT_FALSE(parse_proc_counter("", "TcpExt", "ListenDrops"));
-}
 
 TEST(ListenQueue, ReadsTheBacklogPassedToListen) {
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
