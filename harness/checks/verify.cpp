@@ -61,7 +61,7 @@ Step<void> expect_echo(Context& ctx, const std::string& who, std::string_view se
                     format_bytes(got_view.size()) + " of the echo" + server_fate(ctx));
     case net::End::timeout:
       if (!got.stopped.empty()) {
-        ev["why_no_more"] = got.stopped;
+        ev["proof"] = got.stopped;  // the quiet-server witness: why no more will come
         return timed_out(head + (got_view.empty() ? "no echo came back" : "only " + format_bytes(got_view.size()) + " came back") +
                          ", and no more will: " + got.stopped + server_fate(ctx));
       }
@@ -106,7 +106,7 @@ Step<void> expect_eof(Context& ctx, const std::string& who, const net::Received&
       return failed(who + " expected the connection to end " + why + ", but " + format_bytes(got.bytes.size()) +
                     " more arrived first");
     case net::End::timeout:
-      if (!got.stopped.empty()) ev["why_no_more"] = got.stopped;
+      if (!got.stopped.empty()) ev["proof"] = got.stopped;
       return timed_out(who + " waited for the server to close the connection " + why +
                        ", but it stayed open (the server never called close() on it)" + server_fate(ctx));
     case net::End::reset:
