@@ -41,9 +41,17 @@ Result<Fd> listen_on(uint16_t port, int rcvbuf) {
   return s;
 }
 
+sockaddr_in loopback_port(uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  return a;
+}
+
 // A listener that drops every segment it would get (a socket filter returning 0): a SYN sent to
 // it goes unanswered, and the connecting socket stays in SYN_SENT until it retries.
-Result<Fd> syn_dropping_listener(uint16_t port) {
+Result<Fd> filtered_listener(uint16_t port) {
   Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!s) return unexpected(errno_error("socket"));
   sock_filter drop_all{BPF_RET | BPF_K, 0, 0, 0};
@@ -51,15 +59,43 @@ Result<Fd> syn_dropping_listener(uint16_t port) {
   if (::setsockopt(s.get(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
     return unexpected(errno_error("setsockopt(SO_ATTACH_FILTER)"));
   }
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
+  auto a = loopback_port(port);
   if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
     return unexpected(errno_error("bind 127.0.0.1:" + std::to_string(port)));
   }
   if (::listen(s.get(), 16) != 0) return unexpected(errno_error("listen"));
   return s;
+}
+
+// The same without a filter (a default container refuses SO_ATTACH_FILTER with EPERM): a
+// listener with backlog 0 holds one connection, the harness's own `filler`; with its accept
+// queue full the kernel drops every further SYN, so the client's socket stays in SYN_SENT.
+Result<Fd> full_queue_listener(uint16_t port, Fd& filler) {
+  auto s = listen_on(port, 0);
+  if (!s) return s;
+  if (::listen(s->get(), 0) != 0) return unexpected(errno_error("listen"));
+  filler = Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!filler) return unexpected(errno_error("socket"));
+  auto a = loopback_port(port);
+  if (::connect(filler.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno != EINPROGRESS) {
+    return unexpected(errno_error("connect to the held port"));
+  }
+  // The filler is in the accept queue once its handshake completes (at once on loopback).
+  pollfd p{filler.get(), POLLOUT, 0};
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (retry_eintr([&] { return ::poll(&p, 1, 2000); }) != 1 ||
+      ::getsockopt(filler.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+    return fail("the harness's own connection to the held port did not complete");
+  }
+  return s;
+}
+
+// A listener on `port` that leaves every SYN unanswered: the filter, else a full accept queue.
+Result<Fd> syn_dropping_listener(uint16_t port, Fd& filler) {
+  auto filtered = filtered_listener(port);
+  if (filtered) return filtered;
+  return full_queue_listener(port, filler);
 }
 
 }  // namespace
@@ -86,7 +122,7 @@ Step<void> ClientSession::listen(bool listen) {
     ctx_.trace().add("server", "none", "nothing listens on port " + std::to_string(requested_port_) +
                                            " nor on " + std::to_string(ctx_.lab().run.default_port));
     if (!ctx_.settings().private_network) {
-      auto trap = syn_dropping_listener(requested_port_);
+      auto trap = syn_dropping_listener(requested_port_, trap_filler_);
       if (!trap) return harness_error("cannot hold the client's SYN on the asked port: " + trap.error().message);
       trap_ = std::move(trap).value();
       ctx_.trace().add("server", "hold", "a listener on port " + std::to_string(requested_port_) +
@@ -206,6 +242,7 @@ std::string ClientSession::release_held_connect(Deadline deadline) {
   };
   run(held, deadline);
   trap_.reset();
+  trap_filler_.reset();
   ctx_.trace().add("server", "none", seen.empty() ? "no connect to port " + std::to_string(requested_port_) +
                                                         " was seen; the held port is closed"
                                                   : seen + "; the held port is closed: the next SYN is refused");

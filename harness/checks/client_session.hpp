@@ -142,7 +142,8 @@ class ClientSession {
   std::optional<net::TcpCounters> counters_before_;
   std::optional<net::SynWatch> syn_watch_;
   uint16_t discovered_port_ = 0;
-  Fd trap_;  // the SYN-dropping listener of release_held_connect()
+  Fd trap_;         // the SYN-dropping listener of release_held_connect()
+  Fd trap_filler_;  // the harness's connection that keeps trap_'s accept queue full, if used
   Fd conn_;
   bool accepted_ = false;
   uint16_t port_used_ = 0;
