@@ -122,11 +122,23 @@ Step<void> ClientSession::listen(bool listen) {
     ctx_.trace().add("server", "none", "nothing listens on port " + std::to_string(requested_port_) +
                                            " nor on " + std::to_string(ctx_.lab().run.default_port));
     if (!ctx_.settings().private_network) {
-      auto trap = syn_dropping_listener(requested_port_, trap_filler_);
+      HeldPort asked{requested_port_, {}, {}};
+      auto trap = syn_dropping_listener(requested_port_, asked.filler);
       if (!trap) return harness_error("cannot hold the client's SYN on the asked port: " + trap.error().message);
-      trap_ = std::move(trap).value();
-      ctx_.trace().add("server", "hold", "a listener on port " + std::to_string(requested_port_) +
-                                             " drops every SYN until the client's connect is seen (no private "
+      asked.listener = std::move(trap).value();
+      held_.push_back(std::move(asked));
+      // The default port too, when it is free on this host (best effort: another grading may hold it).
+      if (uint16_t fixed = ctx_.lab().run.default_port; fixed != requested_port_) {
+        HeldPort def{fixed, {}, {}};
+        if (auto t = syn_dropping_listener(fixed, def.filler)) {
+          def.listener = std::move(t).value();
+          held_.push_back(std::move(def));
+        }
+      }
+      std::string ports;
+      for (const auto& h : held_) ports += (ports.empty() ? "" : " and ") + std::to_string(h.port);
+      ctx_.trace().add("server", "hold", "listeners on port " + ports +
+                                             " drop every SYN until the client's connect is seen (no private "
                                              "network namespace: its TCP counters would be the host's)");
     }
     return {};
@@ -222,7 +234,10 @@ uint16_t ClientSession::unanswered_syn_port() {
 }
 
 std::string ClientSession::release_held_connect(Deadline deadline) {
-  if (!trap_ || !client_) return "";
+  if (held_.empty() || !client_) return "";
+  auto is_held = [&](uint16_t port) {
+    return std::any_of(held_.begin(), held_.end(), [&](const HeldPort& h) { return h.port == port; });
+  };
   auto pid = client_->pid();
   std::string seen;
   auto held = [&] {
@@ -232,7 +247,7 @@ std::string ClientSession::release_held_connect(Deadline deadline) {
       inodes.insert(inodes.end(), some.begin(), some.end());
     }
     for (const auto& row : net::tcp_table(pid)) {
-      if (row.state != net::kTcpSynSent || row.remote.port != requested_port_) continue;
+      if (row.state != net::kTcpSynSent || !is_held(row.remote.port)) continue;
       if (std::find(inodes.begin(), inodes.end(), row.inode) == inodes.end()) continue;
       seen = "the client's socket " + row.local.to_string() + " in SYN_SENT to " + row.remote.to_string() +
              " (/proc/" + std::to_string(pid) + "/net/tcp)";
@@ -241,8 +256,7 @@ std::string ClientSession::release_held_connect(Deadline deadline) {
     return false;
   };
   run(held, deadline);
-  trap_.reset();
-  trap_filler_.reset();
+  held_.clear();
   ctx_.trace().add("server", "none", seen.empty() ? "no connect to port " + std::to_string(requested_port_) +
                                                         " was seen; the held port is closed"
                                                   : seen + "; the held port is closed: the next SYN is refused");

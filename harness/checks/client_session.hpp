@@ -142,8 +142,14 @@ class ClientSession {
   std::optional<net::TcpCounters> counters_before_;
   std::optional<net::SynWatch> syn_watch_;
   uint16_t discovered_port_ = 0;
-  Fd trap_;         // the SYN-dropping listener of release_held_connect()
-  Fd trap_filler_;  // the harness's connection that keeps trap_'s accept queue full, if used
+  // The SYN-dropping listeners of release_held_connect(): on the asked port and, when the host
+  // lets the harness bind it, the contract's default (a client that ignores argv uses it).
+  struct HeldPort {
+    uint16_t port = 0;
+    Fd listener;
+    Fd filler;  // the harness's connection that keeps the accept queue full, if used
+  };
+  std::vector<HeldPort> held_;
   Fd conn_;
   bool accepted_ = false;
   uint16_t port_used_ = 0;
