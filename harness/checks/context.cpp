@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cell/net_ns.hpp"
 #include "checks/client_under_test.hpp"
 #include "checks/quiet_server.hpp"
 #include "checks/registry.hpp"
@@ -112,11 +113,37 @@ Step<void> Context::require_preload() {
   return {};
 }
 
+SendBufferCap Context::cap_server_send_buffer(int bytes, ServerOptions& options) {
+  if (settings_.private_network && cell::cap_tcp_send_buffers(bytes)) {
+    return {bytes, "namespace: net.ipv4.tcp_wmem max " + std::to_string(bytes)};
+  }
+  auto dynamic = faults::is_dynamically_linked(settings_.executable);
+  if (settings_.shim_library.empty() || !dynamic || !*dynamic) return {};
+  if (!options.shim) options.shim = faults::ShimConfig{};
+  // The kernel doubles what SO_SNDBUF asks, for its own bookkeeping, as tcp_wmem's cap includes.
+  options.shim->send_buffer = bytes / 2;
+  return {bytes, "preload shim: SO_SNDBUF " + std::to_string(bytes / 2) + " on each accepted socket"};
+}
+
+Step<faults::ShimSession> Context::prepare_shim(const faults::ShimConfig& config, std::vector<std::string>& env) {
+  if (settings_.shim_library.empty()) return harness_error("the preload shim libsockgrade_shim.so is missing");
+  auto session = faults::ShimSession::create(config, (settings_.seed ^ fnv1a(def_.info.id)) & 0xffffffffu,
+                                             settings_.shim_library, settings_.shim_dir);
+  if (!session) return harness_error("cannot prepare the preload shim: " + session.error().message);
+  for (const auto& kv : session->environment()) env.push_back(kv);
+  evidence()["shim"] = session->describe();
+  auto& faults = evidence()["faults"];
+  if (!faults.is_array()) faults = nlohmann::json::array();
+  faults.push_back(session->fault_text());
+  return std::move(session).value();
+}
+
 Step<faults::Proxy*> Context::start_proxy(const std::vector<std::string>& texts) {
   faults::ProxyConfig config;
   config.target = server().endpoint();
   config.seed = (settings_.seed ^ fnv1a(def_.info.id)) & 0xffffffffu;  // short enough to type
-  nlohmann::json listed = nlohmann::json::array();
+  // After the shim's, if the server has one.
+  nlohmann::json listed = evidence_.contains("faults") ? evidence_["faults"] : nlohmann::json::array();
   for (const auto& t : texts) {
     auto spec = faults::parse_fault(t);
     if (!spec) return harness_error("bad fault in check " + def_.info.id + ": " + spec.error().message);

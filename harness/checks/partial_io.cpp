@@ -151,13 +151,14 @@ Outcome slow_reader(Context& ctx) {
   constexpr double kMaxRunnableShare = 0.5;  // a spinning server: 77-91% here; a blocking one: 1%
   auto steps = [&]() -> Step<void> {
     // The server's send buffer must fill for its writes to wait, for most of the stream: capped
-    // at 64 KiB in the cell's namespace (the proxy's receive buffer is small too); without one,
-    // the stream outgrows the default 4 MiB instead.
-    constexpr int kCappedSendBuffer = 64 * 1024;
-    bool capped = ctx.settings().private_network && cell::cap_tcp_send_buffers(kCappedSendBuffer);
-    if (!capped) size = std::max<std::size_t>(size, 6 << 20);
-    ctx.evidence()["tcp_wmem_max"] = capped ? kCappedSendBuffer : 0;
-    SG_TRY(auto* srv, ctx.start_server());
+    // at 64 KiB (the proxy's receive buffer is small too); where it cannot be capped (a static
+    // server without a namespace), the stream outgrows the default 4 MiB instead.
+    ServerOptions opts;
+    auto cap = ctx.cap_server_send_buffer(64 * 1024, opts);
+    if (cap.bytes == 0) size = std::max<std::size_t>(size, 6 << 20);
+    ctx.evidence()["tcp_wmem_max"] = cap.bytes;
+    if (!cap.how.empty()) ctx.evidence()["send_buffer_cap"] = cap.how;
+    SG_TRY(auto* srv, ctx.start_server(opts));
     SG_CHECK(ctx.start_proxy({"slow-reader:rcvbuf=32768,bytes=65536,interval_ms=50,direction=from-program"}));
     SG_TRY(auto client, ctx.connect_via_proxy("client"));
     std::string block = ctx.rng("payload").text(size);

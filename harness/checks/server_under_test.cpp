@@ -53,18 +53,8 @@ Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint
 
   std::unique_ptr<ServerUnderTest> s(new ServerUnderTest());
   if (options.shim) {
-    if (ctx.settings().shim_library.empty()) return harness_error("the preload shim libsockgrade_shim.so is missing");
-    auto session = faults::ShimSession::create(*options.shim, (ctx.settings().seed ^ fnv1a(ctx.info().id)) & 0xffffffffu,
-                                               ctx.settings().shim_library, ctx.settings().shim_dir);
-    if (!session) return harness_error("cannot prepare the preload shim: " + session.error().message);
-    for (const auto& kv : session->environment()) spec.env.push_back(kv);
-    ctx.evidence()["shim"] = session->describe();
-    auto& faults = ctx.evidence()["faults"];
-    if (!faults.is_array()) faults = nlohmann::json::array();
-    faults.push_back("preload-shim:short=" + std::to_string(options.shim->short_writes) +
-                     ",eintr_permille=" + std::to_string(options.shim->eintr_permille) +
-                     ",eintr_max_run=" + std::to_string(options.shim->eintr_max_run));
-    s->shim_ = std::move(session).value();
+    SG_TRY(auto session, ctx.prepare_shim(*options.shim, spec.env));
+    s->shim_ = std::move(session);
   }
   s->label_ = label;
   s->requested_port_ = port;

@@ -170,15 +170,18 @@ Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, long send_buffer
 
 Outcome peer_vanishes(Context& ctx) {
   auto steps = [&]() -> Step<void> {
-    // In the cell's own namespace the server's send buffer stops growing at 256 KiB, so it
-    // blocks in write() after a few hundred KiB instead of 4 MiB (much faster, same situation).
-    bool capped = ctx.settings().private_network && cell::cap_tcp_send_buffers(kCappedSendBuffer);
-    // Without a namespace of its own the host's maximum applies (4 MiB by default; some
-    // containers cannot read the sysctl): the situation takes longer to build, never less.
-    auto max = capped ? cell::SendBufferMax{kCappedSendBuffer, true} : cell::tcp_send_buffer_max();
+    // The server's send buffer stops growing at 256 KiB, so it blocks in write() after a few
+    // hundred KiB instead of 4 MiB (much faster, same situation).
+    ServerOptions opts;
+    auto cap = ctx.cap_server_send_buffer(kCappedSendBuffer, opts);
+    // Where it cannot be capped (a static server without a namespace) the host's maximum applies
+    // (4 MiB by default; some containers cannot read the sysctl): the situation takes longer to
+    // build, never less.
+    auto max = cap.bytes > 0 ? cell::SendBufferMax{cap.bytes, true} : cell::tcp_send_buffer_max();
     ctx.evidence()["tcp_wmem_max"] = max.bytes;
+    if (!cap.how.empty()) ctx.evidence()["send_buffer_cap"] = cap.how;
     if (!max.read_from_sysctl) ctx.evidence()["tcp_wmem_max_source"] = "kernel default: net.ipv4.tcp_wmem is unreadable here";
-    SG_TRY(auto* srv, ctx.start_server());
+    SG_TRY(auto* srv, ctx.start_server(opts));
     // A server that paused only for an instant may have drained everything before the reset;
     // then the situation is built again with a new client (the server has served the old one).
     constexpr int kAttempts = 3;

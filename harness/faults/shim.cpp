@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 // Mirrors struct shim_stats in shim.c.
 struct RawStats {
-  uint64_t magic, calls, short_writes, eintr, bytes_withheld, stream_writes, one_byte_writes;
+  uint64_t magic, calls, short_writes, eintr, bytes_withheld, stream_writes, one_byte_writes, send_buffers_capped;
 };
 constexpr uint64_t kMagic = 0x5347534853494d31ull;
 }  // namespace
@@ -75,6 +75,7 @@ std::vector<std::string> ShimSession::environment() const {
           "SOCKGRADE_SHIM_EINTR=" + std::to_string(config_.eintr_permille),
           "SOCKGRADE_SHIM_EINTR_RUN=" + std::to_string(config_.eintr_max_run),
           "SOCKGRADE_SHIM_EINTR_CONNECT=" + std::string(config_.eintr_connect ? "1" : "0"),
+          "SOCKGRADE_SHIM_SNDBUF=" + std::to_string(config_.send_buffer),
           "SOCKGRADE_SHIM_STATS=" + stats_path_};
 }
 
@@ -91,6 +92,7 @@ ShimStats ShimSession::stats() const {
   out.bytes_withheld = raw.bytes_withheld;
   out.stream_writes = raw.stream_writes;
   out.one_byte_writes = raw.one_byte_writes;
+  out.send_buffers_capped = raw.send_buffers_capped;
   return out;
 }
 
@@ -105,7 +107,19 @@ std::string ShimSession::describe() const {
     parts += "EINTR on " + std::string(share) + "% of socket calls (at most " +
              std::to_string(config_.eintr_max_run) + " in a row)";
   }
+  if (config_.send_buffer > 0) {
+    if (!parts.empty()) parts += ", ";
+    parts += "SO_SNDBUF " + std::to_string(config_.send_buffer) + " on every accepted socket";
+  }
   return parts;
+}
+
+std::string ShimSession::fault_text() const {
+  std::string text = "preload-shim:short=" + std::to_string(config_.short_writes) +
+                     ",eintr_permille=" + std::to_string(config_.eintr_permille) +
+                     ",eintr_max_run=" + std::to_string(config_.eintr_max_run);
+  if (config_.send_buffer > 0) text += ",sndbuf=" + std::to_string(config_.send_buffer);
+  return text;
 }
 
 Result<bool> is_dynamically_linked(const std::string& path) {

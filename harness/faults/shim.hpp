@@ -16,6 +16,7 @@ struct ShimConfig {
   int eintr_permille = 0;    // chance of an EINTR per intercepted call
   int eintr_max_run = 3;     // never more than this many in a row on a thread
   bool eintr_connect = false;  // connect() interrupted too (the connection then goes on)
+  int send_buffer = 0;  // > 0: SO_SNDBUF on every accepted socket (the namespace's cap, without one)
 };
 
 struct ShimStats {
@@ -26,6 +27,7 @@ struct ShimStats {
   uint64_t bytes_withheld = 0;
   uint64_t stream_writes = 0;    // writes on stream sockets while short writes were on
   uint64_t one_byte_writes = 0;  // of those, of at most one byte (they cannot be made short)
+  uint64_t send_buffers_capped = 0;  // accepted sockets given ShimConfig::send_buffer
 };
 
 // libsockgrade_shim.so next to the running executable (or $SOCKGRADE_SHIM).
@@ -47,6 +49,8 @@ class ShimSession {
   const ShimConfig& config() const { return config_; }
   // "at most 7 bytes per write, EINTR on 25% of socket calls", for messages.
   std::string describe() const;
+  // "preload-shim:short=-1,eintr_permille=0,eintr_max_run=3", for the evidence's fault list.
+  std::string fault_text() const;
 
  private:
   ShimSession() = default;

@@ -11,6 +11,10 @@
  *   SOCKGRADE_SHIM_EINTR_RUN     never more than this many EINTRs in a row on a thread (3)
  *   SOCKGRADE_SHIM_EINTR_CONNECT 1: connect() may be interrupted too (off by default: a client
  *                                that never installs a signal handler never sees it)
+ *   SOCKGRADE_SHIM_SNDBUF        N > 0: SO_SNDBUF N on every socket accept() returns; stands in
+ *                                for the cell's namespace, whose net.ipv4.tcp_wmem caps every
+ *                                send buffer, where there is none (so a scenario that needs the
+ *                                server's send buffer full is as quick without a namespace)
  *   SOCKGRADE_SHIM_STATS         a file of 4096 bytes the shim counts into (struct shim_stats)
  *
  * Only calls on sockets are touched: stdout and files behave as usual. Writes libc makes
@@ -37,6 +41,7 @@ struct shim_stats {
   uint64_t bytes_withheld; /* bytes a short write did not write */
   uint64_t stream_writes;  /* writes on stream sockets while short writes are on */
   uint64_t one_byte_writes; /* of those, writes of at most one byte: they cannot be short */
+  uint64_t send_buffers_capped; /* accepted sockets given SO_SNDBUF (SOCKGRADE_SHIM_SNDBUF) */
 };
 
 static uint64_t seed;
@@ -44,6 +49,7 @@ static long short_mode;
 static long eintr_permille;
 static long eintr_max_run = 3;
 static long eintr_connect;
+static long send_buffer;
 static struct shim_stats *stats;
 static uint64_t call_counter;
 static __thread int eintr_run;
@@ -87,6 +93,7 @@ __attribute__((constructor)) static void shim_init(void) {
   eintr_permille = env_long("SOCKGRADE_SHIM_EINTR", 0);
   eintr_max_run = env_long("SOCKGRADE_SHIM_EINTR_RUN", 3);
   eintr_connect = env_long("SOCKGRADE_SHIM_EINTR_CONNECT", 0);
+  send_buffer = env_long("SOCKGRADE_SHIM_SNDBUF", 0);
   const char *path = getenv("SOCKGRADE_SHIM_STATS");
   if (path && *path) {
     int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -110,7 +117,7 @@ static uint64_t decision(void) {
   return z ^ (z >> 31);
 }
 
-enum counter { CALLS, SHORT_WRITES, EINTRS, WITHHELD, STREAM_WRITES, ONE_BYTE_WRITES };
+enum counter { CALLS, SHORT_WRITES, EINTRS, WITHHELD, STREAM_WRITES, ONE_BYTE_WRITES, SEND_BUFFERS_CAPPED };
 
 static void count(enum counter which, uint64_t n) {
   if (!stats) return;
@@ -119,6 +126,7 @@ static void count(enum counter which, uint64_t n) {
                     : which == EINTRS ? &stats->eintr
                     : which == STREAM_WRITES ? &stats->stream_writes
                     : which == ONE_BYTE_WRITES ? &stats->one_byte_writes
+                    : which == SEND_BUFFERS_CAPPED ? &stats->send_buffers_capped
                                       : &stats->bytes_withheld;
   __atomic_fetch_add(field, n, __ATOMIC_RELAXED);
 }
@@ -264,14 +272,25 @@ ssize_t readv(int fd, const struct iovec *iov, int cnt) {
   return real_readv(fd, iov, cnt);
 }
 
+/* The accepted socket gets the capped send buffer before the program sees it (errno kept). */
+static int capped(int conn) {
+  if (conn >= 0 && send_buffer > 0) {
+    int saved = errno;
+    int size = (int)send_buffer;
+    if (setsockopt(conn, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == 0) count(SEND_BUFFERS_CAPPED, 1);
+    errno = saved;
+  }
+  return conn;
+}
+
 int accept(int fd, struct sockaddr *addr, socklen_t *len) {
   if (interrupt_now(decision())) return -1;
-  return real_accept(fd, addr, len);
+  return capped(real_accept(fd, addr, len));
 }
 
 int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
   if (interrupt_now(decision())) return -1;
-  return real_accept4(fd, addr, len, flags);
+  return capped(real_accept4(fd, addr, len, flags));
 }
 
 int connect(int fd, const struct sockaddr *addr, socklen_t len) {

@@ -17,7 +17,8 @@
  * fewer than K), withheld (bytes short writes did not take), min and max (of what the write
  * calls returned), distinct (how many different counts), eintr_write, eintr_read, eintr_accept,
  * eintr_connect, max_run (longest run of EINTRs in a row), corrupt (bytes read back that differ
- * from those written), seq (E for EINTR, else the count, for each call, in order).
+ * from those written), seq (E for EINTR, else the count, for each call, in order), sndbuf (the
+ * largest SO_SNDBUF of an accepted socket, connect mode; -1 otherwise).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,6 +37,7 @@ static long calls, writes, shorts, withheld, min_count = -1, max_count = -1;
 static long eintr_write, eintr_read, eintr_accept, eintr_connect, run, max_run, corrupt;
 static char seen[1 << 16];
 static long distinct;
+static long accepted_sndbuf = -1;
 static char seq[1 << 20];
 static size_t seq_len;
 
@@ -176,6 +178,10 @@ static void connect_mode(long c) {
     do {
       a = accept(l, NULL, NULL);
     } while (record(a < 0 ? -1 : 0, &eintr_accept));
+    int size = 0;
+    socklen_t sl = sizeof size;
+    if (getsockopt(a, SOL_SOCKET, SO_SNDBUF, &size, &sl) != 0) die("getsockopt");
+    if (size > accepted_sndbuf) accepted_sndbuf = size;
     close(a);
     close(s);
   }
@@ -252,8 +258,8 @@ int main(int argc, char **argv) {
   fprintf(stderr,
           "calls=%ld writes=%ld short=%ld withheld=%ld min=%ld max=%ld distinct=%ld "
           "eintr_write=%ld eintr_read=%ld "
-          "eintr_accept=%ld eintr_connect=%ld max_run=%ld corrupt=%ld seq=%s\n",
+          "eintr_accept=%ld eintr_connect=%ld max_run=%ld corrupt=%ld sndbuf=%ld seq=%s\n",
           calls, writes, shorts, withheld, min_count, max_count, distinct, eintr_write, eintr_read,
-          eintr_accept, eintr_connect, max_run, corrupt, seq_len ? seq : "-");
+          eintr_accept, eintr_connect, max_run, corrupt, accepted_sndbuf, seq_len ? seq : "-");
   return 0;
 }

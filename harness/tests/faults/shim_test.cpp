@@ -276,6 +276,30 @@ TEST(ShimEintr, InterruptsAcceptAndConnect) {
   EXPECT_EQ(all.num("eintr_accept"), 40);
 }
 
+// Without a namespace the shim stands in for net.ipv4.tcp_wmem: every accepted socket's send
+// buffer is fixed (the kernel doubles what SO_SNDBUF asks), counted in the stats.
+TEST(ShimSendBuffer, EveryAcceptedSocketGetsTheCappedSendBuffer) {
+  ShimConfig config;
+  config.send_buffer = 12345;
+  auto s = session(config, 5);
+  auto r = run(kProbe, {"connect", "5"}, s.environment());
+  ASSERT_TRUE(exited_ok(r)) << r.err;
+  EXPECT_EQ(r.num("sndbuf"), 2 * 12345);
+  EXPECT_EQ(s.stats().send_buffers_capped, 5u);
+  EXPECT_EQ(r.num("eintr_accept"), 0) << "the cap interrupts nothing";
+  EXPECT_EQ(s.describe(), "SO_SNDBUF 12345 on every accepted socket");
+  EXPECT_EQ(s.fault_text(), "preload-shim:short=0,eintr_permille=0,eintr_max_run=3,sndbuf=12345");
+}
+
+TEST(ShimSendBuffer, OffByDefault) {
+  auto s = session(ShimConfig{}, 5);
+  auto r = run(kProbe, {"connect", "3"}, s.environment());
+  ASSERT_TRUE(exited_ok(r)) << r.err;
+  EXPECT_NE(r.num("sndbuf"), 2 * 12345);
+  EXPECT_EQ(s.stats().send_buffers_capped, 0u);
+  EXPECT_EQ(s.fault_text(), "preload-shim:short=0,eintr_permille=0,eintr_max_run=3");
+}
+
 TEST(ShimDeterminism, TheSameSeedGivesTheSameReportAndAnotherSeedAnother) {
   std::vector<std::string> args = {"stream", "send", "200", "100"};
   auto a = run(kProbe, args, shim_env(-1, 200, 3, 1234));
