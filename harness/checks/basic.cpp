@@ -2,10 +2,10 @@
 #include <algorithm>
 #include <numeric>
 
-#include "checks/context.hpp"
-#include "checks/registry.hpp"
-#include "checks/server_under_test.hpp"
-#include "checks/verify.hpp"
+#include "grading/context.hpp"
+#include "checks/catalogue.hpp"
+#include "grading/server_under_test.hpp"
+#include "grading/verify.hpp"
 #include "core/bytes.hpp"
 
 namespace sockgrade::checks {

@@ -1,8 +1,8 @@
 // The daytime-client lab (BRIEF §2): the harness plays the daytime server (RFC 867: on connect
 // it sends the time as text, then closes); the client prints everything until EOF. The shared
 // client checks (argv, refused connection) come from client_echo.cpp.
-#include "checks/client_session.hpp"
-#include "checks/registry.hpp"
+#include "grading/client_session.hpp"
+#include "checks/catalogue.hpp"
 #include "core/bytes.hpp"
 
 namespace sockgrade::checks {

@@ -7,8 +7,8 @@
 #include <algorithm>
 
 #include "cell/net_ns.hpp"
-#include "checks/client_session.hpp"
-#include "checks/registry.hpp"
+#include "grading/client_session.hpp"
+#include "checks/catalogue.hpp"
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
 #include "core/wait.hpp"

@@ -11,10 +11,10 @@
 #include <sstream>
 #include <utility>
 
-#include "checks/context.hpp"
-#include "checks/registry.hpp"
-#include "checks/server_under_test.hpp"
-#include "checks/verify.hpp"
+#include "grading/context.hpp"
+#include "checks/catalogue.hpp"
+#include "grading/server_under_test.hpp"
+#include "grading/verify.hpp"
 #include "core/fd.hpp"
 #include "core/wait.hpp"
 #include "net/listen_queue.hpp"

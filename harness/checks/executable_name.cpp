@@ -4,8 +4,8 @@
 // check, with a weight, or not (no bundled lab does).
 #include <filesystem>
 
-#include "checks/context.hpp"
-#include "checks/registry.hpp"
+#include "grading/context.hpp"
+#include "checks/catalogue.hpp"
 
 namespace sockgrade::checks {
 namespace {

@@ -2,11 +2,11 @@
 // messages at once, the program's own writes come back short, calls are interrupted (EINTR),
 // and a slow reader makes writes wait; the echo must stay exact through all of it.
 #include "cell/net_ns.hpp"
-#include "checks/busy_writer.hpp"
-#include "checks/context.hpp"
-#include "checks/registry.hpp"
-#include "checks/server_under_test.hpp"
-#include "checks/verify.hpp"
+#include "grading/busy_writer.hpp"
+#include "grading/context.hpp"
+#include "checks/catalogue.hpp"
+#include "grading/server_under_test.hpp"
+#include "grading/verify.hpp"
 #include "core/bytes.hpp"
 #include "net/observe.hpp"
 

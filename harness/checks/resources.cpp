@@ -1,10 +1,10 @@
 // resources: no descriptor leak across many clients; no busy-waiting while idle.
 #include <poll.h>
 
-#include "checks/context.hpp"
-#include "checks/registry.hpp"
-#include "checks/server_under_test.hpp"
-#include "checks/verify.hpp"
+#include "grading/context.hpp"
+#include "checks/catalogue.hpp"
+#include "grading/server_under_test.hpp"
+#include "grading/verify.hpp"
 #include "core/retry.hpp"
 #include "core/wait.hpp"
 #include "net/observe.hpp"

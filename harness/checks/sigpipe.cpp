@@ -7,10 +7,10 @@
 #include <optional>
 
 #include "cell/net_ns.hpp"
-#include "checks/context.hpp"
-#include "checks/registry.hpp"
-#include "checks/server_under_test.hpp"
-#include "checks/verify.hpp"
+#include "grading/context.hpp"
+#include "checks/catalogue.hpp"
+#include "grading/server_under_test.hpp"
+#include "grading/verify.hpp"
 #include "core/bytes.hpp"
 #include "core/wait.hpp"
 #include "net/observe.hpp"

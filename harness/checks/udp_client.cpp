@@ -12,9 +12,9 @@
 #include <functional>
 #include <map>
 
-#include "checks/client_session.hpp"
-#include "checks/registry.hpp"
-#include "checks/verify.hpp"
+#include "grading/client_session.hpp"
+#include "checks/catalogue.hpp"
+#include "grading/verify.hpp"
 #include "core/bytes.hpp"
 #include "core/retry.hpp"
 #include "core/strings.hpp"

@@ -9,10 +9,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "checks/context.hpp"
-#include "checks/registry.hpp"
-#include "checks/server_under_test.hpp"
-#include "checks/verify.hpp"
+#include "grading/context.hpp"
+#include "checks/catalogue.hpp"
+#include "grading/server_under_test.hpp"
+#include "grading/verify.hpp"
 
 namespace sockgrade::checks {
 namespace {

@@ -1,8 +1,8 @@
 // sockgrade explain LAB [CHECK]: what a lab asks for and what each check proves.
 #include <cstdio>
 
-#include "checks/registry.hpp"
-#include "checks/runner.hpp"
+#include "checks/catalogue.hpp"
+#include "grading/runner.hpp"
 #include "cli/commands.hpp"
 #include "core/bytes.hpp"
 #include "core/strings.hpp"

@@ -7,8 +7,9 @@
 #include <iostream>
 
 #include "cell/isolation.hpp"
-#include "checks/runner.hpp"
+#include "checks/catalogue.hpp"
 #include "cli/commands.hpp"
+#include "grading/runner.hpp"
 #include "core/strings.hpp"
 #include "report/formats.hpp"
 #include "report/json_writer.hpp"
@@ -64,16 +65,16 @@ int run_test(const TestArgs& args) {
       if (!g.empty()) globs.push_back(g);
     }
   }
-  auto selected = checks::select_checks(*lab, globs);
+  auto selected = grading::select_checks(*lab, globs);
   if (!selected) {
     print_error(selected.error().message);
     return kBadInput;
   }
 
-  checks::RunRequest req;
+  grading::RunRequest req;
+  req.catalogue = &checks::builtin_checks();
   req.lab = *lab;
   req.submission = *submission;
-  req.only = globs;
   req.seed = args.seed;
   req.stretch = args.stretch;
   req.jobs = args.jobs;
@@ -86,7 +87,7 @@ int run_test(const TestArgs& args) {
   req.trace_all = args.trace_all;
   req.lab_arg = args.lab;
   req.submission_arg = args.submission;
-  auto rep = checks::run_lab(req, *selected);
+  auto rep = grading::run_lab(req, *selected);
 
   bool report_to_stdout = false;
   for (const auto& r : requests) report_to_stdout = report_to_stdout || r.path == "-";

@@ -1,7 +1,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "checks/registry.hpp"
+#include "checks/catalogue.hpp"
 #include "cli/commands.hpp"
 #include "core/strings.hpp"
 #include "lab/lab_loader.hpp"

@@ -13,7 +13,7 @@
 #include "cell/cell.hpp"
 #include "cell/isolation.hpp"
 #include "cell/program.hpp"
-#include "checks/placement.hpp"
+#include "grading/placement.hpp"
 #include "lab/submission.hpp"
 
 namespace sockgrade::cell {
@@ -35,14 +35,14 @@ Ran run_in_cell(const std::string& executable, const std::vector<std::string>& a
   sub.kind = lab::Submission::Kind::executable;
   sub.path = WORLD_PROBE;
   sub.id = "world_probe";
-  checks::Placement place(iso, sub);
+  grading::Placement place(iso, sub);
   Ran ran;
   if (auto staged = place.stage(); !staged) {
     ran.cell_error = staged.error().message;
     return ran;
   }
   place.seal();
-  checks::CellPlace cell_place;
+  grading::CellPlace cell_place;
   CellJob job = place.job("world", false, cell_place);
   job.body = [&](const CellEnv& env) {
     LaunchSpec spec;

@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "checks/registry.hpp"
+#include "checks/catalogue.hpp"
 #include "lab/lab_loader.hpp"
 
 namespace sockgrade::checks {

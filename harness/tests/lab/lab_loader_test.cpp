@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "checks/registry.hpp"
+#include "checks/catalogue.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sockgrade::lab {

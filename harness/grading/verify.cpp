@@ -1,14 +1,14 @@
-#include "checks/verify.hpp"
+#include "grading/verify.hpp"
 
 #include <algorithm>
 #include <cstring>
 
-#include "checks/context.hpp"
-#include "checks/server_under_test.hpp"
+#include "grading/context.hpp"
+#include "grading/server_under_test.hpp"
 #include "core/bytes.hpp"
 #include "net/observe.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace {
 
 // "; the server was killed by signal 13 (SIGPIPE)" when the server is gone: the most useful
@@ -169,4 +169,4 @@ std::string busy_sentence(double cpu_ms, double runnable_ms, double wall_ms) {
   return "used " + percent(cpu_ms) + " of a CPU";
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

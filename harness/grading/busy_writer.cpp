@@ -1,4 +1,4 @@
-#include "checks/busy_writer.hpp"
+#include "grading/busy_writer.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -7,7 +7,7 @@
 
 #include "net/observe.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace {
 
 // Bytes queued and not moving between two looks: the reader's window is closed, and a blocking
@@ -94,4 +94,4 @@ void BusyWriteWatch::run() {
   }
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

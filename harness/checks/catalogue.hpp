@@ -1,25 +1,23 @@
 // Every built-in check, in one explicit list (self-registering statics vanish when a static
-// library is linked).
+// library is linked). Each category's file defines its list; a check is a CheckDef (grading/
+// check.hpp): its description and the function that runs it.
 #pragma once
 
 #include <string_view>
 #include <vector>
 
-#include "checks/check.hpp"
 #include "core/result.hpp"
+#include "grading/catalogue.hpp"
 #include "lab/lab_spec.hpp"
 
 namespace sockgrade::checks {
 
-const std::vector<CheckDef>& builtin_checks();
+// Checks are written in the engine's vocabulary (Context, Outcome, Step, the programs under test).
+using namespace grading;
+
+const Catalogue& builtin_checks();
 const CheckDef* find_check(std::string_view id);
-
-// The checks a lab lists must exist, suit the lab's role, and get only declared parameters
-// of the right type and range.
 Result<void> validate_lab_checks(const lab::LabSpec& lab);
-
-// One check's parameter: the lab's value, or the declared default.
-int64_t param_value(const CheckInfo& info, const lab::CheckSpec& spec, std::string_view name);
 
 // Per-category lists, each defined in its category's file.
 std::vector<CheckDef> basic_checks();

@@ -1,4 +1,4 @@
-#include "checks/placement.hpp"
+#include "grading/placement.hpp"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include "faults/shim.hpp"
 #include "lab/build.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace fs = std::filesystem;
 namespace {
 
@@ -149,4 +149,4 @@ std::string Placement::scratch_path(const cell::CellEnv& env, const CellPlace& p
   return place.scratch.string();
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -7,13 +7,13 @@
 #include <string>
 
 #include "cell/program.hpp"
-#include "checks/check.hpp"
-#include "checks/context.hpp"
+#include "grading/check.hpp"
+#include "grading/context.hpp"
 #include "faults/shim.hpp"
 #include "net/endpoint.hpp"
 #include "net/observe.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 class Context;
 
@@ -75,4 +75,4 @@ class ServerUnderTest {
   Clock::time_point started_;
 };
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -15,14 +15,14 @@
 #include "cell/rlimits.hpp"
 #include "faults/proxy.hpp"
 #include "faults/shim.hpp"
-#include "checks/check.hpp"
+#include "grading/check.hpp"
 #include "core/clock.hpp"
 #include "core/rng.hpp"
 #include "lab/lab_spec.hpp"
 #include "net/peer.hpp"
 #include "net/trace.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 class ServerUnderTest;
 class ClientUnderTest;
@@ -133,4 +133,4 @@ class Context {
   std::unique_ptr<faults::Proxy> proxy_;
 };
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

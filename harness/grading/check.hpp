@@ -9,7 +9,7 @@
 
 #include "core/result.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 // failed: the program is wrong; error: the harness could not do its job (never charged
 // silently); timeout: the program did not act within the deadline; skipped: not applicable.
@@ -77,4 +77,4 @@ struct CheckDef {
   CheckFn run = nullptr;
 };
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -1,4 +1,4 @@
-#include "checks/context.hpp"
+#include "grading/context.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,15 +9,15 @@
 #include <cstdio>
 
 #include "cell/net_ns.hpp"
-#include "checks/client_under_test.hpp"
-#include "checks/quiet_server.hpp"
-#include "checks/registry.hpp"
-#include "checks/server_under_test.hpp"
+#include "grading/client_under_test.hpp"
+#include "grading/quiet_server.hpp"
+#include "grading/catalogue.hpp"
+#include "grading/server_under_test.hpp"
 #include "core/fd.hpp"
 #include "net/local_ports.hpp"
 #include "net/observe.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace {
 
 // A port no socket uses right now, for runs without a private network namespace. It is taken
@@ -187,4 +187,4 @@ Step<net::Peer> Context::connect(const std::string& name, net::Peer::Options opt
   return failed(name + " could not connect to " + srv.endpoint().to_string() + " (" + peer.error().message + ")");
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -9,17 +9,18 @@
 #include <vector>
 
 #include "cell/isolation.hpp"
+#include "grading/catalogue.hpp"
 #include "core/result.hpp"
 #include "lab/lab_spec.hpp"
 #include "lab/submission.hpp"
 #include "report/model.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 struct RunRequest {
+  const Catalogue* catalogue = nullptr;  // where the lab's check ids are found (required)
   lab::LabSpec lab;
   lab::Submission submission;
-  std::vector<std::string> only;  // glob patterns over check ids; empty selects all
   std::optional<uint64_t> seed;   // default: derived from the submission's hash
   double stretch = 1.0;
   int jobs = 0;                   // checks at once; 0 chooses (1 without a network namespace)
@@ -42,4 +43,4 @@ report::Report run_lab(const RunRequest& request, const std::vector<lab::CheckSp
 // The default seed of a submission: stable across re-runs of the same files.
 uint64_t seed_for(const lab::Submission& sub);
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -9,7 +9,7 @@
 
 #include "net/peer.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 // For a TCP connection to the server whose process tree starts at `root` and which listens on
 // `port`. Yes only when, for 100 ms with no CPU used by any of its tasks: this connection has
@@ -18,4 +18,4 @@ namespace sockgrade::checks {
 // a timer, a lock, a pipe) is no proof, and the wait runs out its window as before.
 std::shared_ptr<net::QuietWitness> server_waiting_for_input(pid_t root, uint16_t port);
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

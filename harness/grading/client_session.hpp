@@ -19,14 +19,14 @@
 #include <string>
 #include <vector>
 
-#include "checks/client_under_test.hpp"
-#include "checks/context.hpp"
+#include "grading/client_under_test.hpp"
+#include "grading/context.hpp"
 #include "core/clock.hpp"
 #include "core/fd.hpp"
 #include "net/syn_watch.hpp"
 #include "net/tcp_counters.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 // What the harness's server does with the one connection it accepts.
 struct ServerPlay {
@@ -188,4 +188,4 @@ std::optional<std::string> bytes_held_until_exit(Context& ctx, ClientSession& s,
 Step<void> expect_error_exit(Context& ctx, ClientSession& s, const std::string& scene,
                              const std::string& sigpipe_cause = "it wrote to a connection the server had closed");
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

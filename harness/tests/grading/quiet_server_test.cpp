@@ -1,7 +1,7 @@
 // The witness that ends a wait early must say "no more will come" only when that is certain: for
 // a server that read everything and sleeps in read() or accept(); never for one that is slow on
 // purpose, waits in poll(), or reads something else than a socket.
-#include "checks/quiet_server.hpp"
+#include "grading/quiet_server.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -18,7 +18,7 @@
 #include "net/peer.hpp"
 #include "support/loopback_server.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace {
 
 using ::testing::HasSubstr;
@@ -173,4 +173,4 @@ TEST(ServerWaitingForInput, LetsAServerThatClosesAfterEofClose) {
 }
 
 }  // namespace
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -10,11 +10,11 @@
 #include <string_view>
 
 #include "cell/program.hpp"
-#include "checks/check.hpp"
-#include "checks/context.hpp"
+#include "grading/check.hpp"
+#include "grading/context.hpp"
 #include "faults/shim.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 class Context;
 
@@ -77,4 +77,4 @@ class ClientUnderTest {
   net::Trace* trace_ = nullptr;
 };
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

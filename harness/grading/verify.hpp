@@ -8,10 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "checks/check.hpp"
+#include "grading/check.hpp"
 #include "net/peer.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 class Context;
 
@@ -47,4 +47,4 @@ Step<void> serve_one_client(Context& ctx, const std::string& who, std::string_vi
 // machine gave it little CPU, "was ready to run 85% of the time (it got 9% of a CPU)".
 std::string busy_sentence(double cpu_ms, double runnable_ms, double wall_ms);
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -1,4 +1,4 @@
-#include "checks/runner.hpp"
+#include "grading/runner.hpp"
 
 #include <stdlib.h>
 #include <sys/utsname.h>
@@ -9,19 +9,18 @@
 #include "cell/cell.hpp"
 #include "cell/fate.hpp"
 #include "core/bytes.hpp"
-#include "checks/client_under_test.hpp"
+#include "grading/client_under_test.hpp"
 #include "net/observe.hpp"
-#include "checks/context.hpp"
-#include "checks/placement.hpp"
+#include "grading/context.hpp"
+#include "grading/placement.hpp"
 #include "faults/shim.hpp"
-#include "checks/registry.hpp"
-#include "checks/server_under_test.hpp"
+#include "grading/server_under_test.hpp"
 #include "core/clock.hpp"
 #include "core/strings.hpp"
 #include "core/version.hpp"
 #include "lab/build.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace fs = std::filesystem;
 namespace {
 
@@ -260,7 +259,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
                                                                   : req.lab.build.executable;
 
   auto make_result = [&](const lab::CheckSpec& spec) {
-    const CheckDef* def = find_check(spec.id);
+    const CheckDef* def = req.catalogue->find(spec.id);
     report::TestResult t;
     t.id = spec.id;
     t.title = def->info.title;
@@ -290,7 +289,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
     std::vector<std::unique_ptr<cell::Cgroup>> groups(selected.size());
     for (std::size_t i = 0; i < selected.size(); ++i) {
       const auto& spec = selected[i];
-      const CheckDef* def = find_check(spec.id);
+      const CheckDef* def = req.catalogue->find(spec.id);
       cell::CellJob job = place.job(spec.id, false, places[i]);
       groups[i] = place.cgroup(std::to_string(i), cell::CgroupLimits{req.lab.limits.memory_bytes, req.lab.limits.processes});
       // Every wait of a check ends by the lab's wall deadline; the margin is the harness's own.
@@ -344,7 +343,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
     std::vector<std::size_t> order(selected.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return find_check(selected[a].id)->info.typical_ms > find_check(selected[b].id)->info.typical_ms;
+      return req.catalogue->find(selected[a].id)->info.typical_ms > req.catalogue->find(selected[b].id)->info.typical_ms;
     });
     auto outcomes = cell::run_cells(
         jobs_list, jobs,
@@ -369,4 +368,4 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   return rep;
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -15,7 +15,7 @@
 #include "core/result.hpp"
 #include "lab/submission.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 // A cell's place, before it starts (host paths) and what the body sees once it runs.
 struct CellPlace {
@@ -59,4 +59,4 @@ class Placement {
   std::string shim_;
 };
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
 struct BusyWriteFindings {
   int samples = 0;             // looks taken
@@ -48,4 +48,4 @@ class BusyWriteWatch {
   std::thread thread_;
 };
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

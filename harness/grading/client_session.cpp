@@ -1,4 +1,4 @@
-#include "checks/client_session.hpp"
+#include "grading/client_session.hpp"
 
 #include <linux/filter.h>
 #include <netinet/in.h>
@@ -14,13 +14,13 @@
 #include <cerrno>
 #include <cstring>
 
-#include "checks/verify.hpp"
+#include "grading/verify.hpp"
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
 #include "core/retry.hpp"
 #include "net/observe.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace {
 
 Result<Fd> listen_on(uint16_t port, int rcvbuf) {
@@ -736,4 +736,4 @@ Step<void> expect_error_exit(Context& ctx, ClientSession& s, const std::string& 
   return {};
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -1,4 +1,4 @@
-#include "checks/client_under_test.hpp"
+#include "grading/client_under_test.hpp"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -7,10 +7,10 @@
 #include <filesystem>
 
 #include "cell/fate.hpp"
-#include "checks/context.hpp"
+#include "grading/context.hpp"
 #include "core/retry.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace {
 
 constexpr std::size_t kOutputKept = 64u << 20;
@@ -166,4 +166,4 @@ std::size_t ClientUnderTest::on_stdout_readable() {
   return total;
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

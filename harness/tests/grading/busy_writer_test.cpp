@@ -1,9 +1,9 @@
 // When the sampled observations prove a busy write loop, and what they say as proof.
-#include "checks/busy_writer.hpp"
+#include "grading/busy_writer.hpp"
 
 #include <gtest/gtest.h>
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace {
 
 BusyWriteFindings seen(int running, int waiting) {
@@ -37,4 +37,4 @@ TEST(BusyWriteFindings, ProofNamesTheLooksAndTheNonBlockingDescriptor) {
 }
 
 }  // namespace
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

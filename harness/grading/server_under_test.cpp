@@ -1,4 +1,4 @@
-#include "checks/server_under_test.hpp"
+#include "grading/server_under_test.hpp"
 
 #include <poll.h>
 #include <sys/syscall.h>
@@ -8,10 +8,10 @@
 
 #include "cell/fate.hpp"
 #include "cell/refusal.hpp"
-#include "checks/context.hpp"
+#include "grading/context.hpp"
 #include "core/retry.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace {
 
 // The last non-empty line of a program's output, at most 200 characters.
@@ -249,4 +249,4 @@ std::vector<net::Listener> ServerUnderTest::listeners() const {
   return net::listening_sockets(net::process_tree(program_->pid()));
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

@@ -1,50 +1,25 @@
-#include "checks/registry.hpp"
+#include "grading/catalogue.hpp"
 
 #include <stdexcept>
 
 #include "core/strings.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 
-std::string status_name(Status s) {
-  switch (s) {
-    case Status::passed: return "passed";
-    case Status::failed: return "failed";
-    case Status::error: return "error";
-    case Status::timeout: return "timeout";
-    case Status::skipped: return "skipped";
-  }
-  return "error";
-}
-
-const std::vector<CheckDef>& builtin_checks() {
-  static const std::vector<CheckDef> all = [] {
-    std::vector<CheckDef> v;
-    for (auto group : {basic_checks, connect_accept_checks, partial_io_checks, sigpipe_checks, shutdown_checks, resources_checks,
-                       concurrency_checks, client_checks, daytime_client_checks, unix_checks, udp_checks,
-                       udp_client_checks, executable_name_checks}) {
-      auto g = group();
-      v.insert(v.end(), g.begin(), g.end());
-    }
-    return v;
-  }();
-  return all;
-}
-
-const CheckDef* find_check(std::string_view id) {
-  for (const auto& c : builtin_checks()) {
+const CheckDef* Catalogue::find(std::string_view id) const {
+  for (const auto& c : checks_) {
     if (c.info.id == id) return &c;
   }
   return nullptr;
 }
 
-Result<void> validate_lab_checks(const lab::LabSpec& lab) {
+Result<void> Catalogue::validate(const lab::LabSpec& lab) const {
   std::vector<std::string> ids;
-  for (const auto& c : builtin_checks()) ids.push_back(c.info.id);
+  for (const auto& c : checks_) ids.push_back(c.info.id);
   for (std::size_t i = 0; i < lab.checks.size(); ++i) {
     const auto& spec = lab.checks[i];
     std::string where = lab.file.string() + ": /checks/" + std::to_string(i);
-    const CheckDef* def = find_check(spec.id);
+    const CheckDef* def = find(spec.id);
     if (!def) {
       std::string msg = where + "/id: unknown check '" + spec.id + "'";
       auto guess = closest_match(spec.id, ids);
@@ -88,4 +63,4 @@ int64_t param_value(const CheckInfo& info, const lab::CheckSpec& spec, std::stri
   throw std::logic_error("check " + info.id + " reads undeclared parameter " + std::string(name));
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading

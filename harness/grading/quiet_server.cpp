@@ -1,4 +1,4 @@
-#include "checks/quiet_server.hpp"
+#include "grading/quiet_server.hpp"
 
 #include <optional>
 #include <string>
@@ -6,7 +6,7 @@
 #include "core/clock.hpp"
 #include "net/observe.hpp"
 
-namespace sockgrade::checks {
+namespace sockgrade::grading {
 namespace {
 
 // How long the server must be seen unchanged, and idle, before its silence counts as final.
@@ -97,4 +97,4 @@ std::shared_ptr<net::QuietWitness> server_waiting_for_input(pid_t root, uint16_t
   return std::make_shared<ServerWaitingForInput>(root, port);
 }
 
-}  // namespace sockgrade::checks
+}  // namespace sockgrade::grading
