@@ -2,6 +2,8 @@
 # Grades every fixture (buggy ones, hostile ones and the references included) N times in a row
 # and prints, per fixture, how many runs got exactly the outcome in its expect.json; a fixture
 # whose score, exit code or failing checks varied between runs is named with each variant.
+# The conformance runner (expect_outcome) grades what expect.json names: the fixture's directory,
+# or its "submission" (a reference handed in for another lab).
 #   bench/repeat_fixtures.sh [N] [GLOB] [--pair]
 # GLOB selects fixtures as LAB/ID (default: all). --pair grades two copies of each fixture at
 # once (two graders competing for the machine, as in a batch), each N times.

@@ -1,17 +1,21 @@
-// Grades one fixture with the CLI and compares the report with the fixture's expect.json:
-// the build status, the exit code, the score, and the status of every check (checks not
-// listed must pass, or have the status "others" names); every report must also be valid against
-// reports/schema. Optional keys: "messages" {check id, or "*" for every check that did not pass:
-// text its message must contain}, "report_contains" [text found anywhere in the report's JSON,
-// e.g. its evidence], "no_leftovers" (no process of the
-// sandbox's uids may outlive the run, read from the host's process table), "then_reference"
-// (the reference solution graded right after must get full marks), "requires" [isolation layers
-// the outcome rests on: without one the test is skipped, exit 77]. With --repeat, the outcomes of
-// the runs (score, exit code, the checks that did not pass) must also be the same every time: a
-// fixture whose outcome varied is named with each variant. Exits 0 when everything matches, 1
-// with the differences otherwise.
+// Grades one fixture with the CLI and compares the report with the fixture's expect.json
+// (conformance/expectation.hpp reads it): the build status, the exit code, the status of every
+// check (checks not listed in "tests" must pass, or have the status "others" names), and the score
+// and max_score, computed from the lab's weights and those statuses — expect.json never holds a
+// score. Every report must also be valid against reports/schema. Optional keys: "submission" (a
+// directory under the repository root graded instead of the fixture's own, e.g. a reference
+// solution handed in for another lab), "messages" {check id, or "*" for every check that did not
+// pass: text its message must contain}, "report_contains" [text found anywhere in the report's
+// JSON, e.g. its evidence], "no_leftovers" (no process of the sandbox's uids may outlive the run,
+// read from the host's process table), "then_reference" (the reference solution graded right
+// after must get full marks), "requires" [isolation layers the outcome rests on: without one the
+// test is skipped, exit 77]. With --repeat, the outcomes of the runs (score, exit code, the checks
+// that did not pass) must also be the same every time: a fixture whose outcome varied is named
+// with each variant. Exits 0 when everything matches, 1 with the differences otherwise, 2 when
+// expect.json or the lab cannot be read. --print-expected grades nothing: it prints the outcome
+// expect.json asks for (score, and each check that must not pass).
 //
-//   expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N] [-- extra sockgrade args]
+//   expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N | --print-expected] [-- extra sockgrade args]
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,8 +36,13 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "conformance/expectation.hpp"
+#include "lab/lab_loader.hpp"
+#include "report/view.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
+using sockgrade::conformance::ExpectedScore;
 
 namespace {
 
@@ -54,7 +63,11 @@ std::string outcome_signature(const json& report, int code) {
 json read_json(const fs::path& p) {
   std::ifstream in(p);
   if (!in) throw std::runtime_error("cannot read " + p.string());
-  return json::parse(in);
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(p.string() + ": " + e.what());
+  }
 }
 
 // Processes of the sandbox uids a harness with pid `harness` hands out (cell/identity.cpp),
@@ -128,7 +141,8 @@ std::string evidence_line(const json& test) {
   return "    evidence: " + text;
 }
 
-std::vector<std::string> compare(const json& expect, const json& report, int exit_code) {
+std::vector<std::string> compare(const json& expect, const ExpectedScore& want_score, const json& report,
+                                 int exit_code) {
   std::vector<std::string> diffs;
   int want_exit = expect.value("exit_code", 0);
   if (exit_code != want_exit) diffs.push_back("exit code " + std::to_string(exit_code) + ", expected " + std::to_string(want_exit));
@@ -140,19 +154,23 @@ std::vector<std::string> compare(const json& expect, const json& report, int exi
   if (report["build"]["status"] != want_build) {
     diffs.push_back("build " + report["build"]["status"].get<std::string>() + ", expected " + want_build);
   }
-  if (expect.contains("score") && report["score"].get<double>() != expect["score"].get<double>()) {
-    diffs.push_back("score " + report["score"].dump() + ", expected " + expect["score"].dump());
+  const double score = report["score"].get<double>(), max_score = report["max_score"].get<double>();
+  if (score != want_score.score || max_score != want_score.max_score) {
+    using sockgrade::report::format_points;
+    diffs.push_back("score " + format_points(score) + "/" + format_points(max_score) + ", expected " +
+                    format_points(want_score.score) + "/" + format_points(want_score.max_score) +
+                    " (the lab's weights with the expected statuses)");
   }
-  json want_tests = expect.value("tests", json::object());
   for (const auto& t : report["tests"]) {
     auto id = t["id"].get<std::string>();
-    auto want = want_tests.contains(id) ? want_tests[id].get<std::string>() : expect.value("others", std::string("passed"));
+    auto want = sockgrade::conformance::expected_status(expect, id);
     if (t["status"] != want) {
       diffs.push_back(id + ": " + t["status"].get<std::string>() + ", expected " + want + " — " +
                       t["message"].get<std::string>());
       diffs.push_back(evidence_line(t));
     }
   }
+  const json want_tests = expect.value("tests", json::object());
   for (const auto& [id, _] : want_tests.items()) {
     bool found = false;
     for (const auto& t : report["tests"]) found = found || t["id"] == id;
@@ -177,86 +195,162 @@ std::vector<std::string> compare(const json& expect, const json& report, int exi
   return diffs;
 }
 
+// A fixture as expect_outcome needs it: expect.json, validated against its lab, and what to grade.
+struct Fixture {
+  fs::path dir;
+  json expect;
+  sockgrade::lab::LabSpec lab;
+  fs::path submission;  // the fixture's directory, or the "submission" it points at
+  ExpectedScore score;
+};
+
+// The lab is loaded as the CLI loads it (lab/lab_loader, "extends" included), so that the weights
+// the score is computed from are the ones the grading uses. Throws a one-line message.
+Fixture load_fixture(const fs::path& root, const fs::path& dir) {
+  Fixture f{.dir = dir, .expect = read_json(dir / "expect.json"), .lab = {}, .submission = dir, .score = {}};
+  const std::string name = f.expect.value("lab", std::string());
+  auto path = sockgrade::lab::resolve_lab(name);
+  if (!path) throw std::runtime_error((dir / "expect.json").string() + ": lab: " + path.error().message);
+  auto lab = sockgrade::lab::load_lab_file(*path);
+  if (!lab) throw std::runtime_error(lab.error().message);
+  f.lab = *lab;
+  if (auto ok = sockgrade::conformance::validate_expectation(f.expect, f.lab); !ok) {
+    throw std::runtime_error(dir.string() + "/" + ok.error().message);
+  }
+  if (f.expect.contains("submission")) f.submission = root / f.expect["submission"].get<std::string>();
+  f.score = sockgrade::conformance::expected_score(f.expect, f.lab);
+  return f;
+}
+
+// "score 90/100; sigpipe.peer-vanishes=failed": what the fixture must get, without grading it.
+void print_expected(const Fixture& f) {
+  using sockgrade::report::format_points;
+  std::cout << f.dir.filename().string() << ": score " << format_points(f.score.score) << "/"
+            << format_points(f.score.max_score);
+  for (const auto& check : f.lab.checks) {
+    auto status = sockgrade::conformance::expected_status(f.expect, check.id);
+    if (status != "passed") std::cout << " " << check.id << "=" << status;
+  }
+  std::cout << "\n";
+}
+
+struct Invocation {
+  std::string sockgrade;
+  fs::path root;
+  std::vector<std::string> extra;  // after "--": more sockgrade arguments
+  fs::path out;                    // where the JSON report is written
+};
+
+// Grades `submission` for `lab`; the report (null when none was written) and the exit code.
+std::pair<json, int> grade(const Invocation& how, const std::string& lab, const fs::path& submission) {
+  fs::remove(how.out);
+  std::vector<std::string> args = {how.sockgrade, "test", lab, submission.string(), "--json", how.out.string(),
+                                   "--color", "never"};
+  args.insert(args.end(), how.extra.begin(), how.extra.end());
+  int code = run(args);
+  json report = fs::exists(how.out) ? read_json(how.out) : json();
+  fs::remove(how.out);
+  return {report, code};
+}
+
+// The isolation layer in "requires" the report says this machine lacked, if any.
+std::string missing_layer(const json& expect, const json& report) {
+  for (const auto& layer : expect.value("requires", json::array())) {
+    if (!report.is_null() && !report["environment"]["isolation"].value(layer.get<std::string>(), false)) {
+      return layer.get<std::string>();
+    }
+  }
+  return "";
+}
+
+// What went wrong besides the report's content: schema, leftovers, the reference right after.
+void add_run_checks(const Fixture& f, const Invocation& how, const valijson::Schema& schema, const json& report,
+                    std::vector<std::string>& diffs) {
+  if (!report.is_null()) {
+    for (auto& e : schema_errors(schema, report)) diffs.push_back(std::move(e));
+  }
+  if (f.expect.value("no_leftovers", false)) {
+    for (auto& p : leftovers(last_child)) diffs.push_back("left behind: " + p);
+  }
+  if (f.expect.value("then_reference", false)) {
+    const std::string lab = f.expect.at("lab").get<std::string>();
+    auto [ref_report, ref_code] = grade(how, lab, how.root / "reference" / lab);
+    if (ref_code != 0 || ref_report.is_null() || ref_report["score"] != ref_report["max_score"]) {
+      diffs.push_back("the reference graded right after did not get full marks (exit " + std::to_string(ref_code) +
+                      (ref_report.is_null() ? ")" : ", score " + ref_report["score"].dump() + ")"));
+    }
+  }
+}
+
+// reports/schema/report.schema.json into `schema` (a valijson::Schema cannot be copied or moved).
+void load_schema(const fs::path& root, valijson::Schema& schema) {
+  json schema_doc = read_json(root / "reports" / "schema" / "report.schema.json");
+  valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_doc);
+  parser.populateSchema(schema_adapter, schema);
+}
+
+// Grades the fixture `repeat` times; 0 when every run matched and all got the same outcome, 1
+// otherwise, 77 when the outcome rests on an isolation layer this machine lacks.
+int check_fixture(const Fixture& f, const Invocation& how, int repeat) {
+  valijson::Schema schema;
+  load_schema(how.root, schema);
+  const std::string name = f.dir.filename().string();
+  int failures = 0;
+  std::map<std::string, int> variants;  // outcome signature -> runs
+  for (int round = 1; round <= repeat; ++round) {
+    auto [report, code] = grade(how, f.expect.at("lab").get<std::string>(), f.submission);
+    if (auto layer = missing_layer(f.expect, report); !layer.empty()) {
+      std::cout << name << ": skipped, needs the isolation layer \"" << layer << "\"\n";
+      return 77;
+    }
+    ++variants[outcome_signature(report, code)];
+    auto diffs = compare(f.expect, f.score, report, code);
+    add_run_checks(f, how, schema, report, diffs);
+    if (!diffs.empty()) {
+      ++failures;
+      std::cout << name << " run " << round << "/" << repeat << ": MISMATCH\n";
+      for (const auto& d : diffs) std::cout << "  " << d << "\n";
+    }
+  }
+  std::cout << name << ": " << (repeat - failures) << "/" << repeat << " runs as expected\n";
+  if (variants.size() > 1) {
+    std::cout << name << ": VARIED over " << repeat << " runs:\n";
+    for (const auto& [sig, n] : variants) std::cout << "  " << n << "x " << sig << "\n";
+    return 1;
+  }
+  return failures == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::cerr << "usage: expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N] [-- args]\n";
+    std::cerr << "usage: expect_outcome SOCKGRADE REPO_ROOT FIXTURE_DIR [--repeat N | --print-expected] [-- args]\n";
     return 2;
   }
-  std::string sockgrade = argv[1];
-  fs::path root = argv[2];
-  fs::path fixture = argv[3];
+  Invocation how{.sockgrade = argv[1], .root = argv[2], .extra = {},
+                 .out = fs::temp_directory_path() / ("expect-" + std::to_string(::getpid()) + ".json")};
+  fs::path fixture_dir = argv[3];
   int repeat = 1;
-  std::vector<std::string> extra;
+  bool print_only = false;
   for (int i = 4; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--repeat" && i + 1 < argc) {
       repeat = std::atoi(argv[++i]);
+    } else if (a == "--print-expected") {
+      print_only = true;
     } else if (a == "--") {
-      for (++i; i < argc; ++i) extra.push_back(argv[i]);
+      for (++i; i < argc; ++i) how.extra.push_back(argv[i]);
     }
   }
   try {
-    json expect = read_json(fixture / "expect.json");
-    json schema_doc = read_json(root / "reports" / "schema" / "report.schema.json");
-    valijson::Schema schema;
-    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-    valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_doc);
-    parser.populateSchema(schema_adapter, schema);
-    fs::path submission = expect.contains("submission") ? root / expect["submission"].get<std::string>() : fixture;
-    std::string lab = expect.at("lab").get<std::string>();
-    fs::path out = fs::temp_directory_path() / ("expect-" + std::to_string(::getpid()) + ".json");
-    int failures = 0;
-    std::map<std::string, int> variants;  // outcome signature -> runs
-    for (int round = 1; round <= repeat; ++round) {
-      fs::remove(out);
-      std::vector<std::string> args = {sockgrade, "test", lab, submission.string(), "--json", out.string(), "--color", "never"};
-      args.insert(args.end(), extra.begin(), extra.end());
-      int code = run(args);
-      json report = fs::exists(out) ? read_json(out) : json();
-      // A fixture whose outcome rests on a layer this machine lacks is skipped, and says so.
-      for (const auto& layer : expect.value("requires", json::array())) {
-        if (!report.is_null() && !report["environment"]["isolation"].value(layer.get<std::string>(), false)) {
-          std::cout << fixture.filename().string() << ": skipped, needs the isolation layer " << layer << "\n";
-          fs::remove(out);
-          return 77;
-        }
-      }
-      ++variants[outcome_signature(report, code)];
-      auto diffs = compare(expect, report, code);
-      if (!report.is_null()) {
-        for (auto& e : schema_errors(schema, report)) diffs.push_back(std::move(e));
-      }
-      if (expect.value("no_leftovers", false)) {
-        for (auto& p : leftovers(last_child)) diffs.push_back("left behind: " + p);
-      }
-      if (expect.value("then_reference", false)) {
-        fs::remove(out);
-        std::vector<std::string> ref = {sockgrade, "test", lab, (root / "reference" / lab).string(), "--json", out.string(),
-                                        "--color", "never"};
-        ref.insert(ref.end(), extra.begin(), extra.end());
-        int ref_code = run(ref);
-        json ref_report = fs::exists(out) ? read_json(out) : json();
-        if (ref_code != 0 || ref_report.is_null() || ref_report["score"] != ref_report["max_score"]) {
-          diffs.push_back("the reference graded right after did not get full marks (exit " + std::to_string(ref_code) +
-                          (ref_report.is_null() ? ")" : ", score " + ref_report["score"].dump() + ")"));
-        }
-      }
-      if (!diffs.empty()) {
-        ++failures;
-        std::cout << fixture.filename().string() << " run " << round << "/" << repeat << ": MISMATCH\n";
-        for (const auto& d : diffs) std::cout << "  " << d << "\n";
-      }
+    Fixture fixture = load_fixture(how.root, fixture_dir);
+    if (print_only) {
+      print_expected(fixture);
+      return 0;
     }
-    fs::remove(out);
-    std::cout << fixture.filename().string() << ": " << (repeat - failures) << "/" << repeat << " runs as expected\n";
-    if (variants.size() > 1) {
-      std::cout << fixture.filename().string() << ": VARIED over " << repeat << " runs:\n";
-      for (const auto& [sig, n] : variants) std::cout << "  " << n << "x " << sig << "\n";
-      return 1;
-    }
-    return failures == 0 ? 0 : 1;
+    return check_fixture(fixture, how, repeat);
   } catch (const std::exception& e) {
     std::cerr << "expect_outcome: " << e.what() << "\n";
     return 2;
