@@ -325,16 +325,21 @@ int ClientSession::unread() const {
   return n;
 }
 
-uint64_t ClientSession::client_unacked() const {
-  if (!conn_) return 0;
+std::optional<net::SocketRow> ClientSession::client_row() const {
+  if (!conn_) return std::nullopt;
   sockaddr_storage peer{};
   socklen_t len = sizeof peer;
-  if (::getpeername(conn_.get(), reinterpret_cast<sockaddr*>(&peer), &len) != 0) return 0;
+  if (::getpeername(conn_.get(), reinterpret_cast<sockaddr*>(&peer), &len) != 0) return std::nullopt;
   auto port = net::from_sockaddr(peer).port;
   for (const auto& row : net::tcp_table(::getpid())) {
-    if (row.local.port == port && row.remote.port == port_used_) return row.tx_queue;
+    if (row.local.port == port && row.remote.port == port_used_) return row;
   }
-  return 0;
+  return std::nullopt;
+}
+
+uint64_t ClientSession::client_unacked() const {
+  auto row = client_row();
+  return row ? row->tx_queue : 0;
 }
 
 uint64_t ClientSession::server_unacked() const {
@@ -350,15 +355,8 @@ uint64_t ClientSession::server_unsent() const {
 }
 
 uint64_t ClientSession::client_unread() const {
-  if (!conn_) return 0;
-  sockaddr_storage peer{};
-  socklen_t len = sizeof peer;
-  if (::getpeername(conn_.get(), reinterpret_cast<sockaddr*>(&peer), &len) != 0) return 0;
-  auto port = net::from_sockaddr(peer).port;
-  for (const auto& row : net::tcp_table(::getpid())) {
-    if (row.local.port == port && row.remote.port == port_used_) return row.rx_queue;
-  }
-  return 0;
+  auto row = client_row();
+  return row ? row->rx_queue : 0;
 }
 
 int ClientSession::tcp_state() const {
@@ -503,78 +501,75 @@ ClientSession::Stop ClientSession::run(const std::function<bool()>& done, Deadli
     // Data ready to go whose time has come goes out first (it may have become due meanwhile).
     if (conn_ && !out_.empty() && next_timer() <= now && mirror_allowance() > 0) on_writable();
 
-    std::vector<pollfd> fds;
-    std::vector<int> kind;  // 0 listener i, 1 conn, 2 stdin, 3 stdout, 4 exit
-    for (auto& [fd, port] : listeners_) {
-      fds.push_back({fd.get(), POLLIN, 0});
-      kind.push_back(0);
-    }
-    if (conn_) {
-      short ev = 0;
-      bool room = play_.mode != ServerPlay::Mode::echo || out_bytes_ < play_.max_pending;
-      if (reading_ && room) ev |= POLLIN;
-      if (!out_.empty() && next_timer() <= now && mirror_allowance() > 0) ev |= POLLOUT;
-      // No events wanted: left out, or a hung-up socket would wake poll() at once, again and again.
-      if (ev != 0) {
-        fds.push_back({conn_.get(), ev, 0});
-        kind.push_back(1);
-      }
-    }
-    if (client_ && client_->wants_stdin_write()) {
-      fds.push_back({client_->stdin_fd(), POLLOUT, 0});
-      kind.push_back(2);
-    }
-    if (client_ && !client_->output_eof()) {
-      fds.push_back({client_->stdout_fd(), POLLIN, 0});
-      kind.push_back(3);
-    }
-    if (client_ && !exited_at) {
-      fds.push_back({client_->program().exit_fd(), POLLIN, 0});
-      kind.push_back(4);
-    }
+    auto set = poll_set(now, exited_at.has_value());
     auto wake = std::min({deadline.at(), last_progress + stall, next_timer()});
     if (exited_at) wake = std::min(wake, *exited_at + ctx_.ms(500));
     // Capped: `done()` may wait on a state the kernel sends no event for (/proc, TCP state).
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1;
     int timeout = static_cast<int>(std::clamp<int64_t>(left, 0, 100));
-    int r = retry_eintr([&] { return ::poll(fds.data(), fds.size(), timeout); });
+    int r = retry_eintr([&] { return ::poll(set.fds.data(), set.fds.size(), timeout); });
     if (r < 0) return Stop::deadline;
-    bool moved = false;
-    std::size_t listener_index = 0;
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (kind[i] == 0) {
+    bool moved = dispatch(set);
+    if (moved) last_progress = Clock::now();
+  }
+}
+
+ClientSession::PollSet ClientSession::poll_set(Clock::time_point now, bool client_exited) {
+  PollSet set;
+  for (auto& [fd, port] : listeners_) set.add(fd.get(), POLLIN, Source::listener);
+  if (conn_) {
+    short ev = 0;
+    bool room = play_.mode != ServerPlay::Mode::echo || out_bytes_ < play_.max_pending;
+    if (reading_ && room) ev |= POLLIN;
+    if (!out_.empty() && next_timer() <= now && mirror_allowance() > 0) ev |= POLLOUT;
+    // No events wanted: left out, or a hung-up socket would wake poll() at once, again and again.
+    if (ev != 0) set.add(conn_.get(), ev, Source::connection);
+  }
+  if (client_ && client_->wants_stdin_write()) set.add(client_->stdin_fd(), POLLOUT, Source::client_stdin);
+  if (client_ && !client_->output_eof()) set.add(client_->stdout_fd(), POLLIN, Source::client_stdout);
+  if (client_ && !client_exited) set.add(client_->program().exit_fd(), POLLIN, Source::client_exit);
+  return set;
+}
+
+bool ClientSession::dispatch(const PollSet& set) {
+  bool moved = false;
+  std::size_t listener_index = 0;
+  for (std::size_t i = 0; i < set.fds.size(); ++i) {
+    short revents = set.fds[i].revents;
+    switch (set.sources[i]) {
+      case Source::listener: {
         auto& [fd, port] = listeners_[listener_index++];
-        if (fds[i].revents & POLLIN) {
+        if (revents & POLLIN) {
           bool before = accepted_;
           accept_one(fd.get(), port);
           moved = moved || accepted_ != before;
         }
-        continue;
+        break;
       }
-      if (!fds[i].revents) continue;
-      switch (kind[i]) {
-        case 1: {
-          uint64_t rx = received_, tx = sent_;
-          bool fin = client_fin_, ended = server_ended_;
-          if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) on_readable();
-          if (conn_ && (fds[i].revents & POLLOUT)) on_writable();
-          moved = moved || rx != received_ || tx != sent_ || fin != client_fin_ || ended != server_ended_;
-          break;
-        }
-        case 2:
-          moved = client_->on_stdin_writable() > 0 || moved;
-          if (client_->stdin_closed()) moved = true;
-          break;
-        case 3:
-          moved = client_->on_stdout_readable() > 0 || client_->output_eof() || moved;
-          break;
-        case 4:
-          moved = true;
-          break;
+      case Source::connection: {
+        if (!revents) break;
+        uint64_t rx = received_, tx = sent_;
+        bool fin = client_fin_, ended = server_ended_;
+        if (revents & (POLLIN | POLLHUP | POLLERR)) on_readable();
+        if (conn_ && (revents & POLLOUT)) on_writable();
+        moved = moved || rx != received_ || tx != sent_ || fin != client_fin_ || ended != server_ended_;
+        break;
       }
+      case Source::client_stdin:
+        if (!revents) break;
+        moved = client_->on_stdin_writable() > 0 || moved;
+        if (client_->stdin_closed()) moved = true;
+        break;
+      case Source::client_stdout:
+        if (!revents) break;
+        moved = client_->on_stdout_readable() > 0 || client_->output_eof() || moved;
+        break;
+      case Source::client_exit:
+        moved = moved || revents != 0;
+        break;
     }
-    if (moved) last_progress = Clock::now();
   }
+  return moved;
 }
 
 void ClientSession::record_evidence() {

@@ -11,6 +11,8 @@
 // default when free): a client that connects elsewhere then never reaches it, as the evidence says.
 #pragma once
 
+#include <poll.h>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -23,6 +25,7 @@
 #include "grading/context.hpp"
 #include "core/clock.hpp"
 #include "core/fd.hpp"
+#include "net/procfs.hpp"
 #include "net/syn_watch.hpp"
 #include "net/tcp_counters.hpp"
 
@@ -133,6 +136,21 @@ class ClientSession {
   void settle();
   void end_connection(bool reset, const std::string& why);
   Clock::time_point next_timer() const;
+  // What run() waits for in one poll(): each descriptor and what it is.
+  enum class Source { listener, connection, client_stdin, client_stdout, client_exit };
+  struct PollSet {
+    std::vector<pollfd> fds;
+    std::vector<Source> sources;
+    void add(int fd, short events, Source source) {
+      fds.push_back({fd, events, 0});
+      sources.push_back(source);
+    }
+  };
+  PollSet poll_set(Clock::time_point now, bool client_exited);
+  // Handles what poll() reported; true when anything moved (bytes, a connection, an exit).
+  bool dispatch(const PollSet& set);
+  // The client's end of the connection, as the kernel shows it.
+  std::optional<net::SocketRow> client_row() const;
 
   Context& ctx_;
   ServerPlay play_;

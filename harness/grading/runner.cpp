@@ -30,6 +30,113 @@ std::string kernel_release() {
   return std::string(u.sysname) + " " + u.release;
 }
 
+// What the report says of one program of a check; servers and clients differ only in what is
+// passed in (a client's stdout is what the check read).
+nlohmann::json program_json(const std::string& label, const std::string& status, cell::Program& program,
+                            const cell::Verdict& v, const std::optional<faults::ShimStats>& shim,
+                            std::string stdout_tail, uint64_t stdout_bytes) {
+  nlohmann::json p = {{"label", label},
+                      {"status", status},
+                      {"stderr_tail", program.stderr_capture().tail()},
+                      {"stdout_tail", std::move(stdout_tail)},
+                      {"stderr_bytes", program.stderr_capture().total()},
+                      {"stdout_bytes", stdout_bytes}};
+  if (shim && shim->loaded) {
+    p["shim"] = {{"calls", shim->calls}, {"short_writes", shim->short_writes}, {"eintr", shim->eintr},
+                 {"bytes_withheld", shim->bytes_withheld}};
+  }
+  if (v.kind == cell::Verdict::Kind::exited) p["exit_code"] = v.exit_code;
+  if (v.kind == cell::Verdict::Kind::signaled) {
+    p["signal"] = v.signal;
+    p["signal_name"] = cell::signal_name(v.signal);
+  }
+  return p;
+}
+
+constexpr const char* kStillRunning = "still running at the end of the check (then stopped by the harness)";
+
+// A server, stopped now; `v` is how it was before. Its exit goes into the trace if no step saw it.
+nlohmann::json server_json(ServerUnderTest& srv, const cell::Verdict& v, const std::string& fate, net::Trace& trace) {
+  srv.program().kill();
+  srv.program().finish_output(200);
+  if (!v.running() && !srv.program().killed_by_harness()) {
+    bool logged = false;
+    for (const auto& e : trace.events()) logged = logged || (e.actor == srv.label() && e.event == "exit");
+    if (!logged) trace.add(srv.label(), "exit", fate + " (seen at the end of the check)");
+  }
+  std::string status = v.running()                          ? kStillRunning
+                       : srv.program().killed_by_harness() ? "stopped by the harness during the check"
+                                                           : fate;
+  const auto& out = srv.program().stdout_capture();
+  auto p = program_json(srv.label(), status, srv.program(), v, srv.shim_stats(), out.tail(), out.total());
+  for (const char* stream : {"stdout", "stderr"}) {
+    const auto& cap = std::string(stream) == "stdout" ? out : srv.program().stderr_capture();
+    if (cap.truncated()) {
+      p[std::string(stream) + "_note"] = "output truncated: " + format_bytes(cap.total()) +
+                                         " written, the first and last 16 KiB kept";
+    }
+  }
+  return p;
+}
+
+// A client of a client lab, stopped now: its fate and output, like a server's.
+nlohmann::json client_json(ClientUnderTest& cl, const lab::LabSpec& lab, const cell::CgroupStats* group) {
+  auto v = cl.status();
+  cl.program().kill();
+  cl.program().finish_output(200);
+  const auto& out = cl.output();
+  std::string tail = escape_preview(std::string_view(out).substr(out.size() > 2048 ? out.size() - 2048 : 0), 2048);
+  std::string status = v.running() ? kStillRunning : cell::describe_fate(v, lab.limits, group);
+  return program_json(cl.label(), status, cl.program(), v, cl.shim_stats(), std::move(tail), cl.output_total());
+}
+
+// Every program of the check, stopped and described (servers first, as they were started);
+// `verdicts` are the servers' states before any was stopped (stopping one may end another).
+nlohmann::json stop_and_describe_programs(Context& ctx, const std::vector<cell::Verdict>& verdicts,
+                                          const lab::LabSpec& lab, const cell::CgroupStats* group) {
+  nlohmann::json programs = nlohmann::json::array();
+  for (std::size_t i = 0; i < ctx.servers().size(); ++i) {
+    std::string fate = cell::describe_fate(verdicts[i], lab.limits, group);
+    programs.push_back(server_json(*ctx.servers()[i], verdicts[i], fate, ctx.trace()));
+  }
+  for (const auto& cl : ctx.clients()) programs.push_back(client_json(*cl, lab, group));
+  return programs;
+}
+
+// The evidence around the check's own: the programs, the cgroup's counters, the listener.
+void complete_evidence(nlohmann::json& ev, const Outcome& outcome, const nlohmann::json& programs, Context& ctx,
+                       const lab::LabSpec& lab, const std::optional<cell::CgroupStats>& group, uint64_t seed) {
+  // Also on a timeout: whether a limit held the program back is the first question then.
+  if (group && (group->oom_kills > 0 || group->pids_refused > 0 || outcome.status == Status::timeout)) {
+    ev["cgroup"] = {{"oom_kills", group->oom_kills}, {"memory_peak_bytes", group->memory_peak},
+                    {"forks_refused", group->pids_refused}, {"memory_limit_bytes", lab.limits.memory_bytes},
+                    {"processes", group->processes}, {"process_limit", lab.limits.processes}};
+  }
+  if (outcome.status == Status::passed) {
+    if (programs.empty()) return;
+    // How the programs ended and how much they wrote, without the output itself.
+    nlohmann::json brief = nlohmann::json::array();
+    for (auto p : programs) {
+      p.erase("stdout_tail");
+      p.erase("stderr_tail");
+      brief.push_back(p);
+    }
+    ev["programs"] = brief;
+    return;
+  }
+  if (!programs.empty()) {
+    ev["program"] = programs.back();
+    if (programs.size() > 1) ev["programs"] = programs;
+    if (!ctx.servers().empty()) {
+      const auto& srv = *ctx.servers().back();
+      ev["listening"] = {{"requested_port", srv.requested_port()},
+                         {"observed", srv.listener().inode ? srv.listener().local.to_string() : "none"}};
+    }
+  }
+  ev["seed"] = seed;
+  if (!ev.contains("faults")) ev["faults"] = nlohmann::json::array();
+}
+
 // Runs one check inside its cell and describes everything a student needs when it fails.
 nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, const lab::CheckSpec& spec,
                                  const RunSettings& settings, bool trace_all) {
@@ -42,102 +149,12 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
     outcome = Outcome::error(std::string("internal error in the check: ") + e.what());
   }
   nlohmann::json ev = ctx.evidence();
-  nlohmann::json programs = nlohmann::json::array();
   std::vector<cell::Verdict> verdicts;
   for (const auto& srv : ctx.servers()) verdicts.push_back(srv->status());
   std::optional<cell::CgroupStats> group;
   if (settings.cgroup) group = settings.cgroup->stats();
-  for (std::size_t i = 0; i < ctx.servers().size(); ++i) {
-    auto& srv = *ctx.servers()[i];
-    srv.program().kill();
-    srv.program().finish_output(200);
-    const auto& v = verdicts[i];
-    std::string fate = cell::describe_fate(v, lab.limits, group ? &*group : nullptr);
-    if (!v.running() && !srv.program().killed_by_harness()) {
-      bool logged = false;
-      for (const auto& e : ctx.trace().events()) logged = logged || (e.actor == srv.label() && e.event == "exit");
-      if (!logged) ctx.trace().add(srv.label(), "exit", fate + " (seen at the end of the check)");
-    }
-    nlohmann::json p = {{"label", srv.label()},
-                        {"status", v.running() ? "still running at the end of the check (then stopped by the harness)"
-                                   : srv.program().killed_by_harness() ? "stopped by the harness during the check"
-                                                                       : fate},
-                        {"stderr_tail", srv.program().stderr_capture().tail()},
-                        {"stdout_tail", srv.program().stdout_capture().tail()},
-                        {"stderr_bytes", srv.program().stderr_capture().total()},
-                        {"stdout_bytes", srv.program().stdout_capture().total()}};
-    if (auto shim = srv.shim_stats(); shim && shim->loaded) {
-      p["shim"] = {{"calls", shim->calls}, {"short_writes", shim->short_writes}, {"eintr", shim->eintr},
-                   {"bytes_withheld", shim->bytes_withheld}};
-    }
-    for (const char* stream : {"stdout", "stderr"}) {
-      const auto& cap = std::string(stream) == "stdout" ? srv.program().stdout_capture() : srv.program().stderr_capture();
-      if (cap.truncated()) {
-        p[std::string(stream) + "_note"] = "output truncated: " + format_bytes(cap.total()) +
-                                           " written, the first and last 16 KiB kept";
-      }
-    }
-    if (v.kind == cell::Verdict::Kind::exited) p["exit_code"] = v.exit_code;
-    if (v.kind == cell::Verdict::Kind::signaled) {
-      p["signal"] = v.signal;
-      p["signal_name"] = cell::signal_name(v.signal);
-    }
-    programs.push_back(std::move(p));
-  }
-  // Client labs: the client's fate and output, like a server's (its stdout is read by the check).
-  for (const auto& cl : ctx.clients()) {
-    auto v = cl->status();
-    cl->program().kill();
-    cl->program().finish_output(200);
-    const auto& out = cl->output();
-    nlohmann::json p = {
-        {"label", cl->label()},
-        {"status", v.running() ? "still running at the end of the check (then stopped by the harness)"
-                               : cell::describe_fate(v, lab.limits, group ? &*group : nullptr)},
-        {"stderr_tail", cl->program().stderr_capture().tail()},
-        {"stdout_tail", escape_preview(std::string_view(out).substr(out.size() > 2048 ? out.size() - 2048 : 0), 2048)},
-        {"stderr_bytes", cl->program().stderr_capture().total()},
-        {"stdout_bytes", cl->output_total()}};
-    if (auto shim = cl->shim_stats(); shim && shim->loaded) {
-      p["shim"] = {{"calls", shim->calls}, {"short_writes", shim->short_writes}, {"eintr", shim->eintr},
-                   {"bytes_withheld", shim->bytes_withheld}};
-    }
-    if (v.kind == cell::Verdict::Kind::exited) p["exit_code"] = v.exit_code;
-    if (v.kind == cell::Verdict::Kind::signaled) {
-      p["signal"] = v.signal;
-      p["signal_name"] = cell::signal_name(v.signal);
-    }
-    programs.push_back(std::move(p));
-  }
-  // Also on a timeout: whether a limit held the program back is the first question then.
-  if (group && (group->oom_kills > 0 || group->pids_refused > 0 || outcome.status == Status::timeout)) {
-    ev["cgroup"] = {{"oom_kills", group->oom_kills}, {"memory_peak_bytes", group->memory_peak},
-                    {"forks_refused", group->pids_refused}, {"memory_limit_bytes", lab.limits.memory_bytes},
-                    {"processes", group->processes}, {"process_limit", lab.limits.processes}};
-  }
-  if (outcome.status == Status::passed && !programs.empty()) {
-    // How the programs ended and how much they wrote, without the output itself.
-    nlohmann::json brief = nlohmann::json::array();
-    for (auto p : programs) {
-      p.erase("stdout_tail");
-      p.erase("stderr_tail");
-      brief.push_back(p);
-    }
-    ev["programs"] = brief;
-  }
-  if (outcome.status != Status::passed) {
-    if (!programs.empty()) {
-      ev["program"] = programs.back();
-      if (programs.size() > 1) ev["programs"] = programs;
-      if (!ctx.servers().empty()) {
-        const auto& srv = *ctx.servers().back();
-        ev["listening"] = {{"requested_port", srv.requested_port()},
-                           {"observed", srv.listener().inode ? srv.listener().local.to_string() : "none"}};
-      }
-    }
-    ev["seed"] = settings.seed;
-    if (!ev.contains("faults")) ev["faults"] = nlohmann::json::array();
-  }
+  auto programs = stop_and_describe_programs(ctx, verdicts, lab, group ? &*group : nullptr);
+  complete_evidence(ev, outcome, programs, ctx, lab, group, settings.seed);
   return {{"status", status_name(outcome.status)},
           {"message", outcome.message},
           {"evidence", ev},
@@ -185,8 +202,11 @@ Result<std::vector<lab::CheckSpec>> select_checks(const lab::LabSpec& lab, const
   return out;
 }
 
-report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>& selected) {
-  Stopwatch clock;
+namespace {
+
+// The report's header: the tool, the lab, the submission, the seed, and the isolation and
+// limits in force (only those: without a cgroup there is no memory limit beyond the address space).
+report::Report new_report(const RunRequest& req, int jobs) {
   report::Report rep;
   rep.tool_name = kToolName;
   rep.tool_version = kVersion;
@@ -198,15 +218,11 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   rep.submission_kind = req.submission.kind == lab::Submission::Kind::executable ? "executable" : "sources";
   rep.started_at = utc_now_iso8601();
   rep.seed = req.seed ? *req.seed : seed_for(req.submission);
-
-  int jobs = req.jobs > 0 ? req.jobs : 6;  // most cells wait on the network, not the CPU
-  if (!req.isolation.netns) jobs = 1;  // hard-coded ports would collide between cells
   rep.environment = {{"isolation", cell::isolation_to_json(req.isolation)},
                      {"kernel", kernel_release()},
                      {"stretch", req.stretch},
                      {"jobs", jobs},
                      {"limits", cell::limits_to_json(req.lab.limits)}};
-  // Only the limits in force: without a cgroup there is no memory limit beyond the address space.
   auto& limits = rep.environment["limits"];
   // RLIMIT_NPROC counts per uid: it is set only when the program has a uid of its own.
   if (!req.isolation.cgroup && !req.isolation.uid_drop && !req.isolation.userns) limits.erase("processes");
@@ -215,153 +231,182 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   } else if (req.isolation.cgroups.version == 2 || !req.isolation.cgroups.cpu_base.empty()) {
     limits["cpu_weight_percent"] = cell::CgroupLimits{}.cpu_weight_percent;
   }
+  return rep;
+}
 
-  Placement place(req.isolation, req.submission);
+// Stages the submission and builds it in a cell of its own (a student's Makefile is student
+// code). Staging and the build cell are the harness's work: when they fail, that is a harness
+// error, never a failed build charged to the student.
+lab::BuildOutcome stage_and_build(const RunRequest& req, Placement& place) {
   lab::BuildOutcome built;
-  // Staging and the build cell are the harness's work: when they fail, that is a harness error,
-  // never a failed build charged to the student.
   if (auto staged = place.stage(); !staged) {
     built.status = "error";
     built.message = "the harness could not stage the submission: " + staged.error().message;
-  } else {
-    // 1. Build, in a cell of its own: a student's Makefile is student code.
-    CellPlace build_place;
-    cell::CellJob build_job = place.job("build", true, build_place);
-    // Cgroups are made here, by the harness: inside a cell /sys is read-only. Generous limits
-    // for compilers, but limits: a build may fork-bomb too.
-    auto build_group = place.cgroup("build", cell::CgroupLimits{2ull << 30, 256});
-    build_job.budget = std::chrono::seconds(req.lab.build.timeout_seconds + 30);
-    build_job.body = [&](const cell::CellEnv& env) {
-      lab::BuildPlace where;
-      where.src = env.view ? env.view->program_dir : place.program_dir().string();
-      where.home = place.scratch_path(env, build_place);
-      where.identity = build_place.identity;
-      where.seccomp = req.isolation.seccomp;
-      if (build_group) where.cgroup_fds = build_group->join_fds();
-      auto outcome = lab::build_here(req.submission, req.lab.build, req.lab.limits, where);
-      if (build_group) build_group->kill_all();
-      return lab::build_to_json(outcome);
-    };
-    auto built_cells = cell::run_cells({build_job}, 1);
-    if (!built_cells[0].ok) {
-      built.status = "error";
-      built.message = "the harness could not run the build: " + built_cells[0].error;
-    } else {
-      built = lab::build_from_json(built_cells[0].result);
-    }
-    place.seal();
+    return built;
   }
+  CellPlace build_place;
+  cell::CellJob build_job = place.job("build", true, build_place);
+  // Cgroups are made here, by the harness: inside a cell /sys is read-only. Generous limits
+  // for compilers, but limits: a build may fork-bomb too.
+  auto build_group = place.cgroup("build", cell::CgroupLimits{2ull << 30, 256});
+  build_job.budget = std::chrono::seconds(req.lab.build.timeout_seconds + 30);
+  build_job.body = [&](const cell::CellEnv& env) {
+    lab::BuildPlace where;
+    where.src = env.view ? env.view->program_dir : place.program_dir().string();
+    where.home = place.scratch_path(env, build_place);
+    where.identity = build_place.identity;
+    where.seccomp = req.isolation.seccomp;
+    if (build_group) where.cgroup_fds = build_group->join_fds();
+    auto outcome = lab::build_here(req.submission, req.lab.build, req.lab.limits, where);
+    if (build_group) build_group->kill_all();
+    return lab::build_to_json(outcome);
+  };
+  auto built_cells = cell::run_cells({build_job}, 1);
+  if (!built_cells[0].ok) {
+    built.status = "error";
+    built.message = "the harness could not run the build: " + built_cells[0].error;
+  } else {
+    built = lab::build_from_json(built_cells[0].result);
+  }
+  place.seal();
+  return built;
+}
+
+// A check's result before it ran: what the catalogue and the lab say of it.
+report::TestResult new_result(const RunRequest& req, const lab::CheckSpec& spec) {
+  const CheckDef* def = req.catalogue->find(spec.id);
+  report::TestResult t;
+  t.id = spec.id;
+  t.title = def->info.title;
+  t.category = def->info.category;
+  t.hint = def->info.hint;
+  t.requirement = def->info.requirement;
+  t.hidden = spec.hidden;
+  t.weight = spec.weight;
+  t.max_score = spec.weight;
+  return t;
+}
+
+// Every check "not run", when there is nothing to run (the build failed or erred).
+std::vector<report::TestResult> not_run(const RunRequest& req, const std::vector<lab::CheckSpec>& selected,
+                                        const std::string& build_status) {
+  std::vector<report::TestResult> results;
+  for (const auto& spec : selected) {
+    auto t = new_result(req, spec);
+    t.status = build_status;
+    t.message = build_status == "failed" ? "not run: the build failed" : "not run: the harness could not build the submission";
+    report::settle(t);
+    results.push_back(std::move(t));
+    if (req.on_test) req.on_test(results.back());
+  }
+  return results;
+}
+
+// The cell job of one check: its budget (the lab's wall deadline bounds every wait; the margin
+// is the harness's own) and the settings its Context gets.
+cell::CellJob check_job(const RunRequest& req, const CheckDef& def, const lab::CheckSpec& spec, Placement& place,
+                        CellPlace& cell_place, cell::Cgroup* group, const std::string& executable_name,
+                        uint64_t seed) {
+  cell::CellJob job = place.job(spec.id, false, cell_place);
+  double budget_ms = std::min<double>(def.info.budget_ms, req.lab.limits.wall_seconds * 1000.0);
+  job.budget = Millis(static_cast<int64_t>(budget_ms * req.stretch) + 10000);
+  job.body = [&def, &req, &spec, &place, &cell_place, group, executable_name, seed](const cell::CellEnv& env) {
+    RunSettings settings;
+    settings.seed = seed;
+    settings.stretch = req.stretch;
+    settings.private_network = req.isolation.netns;
+    settings.executable = place.program_path(env, executable_name);
+    settings.workdir = place.scratch_path(env, cell_place);
+    settings.identity = cell_place.identity;
+    if (settings.identity) net::observe_as(settings.identity->uid, settings.identity->gid);
+    settings.cgroup = group;
+    settings.seccomp = req.isolation.seccomp;
+    settings.fs_view = env.view.has_value();
+    settings.shim_library = env.view ? env.view->shim_library : place.shim_library();
+    settings.shim_dir = env.view ? env.view->shared : settings.workdir;
+    return run_check_in_cell(def, req.lab, spec, settings, req.trace_all);
+  };
+  return job;
+}
+
+// A check's result from what its cell returned (or the cell's own failure: a harness error).
+report::TestResult result_of_cell(const RunRequest& req, const lab::CheckSpec& spec, const cell::CellOutcome& o,
+                                  uint64_t seed) {
+  auto t = new_result(req, spec);
+  if (o.ok) {
+    t.status = o.result.value("status", "error");
+    t.message = o.result.value("message", "");
+    t.evidence = o.result.value("evidence", nlohmann::json::object());
+    t.trace = o.result.value("trace", nlohmann::json::array());
+    t.duration_ms = o.result.value("duration_ms", o.duration_ms);
+  } else {
+    t.status = "error";
+    t.message = o.error;
+    t.duration_ms = o.duration_ms;
+  }
+  report::settle(t);
+  if (t.status != "passed") {
+    t.repro = repro_command(req, t.id, seed);
+    t.evidence["seed"] = seed;
+  }
+  return t;
+}
+
+// Each check in its own cell, `jobs` at once, the longest first; a harness error is retried
+// once, alone: a loaded machine must not cost a student points.
+std::vector<report::TestResult> run_checks(const RunRequest& req, const std::vector<lab::CheckSpec>& selected,
+                                           Placement& place, const std::string& executable_name, int jobs,
+                                           uint64_t seed) {
+  std::vector<cell::CellJob> jobs_list;
+  std::vector<CellPlace> places(selected.size());
+  std::vector<std::unique_ptr<cell::Cgroup>> groups(selected.size());
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    groups[i] = place.cgroup(std::to_string(i), cell::CgroupLimits{req.lab.limits.memory_bytes, req.lab.limits.processes});
+    jobs_list.push_back(check_job(req, *req.catalogue->find(selected[i].id), selected[i], place, places[i],
+                                  groups[i].get(), executable_name, seed));
+  }
+  std::vector<report::TestResult> results(selected.size());
+  std::vector<std::size_t> order(selected.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto typical_ms = [&](std::size_t i) { return req.catalogue->find(selected[i].id)->info.typical_ms; };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return typical_ms(a) > typical_ms(b); });
+  cell::run_cells(
+      jobs_list, jobs,
+      [&](std::size_t i, const cell::CellOutcome& o) {
+        results[i] = result_of_cell(req, selected[i], o, seed);
+        if (req.on_test && results[i].status != "error") req.on_test(results[i]);
+      },
+      order);
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    if (results[i].status != "error") continue;
+    std::string first_error = results[i].message;
+    auto again = cell::run_cells({jobs_list[i]}, 1);
+    results[i] = result_of_cell(req, selected[i], again[0], seed);
+    results[i].evidence["retried_after_harness_error"] = first_error;
+    if (req.on_test) req.on_test(results[i]);
+  }
+  return results;
+}
+
+}  // namespace
+
+report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>& selected) {
+  Stopwatch clock;
+  int jobs = req.jobs > 0 ? req.jobs : 6;  // most cells wait on the network, not the CPU
+  if (!req.isolation.netns) jobs = 1;      // hard-coded ports would collide between cells
+  report::Report rep = new_report(req, jobs);
+  Placement place(req.isolation, req.submission);
+  lab::BuildOutcome built = stage_and_build(req, place);
   rep.build = {built.status, built.command, built.log, built.warnings, built.duration_ms, built.message};
   // The program's name in its directory (an executable submission was staged there too).
   std::string executable_name = req.submission.kind == lab::Submission::Kind::executable
                                     ? req.submission.path.filename().string()
                                     : !built.program_name.empty() ? built.program_name
                                                                   : req.lab.build.executable;
-
-  auto make_result = [&](const lab::CheckSpec& spec) {
-    const CheckDef* def = req.catalogue->find(spec.id);
-    report::TestResult t;
-    t.id = spec.id;
-    t.title = def->info.title;
-    t.category = def->info.category;
-    t.hint = def->info.hint;
-    t.requirement = def->info.requirement;
-    t.hidden = spec.hidden;
-    t.weight = spec.weight;
-    t.max_score = spec.weight;
-    return t;
-  };
-
   if (built.status == "failed" || built.status == "error") {
-    for (const auto& spec : selected) {
-      auto t = make_result(spec);
-      t.status = built.status;
-      t.message = built.status == "failed" ? "not run: the build failed"
-                                           : "not run: the harness could not build the submission";
-      report::settle(t);
-      rep.tests.push_back(std::move(t));
-      if (req.on_test) req.on_test(rep.tests.back());
-    }
+    rep.tests = not_run(req, selected, built.status);
   } else {
-    // 2. Each check in its own cell.
-    std::vector<cell::CellJob> jobs_list;
-    std::vector<CellPlace> places(selected.size());
-    std::vector<std::unique_ptr<cell::Cgroup>> groups(selected.size());
-    for (std::size_t i = 0; i < selected.size(); ++i) {
-      const auto& spec = selected[i];
-      const CheckDef* def = req.catalogue->find(spec.id);
-      cell::CellJob job = place.job(spec.id, false, places[i]);
-      groups[i] = place.cgroup(std::to_string(i), cell::CgroupLimits{req.lab.limits.memory_bytes, req.lab.limits.processes});
-      // Every wait of a check ends by the lab's wall deadline; the margin is the harness's own.
-      double budget_ms = std::min<double>(def->info.budget_ms, req.lab.limits.wall_seconds * 1000.0);
-      job.budget = Millis(static_cast<int64_t>(budget_ms * req.stretch) + 10000);
-      job.body = [def, &req, &spec, &place, &places, &groups, i, &rep, &executable_name](const cell::CellEnv& env) {
-        RunSettings settings;
-        settings.seed = rep.seed;
-        settings.stretch = req.stretch;
-        settings.private_network = req.isolation.netns;
-        settings.executable = place.program_path(env, executable_name);
-        settings.workdir = place.scratch_path(env, places[i]);
-        settings.identity = places[i].identity;
-        if (settings.identity) net::observe_as(settings.identity->uid, settings.identity->gid);
-        settings.cgroup = groups[i].get();
-        settings.seccomp = req.isolation.seccomp;
-        settings.fs_view = env.view.has_value();
-        if (env.view) {
-          settings.shim_library = env.view->shim_library;
-          settings.shim_dir = env.view->shared;
-        } else {
-          settings.shim_library = place.shim_library();
-          settings.shim_dir = settings.workdir;
-        }
-        return run_check_in_cell(*def, req.lab, spec, settings, req.trace_all);
-      };
-      jobs_list.push_back(std::move(job));
-    }
-    std::vector<report::TestResult> results(selected.size());
-    auto fill = [&](std::size_t i, const cell::CellOutcome& o) {
-      auto t = make_result(selected[i]);
-      if (o.ok) {
-        t.status = o.result.value("status", "error");
-        t.message = o.result.value("message", "");
-        t.evidence = o.result.value("evidence", nlohmann::json::object());
-        t.trace = o.result.value("trace", nlohmann::json::array());
-        t.duration_ms = o.result.value("duration_ms", o.duration_ms);
-      } else {
-        t.status = "error";
-        t.message = o.error;
-        t.duration_ms = o.duration_ms;
-      }
-      report::settle(t);
-      if (t.status != "passed") {
-        t.repro = repro_command(req, t.id, rep.seed);
-        t.evidence["seed"] = rep.seed;
-      }
-      results[i] = std::move(t);
-    };
-    // The longest checks start first, so that they do not finish last.
-    std::vector<std::size_t> order(selected.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return req.catalogue->find(selected[a].id)->info.typical_ms > req.catalogue->find(selected[b].id)->info.typical_ms;
-    });
-    auto outcomes = cell::run_cells(
-        jobs_list, jobs,
-        [&](std::size_t i, const cell::CellOutcome& o) {
-          fill(i, o);
-          if (req.on_test && results[i].status != "error") req.on_test(results[i]);
-        },
-        order);
-    // A harness error is retried once, alone: a loaded machine must not cost a student points.
-    for (std::size_t i = 0; i < selected.size(); ++i) {
-      if (results[i].status != "error") continue;
-      std::string first_error = results[i].message;
-      auto again = cell::run_cells({jobs_list[i]}, 1);
-      fill(i, again[0]);
-      results[i].evidence["retried_after_harness_error"] = first_error;
-      if (req.on_test) req.on_test(results[i]);
-    }
-    rep.tests = std::move(results);
+    rep.tests = run_checks(req, selected, place, executable_name, jobs, rep.seed);
   }
   report::total(rep);
   rep.duration_ms = clock.elapsed_ms();
