@@ -40,58 +40,21 @@ void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NON
 
 Step<std::unique_ptr<ClientUnderTest>> ClientUnderTest::spawn(Context& ctx, const std::string& host, uint16_t port,
                                                               std::string label, const ClientOptions& options) {
-  const auto& lab = ctx.lab();
   auto in = cloexec_pipe();
   auto out = cloexec_pipe();
   if (!in || !out) return harness_error("cannot make the client's stdin/stdout pipes");
-  cell::LaunchSpec spec;
-  spec.executable = ctx.settings().executable;
-  spec.args = expand_argv(lab.run.argv, host, port);
-  spec.env = cell::minimal_environment(ctx.settings().workdir);
-  spec.env.push_back("TMPDIR=" + ctx.settings().workdir);
-  spec.cwd = ctx.settings().workdir;
-  spec.limits = lab.limits;
-  spec.identity = ctx.settings().identity;
-  spec.seccomp = ctx.settings().seccomp;
+  auto spec = launch_spec(ctx, expand_argv(ctx.lab().run.argv, host, port));
   spec.stdin_fd = in->first.get();
   spec.stdout_fd = out->second.get();
-  if (auto* group = ctx.cgroup()) spec.cgroup_fds = group->join_fds();
-
   std::unique_ptr<ClientUnderTest> c(new ClientUnderTest());
-  if (options.shim) {
-    SG_TRY(auto session, ctx.prepare_shim(*options.shim, spec.env));
-    c->shim_ = std::move(session);
-  }
-  c->label_ = std::move(label);
-  c->lab_ = &lab;
-  c->cgroup_ = ctx.cgroup();
   c->trace_ = &ctx.trace();
-  auto program = cell::Program::start(spec);
-  if (!program) return harness_error("could not start the program: " + program.error().message);
-  c->program_ = std::move(program).value();
+  SG_CHECK(c->start(ctx, spec, std::move(label), options.shim));
   // The program holds its ends now; ours must not keep them open (EOF would never come).
   c->stdin_ = std::move(in->second);
   c->stdout_ = std::move(out->first);
   set_nonblocking(c->stdin_.get());
   set_nonblocking(c->stdout_.get());
-  std::string argv_text = "./" + std::filesystem::path(spec.executable).filename().string();
-  for (const auto& a : spec.args) argv_text += " " + a;
-  ctx.trace().add(c->label_, "start", argv_text + " (pid " + std::to_string(c->pid()) + ")");
   return c;
-}
-
-std::string ClientUnderTest::fate_sentence() {
-  auto v = status();
-  std::optional<cell::CgroupStats> stats;
-  if (cgroup_) stats = cgroup_->stats();
-  std::string fate = cell::describe_fate(v, lab_->limits, stats ? &*stats : nullptr);
-  if (fate == v.describe()) return v.sentence();
-  return "was " + fate;
-}
-
-std::optional<faults::ShimStats> ClientUnderTest::shim_stats() const {
-  if (!shim_) return std::nullopt;
-  return shim_->stats();
 }
 
 void ClientUnderTest::feed(std::string_view bytes) {

@@ -12,6 +12,7 @@
 #include "cell/program.hpp"
 #include "grading/check.hpp"
 #include "grading/context.hpp"
+#include "grading/program_under_test.hpp"
 #include "faults/shim.hpp"
 
 namespace sockgrade::grading {
@@ -22,19 +23,12 @@ struct ClientOptions {
   std::optional<faults::ShimConfig> shim;  // load the preload shim with this configuration
 };
 
-class ClientUnderTest {
+class ClientUnderTest : public ProgramUnderTest {
  public:
   // Spawns the program with the lab's argv ({host}, {port} expanded).
   static Step<std::unique_ptr<ClientUnderTest>> spawn(Context& ctx, const std::string& host, uint16_t port,
                                                       std::string label, const ClientOptions& options);
 
-  cell::Program& program() { return *program_; }
-  pid_t pid() const { return program_->pid(); }
-  const std::string& label() const { return label_; }
-  cell::Verdict status() { return program_->poll(); }
-  // After a subject: "exited with status 1", "was killed by signal 13 (SIGPIPE)".
-  std::string fate_sentence();
-  std::optional<faults::ShimStats> shim_stats() const;
 
   // stdin: bytes queued here are written by on_stdin_writable() as the pipe takes them; after
   // close_stdin() the pipe is closed once the queue is empty (the program then reads EOF).
@@ -62,11 +56,6 @@ class ClientUnderTest {
   std::string stderr_text() const { return program_->stderr_capture().text(); }
 
  private:
-  std::unique_ptr<cell::Program> program_;
-  std::optional<faults::ShimSession> shim_;
-  const lab::LabSpec* lab_ = nullptr;
-  cell::Cgroup* cgroup_ = nullptr;
-  std::string label_;
   Fd stdin_, stdout_;
   std::string pending_;
   std::size_t pending_off_ = 0;

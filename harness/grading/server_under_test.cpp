@@ -39,34 +39,11 @@ std::vector<std::string> expand_argv(const std::vector<std::string>& tmpl, uint1
 
 Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint16_t port, std::string label,
                                                               const ServerOptions& options) {
-  const auto& lab = ctx.lab();
-  cell::LaunchSpec spec;
-  spec.executable = ctx.settings().executable;
-  spec.args = expand_argv(lab.run.argv, port, ctx.socket_path());
-  spec.env = cell::minimal_environment(ctx.settings().workdir);
-  spec.env.push_back("TMPDIR=" + ctx.settings().workdir);
-  spec.cwd = ctx.settings().workdir;
-  spec.limits = lab.limits;
-  spec.identity = ctx.settings().identity;
-  spec.seccomp = ctx.settings().seccomp;
-  if (auto* group = ctx.cgroup()) spec.cgroup_fds = group->join_fds();
-
   std::unique_ptr<ServerUnderTest> s(new ServerUnderTest());
-  if (options.shim) {
-    SG_TRY(auto session, ctx.prepare_shim(*options.shim, spec.env));
-    s->shim_ = std::move(session);
-  }
-  s->label_ = label;
   s->requested_port_ = port;
-  s->lab_ = &lab;
-  s->cgroup_ = ctx.cgroup();
   s->started_ = Clock::now();
-  auto program = cell::Program::start(spec);
-  if (!program) return harness_error("could not start the program: " + program.error().message);
-  s->program_ = std::move(program).value();
-  std::string argv_text = "./" + std::filesystem::path(spec.executable).filename().string();
-  for (const auto& a : spec.args) argv_text += " " + a;
-  ctx.trace().add(label, "start", argv_text + " (pid " + std::to_string(s->pid()) + ")");
+  auto spec = launch_spec(ctx, expand_argv(ctx.lab().run.argv, port, ctx.socket_path()));
+  SG_CHECK(s->start(ctx, spec, std::move(label), options.shim));
   return s;
 }
 
@@ -229,20 +206,6 @@ std::string ServerUnderTest::stderr_clause(Context& ctx) {
   auto last = last_line(stderr_text);
   if (last.empty()) return " (it printed nothing on stderr)";
   return "; its stderr ends with \"" + last + "\"";
-}
-
-std::string ServerUnderTest::fate_sentence() {
-  auto v = status();
-  std::optional<cell::CgroupStats> stats;
-  if (cgroup_) stats = cgroup_->stats();
-  std::string fate = cell::describe_fate(v, lab_->limits, stats ? &*stats : nullptr);
-  if (fate == v.describe()) return v.sentence();
-  return "was " + fate;
-}
-
-std::optional<faults::ShimStats> ServerUnderTest::shim_stats() const {
-  if (!shim_) return std::nullopt;
-  return shim_->stats();
 }
 
 std::vector<net::Listener> ServerUnderTest::listeners() const {

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "cell/program.hpp"
 #include "grading/check.hpp"
 #include "grading/context.hpp"
+#include "grading/program_under_test.hpp"
 #include "faults/shim.hpp"
 #include "net/endpoint.hpp"
 #include "net/observe.hpp"
@@ -17,7 +17,7 @@ namespace sockgrade::grading {
 
 class Context;
 
-class ServerUnderTest {
+class ServerUnderTest : public ProgramUnderTest {
  public:
   // Spawns the program with the lab's argv for `port`.
   static Step<std::unique_ptr<ServerUnderTest>> spawn(Context& ctx, uint16_t port, std::string label,
@@ -32,20 +32,14 @@ class ServerUnderTest {
   // (a spinner) is let through after a short while, as before.
   Step<void> wait_settled(Context& ctx);
 
-  cell::Program& program() { return *program_; }
-  pid_t pid() const { return program_->pid(); }
-  const std::string& label() const { return label_; }
   uint16_t requested_port() const { return requested_port_; }
   const net::Listener& listener() const { return listener_; }
   // Where clients connect (the wildcard address mapped to loopback).
   const net::Endpoint& endpoint() const { return endpoint_; }
   double ready_after_ms() const { return ready_ms_; }
 
-  cell::Verdict status() { return program_->poll(); }
   // Passes while the server runs; otherwise fails with how it ended and what we were doing.
   Step<void> expect_alive(const std::string& while_doing);
-  // After a subject: "exited with status 1", "was killed: memory limit 256 MiB (…)".
-  std::string fate_sentence();
   // "listened on port 5000 and then " once a listening socket was seen, else "".
   std::string listened_then() const;
   // After an early exit: what its stderr shows, a refusal (EACCES, EPERM, EROFS) named as the
@@ -54,19 +48,11 @@ class ServerUnderTest {
   net::TreeSnapshot snapshot() const { return net::snapshot_tree(program_->pid()); }
   // Every listening socket the server's processes hold right now.
   std::vector<net::Listener> listeners() const;
-  // What the preload shim did inside this server, when it was loaded.
-  std::optional<faults::ShimStats> shim_stats() const;
-  const faults::ShimSession* shim() const { return shim_ ? &*shim_ : nullptr; }
 
  private:
   // The program exited after it listened: whether a process it forked kept the socket.
   Step<void> exited_after_listening(Context& ctx);
   static bool server_busy_forking(pid_t pid);
-  std::unique_ptr<cell::Program> program_;
-  std::optional<faults::ShimSession> shim_;
-  const lab::LabSpec* lab_ = nullptr;
-  cell::Cgroup* cgroup_ = nullptr;
-  std::string label_;
   uint16_t requested_port_ = 0;
   net::Listener listener_;
   net::Endpoint endpoint_;
