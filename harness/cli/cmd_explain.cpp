@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
+#include "lab/lab_loader.hpp"
 
 namespace sockgrade::cli {
 namespace {
@@ -28,13 +29,20 @@ void explain_check(const checks::CheckDef& def, const lab::CheckSpec& spec) {
 void add_explain_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("explain", "Explain a lab's contract and checks, or one check");
   static std::string lab_arg, check_arg;
+  static bool as_json = false;
   cmd->add_option("LAB", lab_arg, "a bundled lab name or a path to a lab JSON file")->required();
   cmd->add_option("CHECK", check_arg, "a check id (or a glob) of that lab");
+  cmd->add_flag("--json", as_json, "print the resolved lab as JSON: a lab file that extends nothing");
   cmd->callback([&exit_code] {
     auto spec = load_lab(lab_arg);
     if (!spec) {
       print_error(spec.error().message);
       exit_code = kBadInput;
+      return;
+    }
+    if (as_json) {
+      std::printf("%s\n", lab::lab_to_json(*spec).dump(2).c_str());
+      exit_code = kAllPassed;
       return;
     }
     if (check_arg.empty()) {

@@ -230,6 +230,60 @@ Result<LabSpec> load_lab_file(const std::filesystem::path& file) {
   return lab;
 }
 
+namespace {
+
+using nlohmann::ordered_json;
+
+// Whole weights print as integers (6, not 6.0), as lab files write them.
+ordered_json weight_json(double weight) {
+  auto whole = static_cast<int64_t>(weight);
+  if (static_cast<double>(whole) == weight) return whole;
+  return weight;
+}
+
+ordered_json check_to_json(const CheckSpec& c) {
+  ordered_json j = {{"id", c.id}, {"weight", weight_json(c.weight)}};
+  if (c.hidden) j["hidden"] = true;
+  if (!c.params.empty()) j["params"] = c.params;
+  return j;
+}
+
+ordered_json lab_limits_json(const cell::Limits& l) {
+  return {{"cpu_seconds", l.cpu_seconds},
+          {"address_space_mib", l.address_space_bytes >> 20},
+          {"open_files", l.open_files},
+          {"file_size_mib", l.file_size_bytes >> 20},
+          {"processes", l.processes},
+          {"wall_seconds", l.wall_seconds},
+          {"memory_mib", l.memory_bytes >> 20}};
+}
+
+}  // namespace
+
+ordered_json lab_to_json(const LabSpec& lab) {
+  ordered_json run = {{"argv", lab.run.argv}};
+  // A UNIX-domain lab has no ports: written as 0 they would not load again.
+  if (lab.run.default_port != 0) run["default_port"] = lab.run.default_port;
+  if (lab.run.requested_port != 0) run["requested_port"] = lab.run.requested_port;
+  ordered_json checks = ordered_json::array();
+  for (const auto& c : lab.checks) checks.push_back(check_to_json(c));
+  return {{"schema", "sockgrade.lab/2"},
+          {"name", lab.name},
+          {"title", lab.title},
+          {"role", lab.role},
+          {"transport", lab.transport},
+          {"contract", lab.contract},
+          {"build",
+           {{"executable", lab.build.executable},
+            {"make", lab.build.make},
+            {"c", lab.build.c},
+            {"cpp", lab.build.cpp},
+            {"timeout_seconds", lab.build.timeout_seconds}}},
+          {"run", run},
+          {"limits", lab_limits_json(lab.limits)},
+          {"checks", checks}};
+}
+
 std::vector<std::filesystem::path> lab_directories() {
   std::vector<std::filesystem::path> dirs;
   if (const char* env = std::getenv("SOCKGRADE_LABS"); env && *env) dirs.emplace_back(env);

@@ -16,6 +16,10 @@ namespace sockgrade::lab {
 Result<LabSpec> parse_lab(const nlohmann::json& doc, const std::string& source);
 Result<LabSpec> load_lab_file(const std::filesystem::path& file);
 
+// The lab as a lab file that extends nothing: every value spelled out, so that loading it gives
+// the same LabSpec (`sockgrade explain LAB --json`, and the snapshots of the bundled labs).
+nlohmann::ordered_json lab_to_json(const LabSpec& lab);
+
 // Where bundled labs live: $SOCKGRADE_LABS, <exe>/../labs, <exe>/../share/sockgrade/labs,
 // then the source tree the binary was built from.
 std::vector<std::filesystem::path> lab_directories();
