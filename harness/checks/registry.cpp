@@ -43,7 +43,7 @@ Result<void> validate_lab_checks(const lab::LabSpec& lab) {
   for (const auto& c : builtin_checks()) ids.push_back(c.info.id);
   for (std::size_t i = 0; i < lab.checks.size(); ++i) {
     const auto& spec = lab.checks[i];
-    std::string where = lab.file.string() + ": /checks/" + std::to_string(i);
+    std::string where = spec.source.empty() ? lab.file.string() + ": /checks/" + std::to_string(i) : spec.source;
     const CheckDef* def = find_check(spec.id);
     if (!def) {
       std::string msg = where + "/id: unknown check '" + spec.id + "'";
