@@ -125,6 +125,19 @@ void remove_check(MergedLab& lab, const CheckEntry& e, const fs::path& file) {
   lab.origins.removed[e.id] = file;
 }
 
+void record_origin(LabOrigins& origins, const CheckEntry& e, const fs::path& file, bool added) {
+  auto& origin = origins.checks[e.id];
+  if (added) {
+    origin = CheckOrigin{};
+    origin.added_by = file;
+    origins.removed.erase(e.id);  // removed by a parent, added again here
+  }
+  if (e.weight) origin.weight_from = file;
+  if (e.hidden) origin.hidden_from = file;
+  if (e.params) origin.params_from = file;
+  origin.last_entry = file.string() + ": " + e.path;
+}
+
 // A new check, or an inherited one with this entry's fields over its own (params key by key).
 void add_or_change_check(MergedLab& lab, const CheckEntry& e, const fs::path& file, int version) {
   json& checks = lab.doc["checks"];
@@ -145,14 +158,7 @@ void add_or_change_check(MergedLab& lab, const CheckEntry& e, const fs::path& fi
     if (!added) checks.erase(at);
     checks.insert(checks.begin() + static_cast<std::ptrdiff_t>(placement(checks, e)), std::move(entry));
   }
-  auto& origin = lab.origins.checks[e.id];
-  if (added) origin = CheckOrigin{};
-  if (added) origin.added_by = file;
-  if (added) lab.origins.removed.erase(e.id);
-  if (e.weight) origin.weight_from = file;
-  if (e.hidden) origin.hidden_from = file;
-  if (e.params) origin.params_from = file;
-  origin.last_entry = file.string() + ": " + e.path;
+  record_origin(lab.origins, e, file, added);
 }
 
 void merge_checks(MergedLab& lab, const json& entries, const LabLayer& layer) {
