@@ -7,7 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/result.hpp"
-#include "lab/lab_spec.hpp"
+#include "lab/lab_loader.hpp"
 #include "report/formats.hpp"
 
 namespace sockgrade::cli {
@@ -21,6 +21,8 @@ enum ExitCode : int {
 
 // A lab name or path → a loaded, validated lab; errors are one line for the user.
 Result<lab::LabSpec> load_lab(const std::string& name_or_path);
+// The same, with the file each value came from ("extends", defaults).
+Result<lab::ResolvedLab> load_resolved_lab(const std::string& name_or_path);
 
 // Each registers its subcommand; the callback stores its exit code in `exit_code`.
 void add_test_command(CLI::App& app, int& exit_code);

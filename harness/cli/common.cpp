@@ -10,11 +10,16 @@ namespace sockgrade::cli {
 
 void print_error(const std::string& message) { std::fprintf(stderr, "sockgrade: %s\n", message.c_str()); }
 
-Result<lab::LabSpec> load_lab(const std::string& name_or_path) {
+Result<lab::ResolvedLab> load_resolved_lab(const std::string& name_or_path) {
   SG_TRY(auto path, lab::resolve_lab(name_or_path));
-  SG_TRY(auto spec, lab::load_lab_file(path));
-  SG_CHECK(checks::validate_lab_checks(spec));
-  return spec;
+  SG_TRY(auto resolved, lab::load_lab_with_origins(path));
+  SG_CHECK(checks::validate_lab_checks(resolved.spec));
+  return resolved;
+}
+
+Result<lab::LabSpec> load_lab(const std::string& name_or_path) {
+  SG_TRY(auto resolved, load_resolved_lab(name_or_path));
+  return std::move(resolved.spec);
 }
 
 Error unknown_format_error(const std::string& name) {

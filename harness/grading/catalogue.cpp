@@ -18,7 +18,7 @@ Result<void> Catalogue::validate(const lab::LabSpec& lab) const {
   for (const auto& c : checks_) ids.push_back(c.info.id);
   for (std::size_t i = 0; i < lab.checks.size(); ++i) {
     const auto& spec = lab.checks[i];
-    std::string where = lab.file.string() + ": /checks/" + std::to_string(i);
+    std::string where = spec.source.empty() ? lab.file.string() + ": /checks/" + std::to_string(i) : spec.source;
     const CheckDef* def = find(spec.id);
     if (!def) {
       std::string msg = where + "/id: unknown check '" + spec.id + "'";

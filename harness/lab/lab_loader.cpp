@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "core/strings.hpp"
+#include "lab/lab_merge.hpp"
+#include "lab/lab_schema.hpp"
+#include "lab/strict_json.hpp"
 
 #include "sockgrade_source_dir.hpp"
 
@@ -15,219 +18,176 @@ namespace sockgrade::lab {
 namespace {
 
 using nlohmann::json;
+namespace fs = std::filesystem;
 
-// Thrown inside this file only, turned into a Result at parse_lab's boundary.
-struct LabError {
-  std::string message;
-};
+// Every lab whose chain of "extends" ends in a sockgrade.lab/2 file starts from this one.
+const fs::path kDefaultsFile = "base/defaults.json";
 
-std::string type_name(const json& j) {
-  if (j.is_number_integer() || j.is_number_unsigned()) return "an integer";
-  if (j.is_number_float()) return "a number";
-  return std::string("a") + (j.is_object() || j.is_array() ? "n " : " ") + j.type_name();
+// "echo-server" names a bundled lab; "x.json" or "dir/x" is a path.
+bool looks_like_path(const std::string& name) {
+  return name.find('/') != std::string::npos || (name.size() > 5 && name.substr(name.size() - 5) == ".json");
 }
 
-// An object with a fixed set of keys: an unknown key is rejected first (with the allowed key
-// it most likely misspells), then the getters read and type-check the known ones.
-class StrictObject {
- public:
-  StrictObject(const json& j, std::string path, std::vector<std::string> allowed)
-      : j_(j), path_(std::move(path)) {
-    if (!j.is_object()) throw LabError{where() + ": expected an object, got " + type_name(j)};
-    for (const auto& [key, _] : j_.items()) {
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-      std::string msg = path_of(key) + ": unknown key '" + key + "'";
-      auto guess = closest_match(key, allowed);
-      if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
-      else msg += " (allowed: " + join(allowed, ", ") + ")";
-      throw LabError{msg};
-    }
-  }
+std::string error_in(const fs::path& file, const LabError& e) { return file.string() + ": " + e.message(); }
 
-  bool has(const std::string& key) {
-    return j_.contains(key);
+Result<json> read_json_file(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return fail(file.string() + ": cannot read the lab file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto doc = json::parse(ss.str(), nullptr, false);
+  if (!doc.is_discarded()) return doc;
+  // Parse again with exceptions for the position of the syntax error.
+  try {
+    auto again = json::parse(ss.str());
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    auto at = what.find("parse error at ");
+    if (at != std::string::npos) what = what.substr(at + 15);
+    return fail(file.string() + ": not valid JSON (" + what + ")");
   }
-  const json& raw(const std::string& key) {
-    if (!j_.contains(key)) throw LabError{where() + ": missing required key '" + key + "'"};
-    return j_.at(key);
-  }
-  std::string path_of(const std::string& key) const { return path_ + "/" + key; }
-
-  std::string string(const std::string& key) {
-    const auto& v = raw(key);
-    if (!v.is_string()) throw LabError{path_of(key) + ": expected a string, got " + type_name(v)};
-    return v.get<std::string>();
-  }
-  std::string string_or(const std::string& key, std::string fallback) {
-    return has(key) ? string(key) : fallback;
-  }
-  int64_t integer(const std::string& key, int64_t min, int64_t max) {
-    const auto& v = raw(key);
-    if (!v.is_number_integer()) throw LabError{path_of(key) + ": expected an integer, got " + type_name(v)};
-    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max)) {
-      throw LabError{path_of(key) + ": " + v.dump() + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]"};
-    }
-    auto x = v.get<int64_t>();
-    if (x < min || x > max) {
-      throw LabError{path_of(key) + ": " + std::to_string(x) + " is out of range [" + std::to_string(min) + ", " +
-                     std::to_string(max) + "]"};
-    }
-    return x;
-  }
-  int64_t integer_or(const std::string& key, int64_t min, int64_t max, int64_t fallback) {
-    return has(key) ? integer(key, min, max) : fallback;
-  }
-  double number(const std::string& key, double min, double max) {
-    const auto& v = raw(key);
-    if (!v.is_number()) throw LabError{path_of(key) + ": expected a number, got " + type_name(v)};
-    double x = v.get<double>();
-    if (x < min || x > max) throw LabError{path_of(key) + ": " + v.dump() + " is out of range"};
-    return x;
-  }
-  bool boolean_or(const std::string& key, bool fallback) {
-    if (!has(key)) return fallback;
-    const auto& v = raw(key);
-    if (!v.is_boolean()) throw LabError{path_of(key) + ": expected true or false, got " + type_name(v)};
-    return v.get<bool>();
-  }
-  std::vector<std::string> strings(const std::string& key) {
-    const auto& v = raw(key);
-    if (!v.is_array()) throw LabError{path_of(key) + ": expected an array of strings, got " + type_name(v)};
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].is_string()) {
-        throw LabError{path_of(key) + "/" + std::to_string(i) + ": expected a string, got " + type_name(v[i])};
-      }
-      out.push_back(v[i].get<std::string>());
-    }
-    return out;
-  }
-
- private:
-  std::string where() const { return path_.empty() ? "/" : path_; }
-  const json& j_;
-  std::string path_;
-};
-
-BuildRule parse_build(const json& j) {
-  StrictObject o(j, "/build", {"executable", "make", "c", "cpp", "timeout_seconds"});
-  BuildRule b;
-  b.executable = o.string("executable");
-  if (b.executable.empty() || b.executable.find('/') != std::string::npos) {
-    throw LabError{"/build/executable: must be a plain file name"};
-  }
-  if (o.has("make")) b.make = o.strings("make");
-  b.c = o.strings("c");
-  if (o.has("cpp")) b.cpp = o.strings("cpp");
-  b.timeout_seconds = static_cast<int>(o.integer_or("timeout_seconds", 1, 3600, b.timeout_seconds));
-  if (b.c.empty()) throw LabError{"/build/c: the compile command is empty"};
-  return b;
+  return fail(file.string() + ": not valid JSON");
 }
 
-RunSpec parse_run(const json& j, const std::string& transport) {
-  StrictObject o(j, "/run", {"argv", "default_port", "requested_port"});
-  RunSpec r;
-  r.argv = o.strings("argv");
-  // A UNIX-domain socket has a path ({path} in argv), no port.
-  if (transport == "unix" && !o.has("default_port") && !o.has("requested_port")) return r;
-  r.default_port = static_cast<uint16_t>(o.integer("default_port", 1, 65535));
-  r.requested_port = static_cast<uint16_t>(o.integer("requested_port", 1, 65535));
-  if (r.requested_port == r.default_port) {
-    // With the two equal, a program that ignores argv could not be told apart.
-    throw LabError{"/run/requested_port: must differ from default_port"};
+Result<LabLayer> read_layer(const fs::path& file) {
+  SG_TRY(auto doc, read_json_file(file));
+  try {
+    int version = schema_version(doc);
+    return LabLayer{file, std::move(doc), version};
+  } catch (const LabError& e) {
+    return fail(error_in(file, e));
   }
-  return r;
 }
 
-cell::Limits parse_limits(const json& j) {
-  StrictObject o(j, "/limits", {"cpu_seconds", "address_space_mib", "open_files", "file_size_mib", "processes", "wall_seconds", "memory_mib"});
-  cell::Limits l;
-  l.cpu_seconds = static_cast<int>(o.integer_or("cpu_seconds", 1, 3600, l.cpu_seconds));
-  l.address_space_bytes =
-      static_cast<uint64_t>(o.integer_or("address_space_mib", 16, 1 << 20, static_cast<int64_t>(l.address_space_bytes >> 20))) << 20;
-  l.open_files = static_cast<int>(o.integer_or("open_files", 16, 1 << 20, l.open_files));
-  l.file_size_bytes =
-      static_cast<uint64_t>(o.integer_or("file_size_mib", 1, 1 << 20, static_cast<int64_t>(l.file_size_bytes >> 20))) << 20;
-  l.processes = static_cast<int>(o.integer_or("processes", 1, 1 << 16, l.processes));
-  l.wall_seconds = static_cast<int>(o.integer_or("wall_seconds", 1, 3600, l.wall_seconds));
-  l.memory_bytes =
-      static_cast<uint64_t>(o.integer_or("memory_mib", 16, 1 << 20, static_cast<int64_t>(l.memory_bytes >> 20))) << 20;
-  return l;
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code ec1, ec2;
+  return fs::weakly_canonical(a, ec1) == fs::weakly_canonical(b, ec2);
 }
 
-std::vector<CheckSpec> parse_checks(const json& j) {
-  if (!j.is_array()) throw LabError{"/checks: expected an array, got " + type_name(j)};
-  if (j.empty()) throw LabError{"/checks: a lab needs at least one check"};
-  std::vector<CheckSpec> out;
-  std::set<std::string> seen;
-  for (std::size_t i = 0; i < j.size(); ++i) {
-    StrictObject o(j[i], "/checks/" + std::to_string(i), {"id", "weight", "hidden", "params"});
-    CheckSpec c;
-    c.id = o.string("id");
-    c.weight = o.number("weight", 0, 1000);
-    c.hidden = o.boolean_or("hidden", false);
-    if (o.has("params")) {
-      c.params = o.raw("params");
-      if (!c.params.is_object()) {
-        throw LabError{o.path_of("params") + ": expected an object, got " + type_name(c.params)};
-      }
+// The file a layer's "extends" names: a path relative to the layer's file, or a bundled lab.
+Result<fs::path> parent_file(const LabLayer& child) {
+  std::string where = child.file.string() + ": /extends: ";
+  const json& extends = child.doc["extends"];
+  if (!extends.is_string() || extends.get<std::string>().empty()) {
+    return fail(where + "expected a lab name or a path, got " +
+                (extends.is_string() ? std::string("an empty string") : type_name(extends)));
+  }
+  std::string name = extends.get<std::string>();
+  if (!looks_like_path(name)) {
+    auto bundled = resolve_lab(name);
+    if (!bundled) return fail(where + bundled.error().message);
+    return bundled->lexically_normal();
+  }
+  fs::path parent = (child.file.parent_path() / name).lexically_normal();
+  std::error_code ec;
+  if (!fs::is_regular_file(parent, ec)) return fail(where + "no lab file " + parent.string());
+  return parent;
+}
+
+std::string chain_text(const std::vector<LabLayer>& chain, const fs::path& last) {
+  std::string text;
+  for (const auto& layer : chain) text += layer.file.string() + " → ";
+  return text + last.string();
+}
+
+// labs/base/defaults.json from the first lab directory that has it; none when the chain has it.
+Result<std::optional<LabLayer>> defaults_layer(const std::vector<LabLayer>& chain) {
+  for (const auto& dir : lab_directories()) {
+    fs::path file = (dir / kDefaultsFile).lexically_normal();
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) continue;
+    for (const auto& layer : chain) {
+      if (same_file(layer.file, file)) return std::optional<LabLayer>{};
     }
-      if (!seen.insert(c.id).second) throw LabError{"/checks/" + std::to_string(i) + ": check '" + c.id + "' is listed twice"};
-    out.push_back(std::move(c));
+    SG_TRY(auto layer, read_layer(file));
+    if (layer.doc.contains("extends")) return fail(file.string() + ": /extends: the defaults extend nothing");
+    return std::optional<LabLayer>{std::move(layer)};
   }
-  return out;
+  return fail(chain.front().file.string() + ": the lab defaults " + kDefaultsFile.string() +
+              " are in none of the lab directories");
+}
+
+// The lab's file first, then each lab it extends; a sockgrade.lab/2 root sits on the defaults.
+Result<std::vector<LabLayer>> read_chain(const fs::path& file) {
+  std::vector<LabLayer> chain;
+  SG_TRY(auto first, read_layer(file));
+  chain.push_back(std::move(first));
+  while (chain.back().version == 2 && chain.back().doc.contains("extends")) {
+    SG_TRY(auto parent, parent_file(chain.back()));
+    for (const auto& layer : chain) {
+      if (!same_file(layer.file, parent)) continue;
+      return fail(chain.back().file.string() + ": /extends: a cycle: " + chain_text(chain, parent));
+    }
+    SG_TRY(auto layer, read_layer(parent));
+    chain.push_back(std::move(layer));
+  }
+  if (chain.back().version == 1) return chain;
+  SG_TRY(auto defaults, defaults_layer(chain));
+  if (defaults) chain.push_back(std::move(*defaults));
+  return chain;
+}
+
+// An error in the merged document belongs to the file that set the value at its path.
+std::string blame(const LabError& e, const MergedLab& lab, const fs::path& own_file) {
+  fs::path file = own_file;
+  for (std::string p = e.path; p.size() > 1; p = p.substr(0, p.rfind('/'))) {
+    auto it = lab.origins.values.find(p);
+    if (it == lab.origins.values.end()) continue;
+    file = it->second;
+    break;
+  }
+  std::string msg = error_in(file, e);
+  if (e.missing_key && e.text == "missing required key 'name'" && lab.origins.files.size() > 1) {
+    msg += " (a lab's name is its own: it is never inherited)";
+  } else if (e.missing_key && lab.origins.files.size() > 1) {
+    msg += " (neither this file nor a lab it extends sets it)";
+  }
+  return msg;
 }
 
 }  // namespace
 
 Result<LabSpec> parse_lab(const json& doc, const std::string& source) {
   try {
-    StrictObject o(doc, "", {"schema", "name", "title", "role", "transport", "contract", "build", "run", "limits", "checks"});
-    auto schema = o.string("schema");
-    if (schema != "sockgrade.lab/1") throw LabError{"/schema: expected \"sockgrade.lab/1\", got \"" + schema + "\""};
-    LabSpec lab;
-    lab.name = o.string("name");
-    lab.title = o.string("title");
-    lab.role = o.string("role");
-    if (lab.role != "server" && lab.role != "client") {
-      throw LabError{"/role: \"" + lab.role + "\" is not supported (expected \"server\" or \"client\")"};
+    LabLayer layer{source, doc, schema_version(doc)};
+    if (layer.version == 2 && doc.contains("extends")) {
+      throw LabError{"/extends", "a lab that extends another is read from its file (load_lab_file)"};
     }
-    lab.transport = o.string("transport");
-    if (lab.transport != "tcp" && lab.transport != "unix" && lab.transport != "udp") {
-      throw LabError{"/transport: \"" + lab.transport + "\" is not supported (expected \"tcp\", \"udp\" or \"unix\")"};
-    }
-    lab.contract = o.string_or("contract", "");
-    lab.build = parse_build(o.raw("build"));
-    lab.run = parse_run(o.raw("run"), lab.transport);
-    if (o.has("limits")) lab.limits = parse_limits(o.raw("limits"));
-    lab.checks = parse_checks(o.raw("checks"));
-      return lab;
+    MergedLab lab;
+    apply_layer(lab, layer);
+    finish_merge(lab, layer);
+    return spec_from_document(lab.doc);
   } catch (const LabError& e) {
-    return fail(source + ": " + e.message);
+    return fail(source + ": " + e.message());
   }
 }
 
-Result<LabSpec> load_lab_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return fail(file.string() + ": cannot read the lab file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto doc = json::parse(ss.str(), nullptr, false);
-  if (doc.is_discarded()) {
-    // Parse again with exceptions for the position of the syntax error.
+Result<ResolvedLab> load_lab_with_origins(const fs::path& file) {
+  SG_TRY(auto chain, read_chain(file));
+  MergedLab lab;
+  for (const auto& layer : chain) lab.origins.files.push_back(layer.file);
+  for (auto layer = chain.rbegin(); layer != chain.rend(); ++layer) {
     try {
-      auto again = json::parse(ss.str());
-    } catch (const json::parse_error& e) {
-      std::string what = e.what();
-      auto at = what.find("parse error at ");
-      if (at != std::string::npos) what = what.substr(at + 15);
-      return fail(file.string() + ": not valid JSON (" + what + ")");
+      apply_layer(lab, *layer);
+    } catch (const LabError& e) {
+      return fail(error_in(layer->file, e));
     }
-    return fail(file.string() + ": not valid JSON");
   }
-  auto lab = parse_lab(doc, file.string());
-  if (lab) lab->file = std::filesystem::absolute(file);
-  return lab;
+  finish_merge(lab, chain.front());
+  LabSpec spec;
+  try {
+    spec = spec_from_document(lab.doc);
+  } catch (const LabError& e) {
+    return fail(blame(e, lab, chain.front().file));
+  }
+  spec.file = fs::absolute(file);
+  for (auto& check : spec.checks) check.source = lab.origins.checks.at(check.id).last_entry;
+  return ResolvedLab{std::move(spec), std::move(lab.origins)};
+}
+
+Result<LabSpec> load_lab_file(const fs::path& file) {
+  SG_TRY(auto resolved, load_lab_with_origins(file));
+  return std::move(resolved.spec);
 }
 
 std::vector<std::filesystem::path> lab_directories() {
@@ -246,9 +206,7 @@ std::vector<std::filesystem::path> lab_directories() {
 
 Result<std::filesystem::path> resolve_lab(const std::string& name_or_path) {
   namespace fs = std::filesystem;
-  bool looks_like_path = name_or_path.find('/') != std::string::npos ||
-                         (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json");
-  if (looks_like_path) {
+  if (looks_like_path(name_or_path)) {
     if (!fs::is_regular_file(name_or_path)) return fail("lab file not found: " + name_or_path);
     return fs::path(name_or_path);
   }

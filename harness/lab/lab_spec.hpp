@@ -18,6 +18,9 @@ struct CheckSpec {
   double weight = 1;
   bool hidden = false;        // kept out of student-facing views
   nlohmann::json params = nlohmann::json::object();
+  // "labs/x.json: /checks/3": the entry that last named this check, for errors about it; empty
+  // when the lab is one document (then its index in `checks` is its place in the file).
+  std::string source = {};
 };
 
 struct BuildRule {

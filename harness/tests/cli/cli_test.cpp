@@ -215,6 +215,32 @@ TEST(Cli, ExplainListsTheLabsChecksAndTotal) {
   EXPECT_NE(one.out.find("hint"), std::string::npos);
 }
 
+TEST(Cli, ExplainShowsTheResolvedLabAndTheFileEachValueComesFrom) {
+  auto r = run("explain echo-server-fork", "2>/dev/null");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("extends:  base/echo-server-concurrent.json → echo-server.json → base/defaults.json\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  connect-accept.listen-backlog                  3  "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n  total                                        100\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("      removes checks: connect-accept.queued-while-busy\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("      sets: contract, limits.processes, name, title\n"), std::string::npos) << r.out;
+  // --json: the resolved lab, the same as its snapshot.
+  auto j = run("explain echo-server-fork --json", "2>/dev/null");
+  EXPECT_EQ(j.exit_code, 0);
+  std::ifstream snapshot(kSource + "/harness/tests/lab/resolved/echo-server-fork.json");
+  EXPECT_EQ(nlohmann::json::parse(j.out), nlohmann::json::parse(snapshot));
+}
+
+TEST(Cli, ALabThatExtendsItselfIsOneLine) {
+  Scratch s;
+  write(s / "lab.json", R"({"schema": "sockgrade.lab/2", "name": "x", "extends": "./lab.json"})");
+  auto r = run("explain " + (s / "lab.json").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.out), 1);
+  EXPECT_NE(r.out.find((s / "lab.json").string() + ": /extends: a cycle: "), std::string::npos) << r.out;
+}
+
 TEST(Cli, LabsListsTheBundledLab) {
   auto r = run("labs");
   EXPECT_EQ(r.exit_code, 0);

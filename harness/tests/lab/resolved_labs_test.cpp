@@ -1,0 +1,50 @@
+// Every bundled lab, resolved (after "extends" and the build defaults), is exactly the lab it was
+// before labs could inherit: the snapshots in resolved/ were written by `sockgrade explain LAB
+// --json` from labs/*.json as they were at commit 88275a9, when each file spelled out everything.
+// A lab changed on purpose gets its snapshot rewritten the same way, in the same commit.
+#include "sockgrade_source_dir.hpp"
+#include "lab/lab_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+namespace sockgrade::lab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kLabs = fs::path(SOCKGRADE_TEST_SOURCE_DIR) / "labs";
+const fs::path kSnapshots = fs::path(SOCKGRADE_TEST_SOURCE_DIR) / "harness/tests/lab/resolved";
+
+std::set<std::string> json_stems(const fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".json") out.insert(e.path().stem().string());
+  }
+  return out;
+}
+
+TEST(ResolvedLabs, EveryBundledLabHasASnapshotAndEverySnapshotALab) {
+  EXPECT_EQ(json_stems(kLabs), json_stems(kSnapshots));
+  EXPECT_EQ(json_stems(kLabs).size(), 9u);
+}
+
+TEST(ResolvedLabs, EachEqualsItsSnapshot) {
+  for (const auto& name : json_stems(kSnapshots)) {
+    auto lab = load_lab_file(kLabs / (name + ".json"));
+    ASSERT_TRUE(lab.ok()) << name << ": " << lab.error().message;
+    std::ifstream in(kSnapshots / (name + ".json"));
+    auto expected = json::parse(in);
+    auto resolved = json::parse(lab_to_json(*lab).dump());
+    // The patch from the snapshot to the resolved lab names every difference.
+    EXPECT_EQ(resolved, expected) << name << ": " << json::diff(expected, resolved).dump();
+  }
+}
+
+}  // namespace
+}  // namespace sockgrade::lab
