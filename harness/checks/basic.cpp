@@ -1,12 +1,18 @@
-// basic: bytes in = bytes out — small, binary (all 256 values), interactive, multi-MiB.
+// basic: bytes in = bytes out — small, binary (all 256 values), interactive, multi-MiB; for the
+// echo servers, then the clients (echo, daytime, UDP), and the build's program name (any lab).
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 
-#include "grading/context.hpp"
 #include "checks/catalogue.hpp"
+#include "checks/client_scenarios.hpp"
+#include "checks/udp_scenarios.hpp"
+#include "core/bytes.hpp"
+#include "core/clock.hpp"
+#include "core/wait.hpp"
+#include "grading/context.hpp"
 #include "grading/server_under_test.hpp"
 #include "grading/verify.hpp"
-#include "core/bytes.hpp"
 
 namespace sockgrade::checks {
 namespace {
@@ -112,38 +118,250 @@ Outcome large_stream(Context& ctx) {
                        format_duration(Millis(clock.elapsed_whole_ms())) + ", nothing more after it");
 }
 
+// The echo-client lab: the harness plays the echo server and feeds the client's stdin.
+
+// For checks that judge the bytes, not when they appear: when the output stopped short with
+// everything read from the socket, the rest may sit in the client's stdio buffer (stdout is a
+// pipe here); it comes out at exit, so stdin is closed and the client left to finish. The
+// observation goes into the evidence; interactive checks fail on it instead.
+ClientSession::Stop print_by_exit(Context& ctx, ClientSession& s, std::string_view expected, ClientSession::Stop stop) {
+  if (stop == ClientSession::Stop::done || stop == ClientSession::Stop::exited) return stop;
+  auto proof = bytes_held_until_exit(ctx, s, expected);
+  if (!proof) return stop;
+  // Not a cause named for a failure: an observation the pass rests on.
+  ctx.evidence().erase("proof");
+  ctx.evidence()["stdout_block_buffered"] = *proof;
+  return ClientSession::Stop::exited;
+}
+
+Outcome client_small(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    ClientSession s(ctx, {});
+    SG_CHECK(s.listen());
+    SG_CHECK(s.start());
+    return interactive_lines(ctx, s, 3, "");
+  };
+  return conclude(steps(), "3 lines typed one at a time were each printed back before the next");
+}
+
+Outcome client_binary(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    ClientSession s(ctx, {});
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start());
+    std::string payload = all_byte_values(ctx.rng("payload"));
+    c->feed(payload);
+    auto stop = s.run([&] { return c->output().size() >= payload.size(); }, ctx.deadline(3000), ctx.ms(1000));
+    stop = print_by_exit(ctx, s, payload, stop);
+    return expect_printed(ctx, s, payload, stop, "772 bytes with every byte value and NULs fed to stdin: ");
+  };
+  return conclude(steps(), "all 256 byte values, NULs included, went through the client exactly (772 B)");
+}
+
+Outcome client_large_stream(Context& ctx) {
+  auto size = static_cast<std::size_t>(ctx.param("bytes"));
+  Stopwatch clock;
+  auto steps = [&]() -> Step<void> {
+    // Like a real echo server, the harness stops reading while 256 KiB of echo wait to go
+    // back: a client that does not read while it writes fills every buffer and stalls.
+    ClientSession s(ctx, {});
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start());
+    std::string payload = ctx.rng("stream").bytes(size);
+    c->feed(payload);
+    auto stop = s.run([&] { return c->output().size() >= payload.size(); }, ctx.deadline(120000), ctx.ms(3000));
+    stop = print_by_exit(ctx, s, payload, stop);
+    return expect_printed(ctx, s, payload, stop,
+                          format_bytes(size) + " fed to stdin while the server echoed (it stops reading while "
+                                           "256 KiB of its echo are not read): ");
+  };
+  auto r = steps();
+  return conclude(std::move(r), format_bytes(size) + " went to the server and back to stdout exactly in " +
+                                    format_duration(Millis(clock.elapsed_whole_ms())));
+}
+
+// The daytime-client lab: the harness plays the daytime server.
+
+Outcome daytime_reply(Context& ctx) {
+  return conclude(expect_reply_printed(ctx, kDaytimeReply, {}, "the server sent the time (44 B) and closed: "),
+                  "the time was printed exactly and the client exited 0 at EOF");
+}
+
+// The UDP labs.
+
+Outcome datagram_sizes(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_CHECK(ctx.start_server());
+    SG_TRY(auto peer, UdpPeer::open(ctx, "client"));
+    auto rng = ctx.rng("datagrams");
+    for (std::size_t size : {std::size_t{1}, std::size_t{2}, std::size_t{100}, std::size_t{101}, std::size_t{512},
+                             std::size_t{1472}, std::size_t{1473}, std::size_t{8192}, kMaxDatagram}) {
+      SG_CHECK(udp_round_trip(ctx, peer, rng.bytes(size)));
+    }
+    return {};
+  };
+  return conclude(steps(), "datagrams of 1 to 65507 bytes each came back whole, one datagram for one");
+}
+
+Outcome udp_client_lines(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    UdpWorld w(ctx, {});
+    SG_CHECK(w.listen());
+    SG_CHECK(w.start());
+    SG_CHECK(udp_lines(ctx, w, 3, 3000, ""));
+    return udp_clean_exit(ctx, w, w.client().output(), "3 lines echoed: ");
+  };
+  return conclude(steps(), "3 lines went out as datagrams, each echo was printed, and the client exited 0 at EOF");
+}
+
+// Any lab: the build's program has the name the lab asks for. A build that left one executable
+// under another name is graded all the same (lab/build.cpp says so in the report's build
+// section); whether the name costs points is the lab's decision: it lists this check, with a
+// weight, or not (no bundled lab does).
+
+Outcome executable_name(Context& ctx) {
+  const std::string wanted = ctx.lab().build.executable;
+  const std::string graded = std::filesystem::path(ctx.settings().executable).filename().string();
+  ctx.evidence()["executable"] = graded;
+  ctx.evidence()["expected_executable"] = wanted;
+  if (graded == wanted) return Outcome::pass("the program is named '" + wanted + "', as the lab asks");
+  return Outcome::fail("the program is named '" + graded + "', not '" + wanted + "' as the lab asks");
+}
+
 }  // namespace
 
 std::vector<CheckDef> basic_checks() {
   return {
-      {{"basic.small-echo", "basic", "A short line is echoed back",
-        "The server echoes every byte it receives back to the same client.",
-        "Read from the connected socket and write back exactly the bytes read: write(fd, buf, n) with the n "
-        "that read() returned, never sizeof buf (that sends stale bytes after the echo); check that your "
-        "server accepts a connection and answers at all.",
-        "server", {}, 15000},
-       small_echo},
-      {{"basic.binary", "basic", "Binary data, all 256 byte values and NULs, is echoed exactly",
-        "Echo is byte-exact: the data is not text and may contain NUL bytes.",
-        "Write exactly the n bytes that read() returned: write(fd, buf, n). strlen(), printf(\"%s\") and "
-        "string functions stop at the first NUL byte.",
-        "server", {}, 15000},
-       binary},
-      {{"basic.interactive", "basic", "Line-by-line round trips are answered one at a time",
-        "The server echoes what it has as soon as it has it; it does not wait for more input.",
-        "Echo each read() right away; do not wait for the client to finish or for a full buffer "
-        "before writing back.",
-        "server", {{"rounds", 20, 1, 1000, "number of round trips"}}, 30000},
-       interactive},
-      {{"basic.large-stream", "basic", "A 512 KiB stream is echoed exactly while it is sent",
-        "The server keeps reading and writing for as long as the client sends, whatever the size.",
-        "Loop until read() returns 0, and write every byte you read (a write can be short: loop on "
-        "it). Do not keep the whole stream in memory.",
-        // 512 KiB: a correct server moving one byte per read()/write() spends about 2 s of CPU
-        // on it here (two syscalls per byte, ~4 us), within the 10 s CPU limit and the 20 s
-        // wall limit with margin, also on a loaded machine.
-        "server", {{"bytes", 512 << 10, 256 << 10, 256 << 20, "size of the stream in bytes"}}, 150000},
-       large_stream},
+      {.info = {.id = "basic.small-echo",
+                .title = "A short line is echoed back",
+                .requirement = "The server echoes every byte it receives back to the same client.",
+                .hint = "Read from the connected socket and write back exactly the bytes read: "
+                        "write(fd, buf, n) with the n that read() returned, never sizeof buf "
+                        "(that sends stale bytes after the echo); check that your server accepts "
+                        "a connection and answers at all.",
+                .role = "server",
+                .budget_ms = 15000,
+                .typical_ms = 50},
+       .run = small_echo},
+      {.info = {.id = "basic.binary",
+                .title = "Binary data, all 256 byte values and NULs, is echoed exactly",
+                .requirement = "Echo is byte-exact: the data is not text and may contain NUL "
+                               "bytes.",
+                .hint = "Write exactly the n bytes that read() returned: write(fd, buf, n). "
+                        "strlen(), printf(\"%s\") and string functions stop at the first NUL byte.",
+                .role = "server",
+                .budget_ms = 15000,
+                .typical_ms = 50},
+       .run = binary},
+      {.info = {.id = "basic.interactive",
+                .title = "Line-by-line round trips are answered one at a time",
+                .requirement = "The server echoes what it has as soon as it has it; it does not "
+                               "wait for more input.",
+                .hint = "Echo each read() right away; do not wait for the client to finish or for "
+                        "a full buffer before writing back.",
+                .role = "server",
+                .params = {
+                    {.name = "rounds", .default_value = 20, .min = 1, .max = 1000,
+                     .description = "number of round trips"},
+                },
+                .budget_ms = 30000,
+                .typical_ms = 50},
+       .run = interactive},
+      {.info = {.id = "basic.large-stream",
+                .title = "A 512 KiB stream is echoed exactly while it is sent",
+                .requirement = "The server keeps reading and writing for as long as the client "
+                               "sends, whatever the size.",
+                .hint = "Loop until read() returns 0, and write every byte you read (a write can "
+                        "be short: loop on it). Do not keep the whole stream in memory.",
+                .role = "server",
+                // 512 KiB: a correct server moving one byte per read()/write() spends about 2 s of CPU
+                // on it here (two syscalls per byte, ~4 us), within the 10 s CPU limit and the 20 s
+                // wall limit with margin, also on a loaded machine.
+                .params = {
+                    {.name = "bytes", .default_value = 512 << 10, .min = 256 << 10, .max = 256 << 20,
+                     .description = "size of the stream in bytes"},
+                },
+                .budget_ms = 150000,
+                .typical_ms = 50},
+       .run = large_stream},
+      {.info = {.id = "basic.client-echo",
+                .title = "Lines typed one at a time are printed back",
+                .requirement = "The client copies stdin to the server and the server's bytes to "
+                               "stdout.",
+                .hint = "Read stdin, write what you read to the socket, read the socket and write "
+                        "what arrives to stdout; print each reply as soon as it arrives (stdout "
+                        "is a pipe when graded, so stdio buffers it in blocks: fflush(stdout) "
+                        "after printf()/fputs(), or write(1, ...)).",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 100},
+       .run = client_small},
+      {.info = {.id = "basic.client-binary",
+                .title = "Binary data, all 256 byte values and NULs, goes through exactly",
+                .requirement = "The client is byte-exact both ways: the data is not text and may "
+                               "contain NUL bytes.",
+                .hint = "Use read()/write() with the byte counts they return; fgets(), strlen(), "
+                        "printf(\"%s\") and fputs() stop at the first NUL byte.",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 100},
+       .run = client_binary},
+      {.info = {.id = "basic.client-large-stream",
+                .title = "A multi-MiB stream goes both ways without deadlock",
+                .requirement = "The client keeps reading the server's replies while it sends, "
+                               "whatever the size of the input.",
+                .hint = "A client that writes all its input before reading fills the server's "
+                        "buffers and its own: both sides then wait forever. Read the socket while "
+                        "you write (poll()/select(), or one thread or process per direction).",
+                .role = "client",
+                .params = {
+                    {.name = "bytes", .default_value = 8 << 20, .min = 1 << 20, .max = 256 << 20,
+                     .description = "size of the stream in bytes"},
+                },
+                .budget_ms = 150000,
+                .typical_ms = 2000},
+       .run = client_large_stream},
+      {.info = {.id = "basic.daytime-reply",
+                .title = "The server's reply is printed exactly, then the client exits 0",
+                .requirement = "The client prints every byte the server sends until EOF, then "
+                               "exits 0.",
+                .hint = "Loop on read() until it returns 0 and write exactly the bytes read to "
+                        "stdout, then exit(0).",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 100},
+       .run = daytime_reply},
+      {.info = {.id = "basic.udp-datagram-sizes",
+                .title = "Datagrams from 1 to 65507 bytes come back whole",
+                .requirement = "Each datagram is echoed as one datagram with the same bytes: "
+                               "boundaries are kept.",
+                .hint = "One recvfrom() returns one whole datagram, cut to the buffer's size: use "
+                        "a buffer of 65507 bytes (or more) and send back exactly the n bytes "
+                        "received, with one sendto().",
+                .role = "server",
+                .budget_ms = 15000,
+                .typical_ms = 50},
+       .run = datagram_sizes},
+      {.info = {.id = "basic.udp-client-lines",
+                .title = "Each line goes out as a datagram and its echo is printed",
+                .requirement = "One datagram per line of stdin; the echo printed once; exit 0 at "
+                               "stdin EOF.",
+                .hint = "sendto() the line, recvfrom() the reply, print exactly the bytes "
+                        "received.",
+                .role = "client",
+                .budget_ms = 20000,
+                .typical_ms = 200},
+       .run = udp_client_lines},
+      {.info = {.id = "basic.executable-name",
+                .title = "The program has the name the lab asks for",
+                .requirement = "The build produces an executable with the lab's name (e.g. "
+                               "'server').",
+                .hint = "The lab's scripts run the program by name: make the Makefile's target "
+                        "(or the -o of the compile command) produce exactly that name.",
+                .role = "any",
+                .budget_ms = 5000,
+                .typical_ms = 1},
+       .run = executable_name},
   };
 }
 

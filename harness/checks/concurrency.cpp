@@ -11,13 +11,14 @@
 #include <charconv>
 #include <map>
 
-#include "grading/context.hpp"
 #include "checks/catalogue.hpp"
-#include "grading/server_under_test.hpp"
-#include "grading/verify.hpp"
+#include "checks/udp_scenarios.hpp"
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
 #include "core/wait.hpp"
+#include "grading/context.hpp"
+#include "grading/server_under_test.hpp"
+#include "grading/verify.hpp"
 #include "net/listen_queue.hpp"
 #include "net/observe.hpp"
 
@@ -664,70 +665,185 @@ Outcome resources_reclaimed(Context& ctx) {
                                                      "resident memory were back to their baseline");
 }
 
+// The udp-echo-server lab: replies go to each datagram's own sender.
+
+Outcome several_senders(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_CHECK(ctx.start_server());
+    std::vector<UdpPeer> peers;
+    for (int i = 1; i <= 4; ++i) {
+      SG_TRY(auto p, UdpPeer::open(ctx, "client#" + std::to_string(i)));
+      peers.push_back(std::move(p));
+    }
+    for (int round = 1; round <= 3; ++round) {
+      std::vector<std::string> sent;
+      for (auto& p : peers) {
+        sent.push_back(p.name() + ", round " + std::to_string(round) + "\n");
+        SG_CHECK(p.send(sent.back()));
+      }
+      for (std::size_t i = 0; i < peers.size(); ++i) {
+        auto got = peers[i].receive(ctx.deadline(2000));
+        if (got && *got == sent[i]) continue;
+        ctx.evidence()["round"] = round;
+        ctx.evidence()["sent"] = bytes_evidence(sent[i]);
+        std::string also;
+        for (std::size_t j = 0; j < peers.size(); ++j) {
+          if (j == i) continue;
+          while (auto extra = peers[j].receive(Deadline::after(Millis(0)))) {
+            if (*extra == sent[i]) also = peers[j].name();
+          }
+        }
+        std::string head = "4 clients sent a datagram each (round " + std::to_string(round) + "): ";
+        if (!also.empty()) {
+          return failed(head + "the reply to " + peers[i].name() + " went to " + also +
+                        ": reply to the address recvfrom() returned for each datagram, not to a saved one");
+        }
+        if (!got) {
+          SG_CHECK(ctx.server().expect_alive("while 4 clients were sending"));
+          return timed_out(head + peers[i].name() + " got no reply within " + ctx.human(2000));
+        }
+        ctx.evidence()["received"] = bytes_evidence(*got);
+        return failed(head + peers[i].name() + " got '" + escape_preview(*got, 40) + "' instead of its own datagram");
+      }
+    }
+    return {};
+  };
+  return conclude(steps(), "4 clients sending at once each got exactly their own datagrams back, 3 rounds");
+}
+
 }  // namespace
 
 std::vector<CheckDef> concurrency_checks() {
   return {
-      {{"concurrency.simultaneous-clients", "concurrency", "Clients connected at the same time are all served",
-        "Every connected client gets its answers while the others stay connected.",
-        "Serve each client independently of the others (a child process, a thread, or one select/poll loop over "
-        "all connections): an iterative server answers only the first client while the others wait.",
-        "server",
-        {{"clients", 20, 2, 60, "clients connected at once"}, {"rounds", 5, 1, 50, "round trips per client"}},
-        20000, 300},
-       simultaneous_clients},
-      {{"concurrency.stalled-client", "concurrency", "A stalled client blocks nobody",
-        "A client that is connected and silent, or that sent half a message, does not delay any other client.",
-        "Never wait on one client while others are ready: in a select/poll server read only what poll() says is "
-        "ready (once per wakeup) and echo what arrived instead of waiting for a whole line.",
-        "server", {}, 20000, 200},
-       stalled_client},
-      {{"concurrency.burst", "concurrency", "A burst of clients: each gets exactly its own bytes",
-        "Many clients that connect and send at the same moment each get exactly their own data back.",
-        "Give each thread its own copy of the descriptor (malloc an int, or pass it by value), never &connfd; keep "
-        "buffers per client (on the worker's stack or in its own struct), never one global buffer.",
-        "server",
-        {{"clients", 50, 2, 100, "clients per burst"},
-         {"rounds", 5, 1, 20, "bursts"},
-         {"bytes", 8192, 16, 65536, "bytes each client sends"},
-         {"pieces", 32, 1, 256, "pieces each client's bytes are sent in, interleaved across clients"}},
-        30000, 600},
-       burst},
-      {{"concurrency.model", "concurrency", "Serves clients with the model the lab asks for",
-        "The server uses the lab's concurrency model, as seen in /proc while clients are connected.",
-        "fork lab: fork() a child per accepted connection; thread lab: pthread_create() a thread per connection "
-        "(no fork); select lab: one thread of one process multiplexing all connections with select/poll/epoll.",
-        "server",
-        {{"model", kFork, kFork, kSelect, "required model: 1 fork, 2 thread, 3 select"},
-         {"clients", 5, 2, 30, "clients connected while observing"}},
-        20000, 150},
-       model},
-      {{"concurrency.children-reaped", "concurrency", "Children are reaped, also when many exit together",
-        "Every child exits after its client leaves and is reaped: no zombie remains, also after simultaneous "
-        "disconnects.",
-        "Install a SIGCHLD handler that loops `while (waitpid(-1, NULL, WNOHANG) > 0);`: several children that exit "
-        "together raise SIGCHLD only once. And end each child with exit() after serving its client.",
-        "server",
-        {{"clients", 10, 1, 200, "clients one after the other"},
-         {"burst", 24, 2, 50, "clients disconnecting at once"},
-         {"rounds", 6, 1, 20, "simultaneous disconnects"}},
-        30000, 400},
-       children_reaped},
-      {{"concurrency.parent-closes", "concurrency", "The parent closes its copy of each connection",
-        "After fork() the parent closes the connection's descriptor: the client sees EOF as soon as the child is "
-        "done, and the parent's descriptor count stays flat.",
-        "close(connfd) in the parent right after fork(): the connection (and the client's EOF) ends only when the "
-        "last process holding it closes it, and a parent that keeps every connection leaks descriptors.",
-        "server", {{"clients", 20, 1, 500, "clients"}}, 20000, 300},
-       parent_closes},
-      {{"concurrency.resources-reclaimed", "concurrency", "Workers, threads and memory are reclaimed",
-        "After hundreds of clients, the server is back to one process, its thread count and its address space.",
-        "Detach each thread (pthread_detach, or a detached attribute) or join it: a thread that ends undetached "
-        "keeps its 8 MiB stack; children exit and are reaped; per-client memory is freed when the client leaves.",
-        "server",
-        {{"clients", 200, 20, 2000, "clients in total"}, {"batch", 10, 1, 50, "clients connected at once"}},
-        30000, 500},
-       resources_reclaimed},
+      {.info = {.id = "concurrency.simultaneous-clients",
+                .title = "Clients connected at the same time are all served",
+                .requirement = "Every connected client gets its answers while the others stay "
+                               "connected.",
+                .hint = "Serve each client independently of the others (a child process, a "
+                        "thread, or one select/poll loop over all connections): an iterative "
+                        "server answers only the first client while the others wait.",
+                .role = "server",
+                .params = {
+                    {.name = "clients", .default_value = 20, .min = 2, .max = 60,
+                     .description = "clients connected at once"},
+                    {.name = "rounds", .default_value = 5, .min = 1, .max = 50,
+                     .description = "round trips per client"},
+                },
+                .budget_ms = 20000,
+                .typical_ms = 300},
+       .run = simultaneous_clients},
+      {.info = {.id = "concurrency.stalled-client",
+                .title = "A stalled client blocks nobody",
+                .requirement = "A client that is connected and silent, or that sent half a "
+                               "message, does not delay any other client.",
+                .hint = "Never wait on one client while others are ready: in a select/poll server "
+                        "read only what poll() says is ready (once per wakeup) and echo what "
+                        "arrived instead of waiting for a whole line.",
+                .role = "server",
+                .budget_ms = 20000,
+                .typical_ms = 200},
+       .run = stalled_client},
+      {.info = {.id = "concurrency.burst",
+                .title = "A burst of clients: each gets exactly its own bytes",
+                .requirement = "Many clients that connect and send at the same moment each get "
+                               "exactly their own data back.",
+                .hint = "Give each thread its own copy of the descriptor (malloc an int, or pass "
+                        "it by value), never &connfd; keep buffers per client (on the worker's "
+                        "stack or in its own struct), never one global buffer.",
+                .role = "server",
+                .params = {
+                    {.name = "clients", .default_value = 50, .min = 2, .max = 100,
+                     .description = "clients per burst"},
+                    {.name = "rounds", .default_value = 5, .min = 1, .max = 20,
+                     .description = "bursts"},
+                    {.name = "bytes", .default_value = 8192, .min = 16, .max = 65536,
+                     .description = "bytes each client sends"},
+                    {.name = "pieces", .default_value = 32, .min = 1, .max = 256,
+                     .description = "pieces each client's bytes are sent in, interleaved across clients"},
+                },
+                .budget_ms = 30000,
+                .typical_ms = 600},
+       .run = burst},
+      {.info = {.id = "concurrency.model",
+                .title = "Serves clients with the model the lab asks for",
+                .requirement = "The server uses the lab's concurrency model, as seen in /proc "
+                               "while clients are connected.",
+                .hint = "fork lab: fork() a child per accepted connection; thread lab: "
+                        "pthread_create() a thread per connection (no fork); select lab: one "
+                        "thread of one process multiplexing all connections with "
+                        "select/poll/epoll.",
+                .role = "server",
+                .params = {
+                    {.name = "model", .default_value = kFork, .min = kFork, .max = kSelect,
+                     .description = "required model: 1 fork, 2 thread, 3 select"},
+                    {.name = "clients", .default_value = 5, .min = 2, .max = 30,
+                     .description = "clients connected while observing"},
+                },
+                .budget_ms = 20000,
+                .typical_ms = 150},
+       .run = model},
+      {.info = {.id = "concurrency.children-reaped",
+                .title = "Children are reaped, also when many exit together",
+                .requirement = "Every child exits after its client leaves and is reaped: no "
+                               "zombie remains, also after simultaneous disconnects.",
+                .hint = "Install a SIGCHLD handler that loops `while (waitpid(-1, NULL, WNOHANG) "
+                        "> 0);`: several children that exit together raise SIGCHLD only once. And "
+                        "end each child with exit() after serving its client.",
+                .role = "server",
+                .params = {
+                    {.name = "clients", .default_value = 10, .min = 1, .max = 200,
+                     .description = "clients one after the other"},
+                    {.name = "burst", .default_value = 24, .min = 2, .max = 50,
+                     .description = "clients disconnecting at once"},
+                    {.name = "rounds", .default_value = 6, .min = 1, .max = 20,
+                     .description = "simultaneous disconnects"},
+                },
+                .budget_ms = 30000,
+                .typical_ms = 400},
+       .run = children_reaped},
+      {.info = {.id = "concurrency.parent-closes",
+                .title = "The parent closes its copy of each connection",
+                .requirement = "After fork() the parent closes the connection's descriptor: the "
+                               "client sees EOF as soon as the child is done, and the parent's "
+                               "descriptor count stays flat.",
+                .hint = "close(connfd) in the parent right after fork(): the connection (and the "
+                        "client's EOF) ends only when the last process holding it closes it, and "
+                        "a parent that keeps every connection leaks descriptors.",
+                .role = "server",
+                .params = {
+                    {.name = "clients", .default_value = 20, .min = 1, .max = 500,
+                     .description = "clients"},
+                },
+                .budget_ms = 20000,
+                .typical_ms = 300},
+       .run = parent_closes},
+      {.info = {.id = "concurrency.resources-reclaimed",
+                .title = "Workers, threads and memory are reclaimed",
+                .requirement = "After hundreds of clients, the server is back to one process, its "
+                               "thread count and its address space.",
+                .hint = "Detach each thread (pthread_detach, or a detached attribute) or join it: "
+                        "a thread that ends undetached keeps its 8 MiB stack; children exit and "
+                        "are reaped; per-client memory is freed when the client leaves.",
+                .role = "server",
+                .params = {
+                    {.name = "clients", .default_value = 200, .min = 20, .max = 2000,
+                     .description = "clients in total"},
+                    {.name = "batch", .default_value = 10, .min = 1, .max = 50,
+                     .description = "clients connected at once"},
+                },
+                .budget_ms = 30000,
+                .typical_ms = 500},
+       .run = resources_reclaimed},
+      {.info = {.id = "concurrency.udp-several-senders",
+                .title = "Each reply goes to its own sender, several clients at once",
+                .requirement = "A reply goes to the address the datagram came from, whoever sent "
+                               "before.",
+                .hint = "Pass the address recvfrom() filled in (and its length) to sendto() for "
+                        "every datagram; never reuse the first client's address.",
+                .role = "server",
+                .budget_ms = 15000,
+                .typical_ms = 50},
+       .run = several_senders},
   };
 }
 

@@ -1,22 +1,31 @@
 // connect-accept: listens where it should, sequential clients, backlog while busy, restart
-// on the same port right after connections closed (SO_REUSEADDR).
+// on the same port right after connections closed (SO_REUSEADDR); a UNIX-domain server's socket
+// file; a client connects where its argv says, and reports a refused connection.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <sstream>
 #include <utility>
 
-#include "grading/context.hpp"
 #include "checks/catalogue.hpp"
+#include "checks/udp_scenarios.hpp"
+#include "core/bytes.hpp"
+#include "core/fd.hpp"
+#include "core/strings.hpp"
+#include "core/wait.hpp"
+#include "grading/client_session.hpp"
+#include "grading/context.hpp"
 #include "grading/server_under_test.hpp"
 #include "grading/verify.hpp"
-#include "core/fd.hpp"
-#include "core/wait.hpp"
 #include "net/listen_queue.hpp"
 #include "net/observe.hpp"
 
@@ -263,42 +272,267 @@ Outcome listen_backlog(Context& ctx) {
                        "queue full");
 }
 
+// The unix-echo-server lab: what is particular to a socket that is a file.
+
+Outcome socket_at_path(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    const auto& got = srv->listener().local.address;
+    ctx.evidence()["asked_path"] = ctx.socket_path();
+    ctx.evidence()["listening_at"] = got;
+    if (got != ctx.socket_path()) {
+      return failed("the server was started as ./server " + ctx.socket_path() + " but listens at '" + got +
+                    "': bind the path given in argv[1]");
+    }
+    struct stat st {};
+    if (::lstat(ctx.socket_path().c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
+      return failed("the server listens at " + ctx.socket_path() + " but no socket file is there (was it unlinked "
+                    "after bind()? clients find the server through that file)");
+    }
+    return serve_one_client(ctx, "client", "through the socket file\n");
+  };
+  return conclude(steps(), "the socket appeared at the path given in argv and answered there");
+}
+
+// A socket file left by a server that was killed: bind() fails with EADDRINUSE until it is
+// unlinked. Nothing listens on it (a connect() there is refused).
+Step<void> leave_stale_socket(Context& ctx) {
+  const auto path = ctx.socket_path();
+  Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (!s || path.size() >= sizeof a.sun_path) return harness_error("cannot make a UNIX socket for " + path);
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  ::unlink(path.c_str());
+  if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    return harness_error("cannot leave a stale socket at " + path + ": " + std::strerror(errno));
+  }
+  // The file belongs to the program's user, as if an earlier run of it had left it.
+  if (const auto& id = ctx.settings().identity) {
+    if (::chown(path.c_str(), id->uid, id->gid) != 0) return harness_error("cannot chown " + path);
+  }
+  s.reset();
+  ctx.trace().add("harness", "stale-socket", path + " left by a server that is gone (nothing listens on it)");
+  return {};
+}
+
+Outcome stale_socket(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_CHECK(leave_stale_socket(ctx));
+    SG_TRY(auto* srv, in_context(ctx.start_server(),
+                                 "a stale socket file was left at " + ctx.socket_path() +
+                                     " (as a killed server leaves it): "));
+    (void)srv;
+    return serve_one_client(ctx, "client", "after a stale socket file\n");
+  };
+  return conclude(steps(), "the stale socket file was replaced: the server listened at the path and answered");
+}
+
+// The client labs: the harness plays the server.
+
+Outcome client_argv(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    ClientSession s(ctx, {});
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start());
+    c->feed("which port?\n");
+    s.run([&] { return s.accepted(); }, ctx.deadline(3000));
+    std::string started = "started as ./client 127.0.0.1 " + std::to_string(s.requested_port()) + ": ";
+    if (!s.accepted()) return never_connected(ctx, s, started);
+    s.record_evidence();
+    if (s.port_used() == ctx.lab().run.default_port) {
+      return failed(started + "the client connected to port " + std::to_string(s.port_used()) +
+                    ", the contract's default, so it ignores the port given on its command line");
+    }
+    if (s.port_used() != s.requested_port()) {
+      return failed(started + "the client first tried port " + std::to_string(s.port_used()) +
+                    ", where nothing listened, and connected there when the harness listened on it too: it "
+                    "hard-codes its port instead of taking it from argv[2]");
+    }
+    return {};
+  };
+  return conclude(steps(), "the client connected to the host and port given on its command line");
+}
+
+// A pass needs proof that the client tried: the namespace's counters, or (without a private
+// namespace, where they are the host's) its socket seen waiting in SYN_SENT for the port given.
+Step<void> expect_connect_attempt(Context& ctx, ClientSession& s, const std::string& held, const std::string& scene) {
+  auto attempts = s.connect_attempts();
+  std::string proof = attempts ? (attempts->opened > 0 ? attempts->proof : "") : held;
+  if (!proof.empty()) {
+    ctx.evidence()["proof"] = proof;
+    return {};
+  }
+  if (attempts) return never_connected(ctx, s, scene);
+  s.record_evidence();
+  auto& c = s.client();
+  std::string m = scene + "no socket of the client was seen connecting to port " + std::to_string(s.requested_port());
+  if (c.status().running()) return timed_out(m + " and it is still running");
+  c.program().finish_output(500);
+  std::string said = trim(c.stderr_text());
+  said = escape_preview(said.substr(0, said.find('\n')), 120);
+  return failed(m + " before it " + c.fate_sentence() + (said.empty() ? "" : " after printing '" + said + "' on stderr"));
+}
+
+Outcome client_refused(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    ClientSession s(ctx, {});
+    SG_CHECK(s.listen(false));
+    SG_CHECK(s.start());
+    const std::string scene = "nothing listens on the port given (connect() fails with ECONNREFUSED): ";
+    // Without a private namespace the client's SYN is held first (a second more).
+    std::string held = s.release_held_connect(ctx.deadline(2000));
+    // Stdin stays open and empty: a client must notice the failed connect() by itself, not
+    // wait for input first.
+    s.run_until_exit(ctx.deadline(held.empty() ? 2000 : 3500));
+    SG_CHECK(expect_connect_attempt(ctx, s, held, scene));
+    return expect_error_exit(ctx, s, scene);
+  };
+  auto r = steps();
+  std::string said = ctx.evidence().value("stderr_first_line", "");
+  return conclude(std::move(r), "the refused connection was reported on stderr ('" + said +
+                                    "') with a non-zero exit status");
+}
+
+Outcome udp_client_argv(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    UdpWorld w(ctx, {});
+    SG_CHECK(w.listen());
+    SG_TRY(auto* c, w.start());
+    c->feed("which port?\n");
+    w.run([&] { return w.received() > 0; }, ctx.deadline(3000));
+    std::string started = "the client was started as ./client 127.0.0.1 " + std::to_string(w.requested_port());
+    if (w.received() == 0) return timed_out(started + " and sent no datagram within " + ctx.human(3000));
+    if (w.port_used() != w.requested_port()) {
+      return failed(started + " but sent to port " + std::to_string(w.port_used()) + " (the default): it ignores its arguments");
+    }
+    return {};
+  };
+  return conclude(steps(), "the client sent to the host and port given on its command line");
+}
+
 }  // namespace
 
 std::vector<CheckDef> connect_accept_checks() {
   return {
-      {{"connect-accept.listens-on-requested-port", "connect-accept", "Listens on the port given on the command line",
-        "`./server PORT` listens on PORT (the default port only when no argument is given).",
-        "Parse argv[1] (strtol/atoi) and bind to htons(port); the grader, like any user, chooses the port.",
-        "server", {}, 10000},
-       listens_on_requested_port},
-      {{"connect-accept.sequential-clients", "connect-accept", "Many clients one after the other are all served",
-        "After a client leaves, the server accepts and serves the next one, for as long as it runs.",
-        "Keep accept() in a loop and go back to it after closing each client's connection; do not exit "
-        "or break out of the loop when one client is done.",
-        "server", {{"clients", 50, 2, 1000, "number of clients"}}, 60000},
-       sequential_clients},
-      {{"connect-accept.queued-while-busy", "connect-accept", "Clients that connect while the server is busy are served later",
-        "Connections wait in the listen backlog while the server serves another client, and are then served in turn.",
-        "Call listen() with a backlog > 1 and accept() again after each client; a queued client has "
-        "already connected and sent data, which the kernel holds for you.",
-        "server", {}, 20000},
-       queued_while_busy},
-      {{"connect-accept.restart-reuseaddr", "connect-accept", "Restarts on the same port right after connections closed",
-        "The server can be restarted immediately on its port, even while old connections are in TIME_WAIT.",
-        "setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) before bind(): without it bind() "
-        "fails with EADDRINUSE for about a minute after the server's side closed connections.",
-        "server", {}, 20000},
-       restart_reuseaddr},
-      {{"connect-accept.listen-backlog", "connect-accept", "The listen backlog holds a burst of clients",
-        "listen() is given a backlog large enough for the lab's bursts of clients (the contract says how large).",
-        "Pass a large backlog to listen(), e.g. listen(fd, SOMAXCONN) or 128: while the server is busy (forking, "
-        "creating a thread), new connections wait in the accept queue, and the kernel drops the ones that find it "
-        "full (the client retries only after 1 s, then 3 s…).",
-        "server",
-        {{"backlog", 50, 0, 4096, "smallest backlog accepted"}, {"clients", 50, 2, 200, "connects in the burst"}},
-        15000, 300},
-       listen_backlog},
+      {.info = {.id = "connect-accept.listens-on-requested-port",
+                .title = "Listens on the port given on the command line",
+                .requirement = "`./server PORT` listens on PORT (the default port only when no "
+                               "argument is given).",
+                .hint = "Parse argv[1] (strtol/atoi) and bind to htons(port); the grader, like "
+                        "any user, chooses the port.",
+                .role = "server",
+                .budget_ms = 10000,
+                .typical_ms = 50},
+       .run = listens_on_requested_port},
+      {.info = {.id = "connect-accept.sequential-clients",
+                .title = "Many clients one after the other are all served",
+                .requirement = "After a client leaves, the server accepts and serves the next "
+                               "one, for as long as it runs.",
+                .hint = "Keep accept() in a loop and go back to it after closing each client's "
+                        "connection; do not exit or break out of the loop when one client is done.",
+                .role = "server",
+                .params = {
+                    {.name = "clients", .default_value = 50, .min = 2, .max = 1000,
+                     .description = "number of clients"},
+                },
+                .budget_ms = 60000,
+                .typical_ms = 50},
+       .run = sequential_clients},
+      {.info = {.id = "connect-accept.queued-while-busy",
+                .title = "Clients that connect while the server is busy are served later",
+                .requirement = "Connections wait in the listen backlog while the server serves "
+                               "another client, and are then served in turn.",
+                .hint = "Call listen() with a backlog > 1 and accept() again after each client; a "
+                        "queued client has already connected and sent data, which the kernel "
+                        "holds for you.",
+                .role = "server",
+                .budget_ms = 20000,
+                .typical_ms = 50},
+       .run = queued_while_busy},
+      {.info = {.id = "connect-accept.restart-reuseaddr",
+                .title = "Restarts on the same port right after connections closed",
+                .requirement = "The server can be restarted immediately on its port, even while "
+                               "old connections are in TIME_WAIT.",
+                .hint = "setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) before "
+                        "bind(): without it bind() fails with EADDRINUSE for about a minute after "
+                        "the server's side closed connections.",
+                .role = "server",
+                .budget_ms = 20000,
+                .typical_ms = 50},
+       .run = restart_reuseaddr},
+      {.info = {.id = "connect-accept.listen-backlog",
+                .title = "The listen backlog holds a burst of clients",
+                .requirement = "listen() is given a backlog large enough for the lab's bursts of "
+                               "clients (the contract says how large).",
+                .hint = "Pass a large backlog to listen(), e.g. listen(fd, SOMAXCONN) or 128: "
+                        "while the server is busy (forking, creating a thread), new connections "
+                        "wait in the accept queue, and the kernel drops the ones that find it "
+                        "full (the client retries only after 1 s, then 3 s…).",
+                .role = "server",
+                .params = {
+                    {.name = "backlog", .default_value = 50, .min = 0, .max = 4096,
+                     .description = "smallest backlog accepted"},
+                    {.name = "clients", .default_value = 50, .min = 2, .max = 200,
+                     .description = "connects in the burst"},
+                },
+                .budget_ms = 15000,
+                .typical_ms = 300},
+       .run = listen_backlog},
+      {.info = {.id = "connect-accept.client-argv",
+                .title = "Connects to the HOST and PORT given on the command line",
+                .requirement = "./client HOST PORT connects to HOST:PORT (the defaults only apply "
+                               "without arguments).",
+                .hint = "Take the host from argv[1] and the port from argv[2] "
+                        "(htons(atoi(argv[2]))), falling back to the defaults only when they are "
+                        "missing.",
+                .role = "client",
+                .budget_ms = 10000,
+                .typical_ms = 100},
+       .run = client_argv},
+      {.info = {.id = "connect-accept.client-refused",
+                .title = "A refused connection is reported at once",
+                .requirement = "When connect() fails the client says why on stderr and exits with "
+                               "a non-zero status, without waiting for input; the attempt itself "
+                               "is proven (the sandbox's TCP counters, or its socket seen in "
+                               "SYN_SENT), so a client that only prints a usage message gets "
+                               "nothing.",
+                .hint = "Check connect()'s return value; on -1 print the reason "
+                        "(perror(\"connect\")) and exit(1).",
+                .role = "client",
+                .budget_ms = 10000,
+                .typical_ms = 100},
+       .run = client_refused},
+      {.info = {.id = "connect-accept.unix-socket-path",
+                .title = "The socket appears at the path given in argv",
+                .requirement = "./server PATH listens on a UNIX-domain stream socket bound to "
+                               "PATH.",
+                .hint = "Fill a struct sockaddr_un with AF_UNIX and argv[1] (strncpy into "
+                        "sun_path, check the length), then bind() and listen(). Do not unlink the "
+                        "path while serving.",
+                .role = "server",
+                .budget_ms = 10000,
+                .typical_ms = 50},
+       .run = socket_at_path},
+      {.info = {.id = "connect-accept.unix-stale-socket",
+                .title = "A stale socket file at the path is removed before bind",
+                .requirement = "A socket file left by an earlier run does not stop the server "
+                               "from starting.",
+                .hint = "A UNIX socket file outlives the server that bound it, and bind() then "
+                        "fails with EADDRINUSE. unlink(path) before bind() (ignoring ENOENT).",
+                .role = "server",
+                .budget_ms = 10000,
+                .typical_ms = 50},
+       .run = stale_socket},
+      {.info = {.id = "connect-accept.udp-client-argv",
+                .title = "Sends to the HOST and PORT given on the command line",
+                .requirement = "./client HOST PORT sends its datagrams to HOST:PORT.",
+                .hint = "Take the host from argv[1] and the port from argv[2], the defaults only "
+                        "when they are missing.",
+                .role = "client",
+                .budget_ms = 20000,
+                .typical_ms = 100},
+       .run = udp_client_argv},
   };
 }
 

@@ -1,13 +1,15 @@
 // partial-io: a byte stream has no message boundaries. Input arrives one byte at a time or many
 // messages at once, the program's own writes come back short, calls are interrupted (EINTR),
-// and a slow reader makes writes wait; the echo must stay exact through all of it.
+// and a slow reader makes writes wait; the echo (or a client's output) must stay exact through
+// all of it. The echo servers first, then the clients (echo, daytime).
 #include "cell/net_ns.hpp"
+#include "checks/catalogue.hpp"
+#include "checks/client_scenarios.hpp"
+#include "core/bytes.hpp"
 #include "grading/busy_writer.hpp"
 #include "grading/context.hpp"
-#include "checks/catalogue.hpp"
 #include "grading/server_under_test.hpp"
 #include "grading/verify.hpp"
-#include "core/bytes.hpp"
 #include "net/observe.hpp"
 
 namespace sockgrade::checks {
@@ -195,43 +197,158 @@ Outcome slow_reader(Context& ctx) {
   return conclude(steps(), format_bytes(size) + " echoed exactly to a slow reader, the server waiting without spinning");
 }
 
+// The echo-client lab: the harness plays the echo server and feeds the client's stdin.
+
+Outcome client_one_byte_segments(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    ServerPlay play;
+    play.segment = 1;
+    play.gap_ms = 5;  // a line takes 100-300 ms: one read() cannot get it all
+    ClientSession s(ctx, play);
+    SG_CHECK(s.listen());
+    SG_CHECK(s.start());
+    return interactive_lines(ctx, s, 3, "the server echoes one byte per segment, 5 ms apart; ");
+  };
+  return conclude(steps(), "3 lines echoed one byte per segment were each printed whole before the next");
+}
+
+Outcome client_short_writes(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_CHECK(ctx.require_preload());
+    ClientOptions opts;
+    opts.shim = faults::ShimConfig{-1, 0, 3};
+    ClientSession s(ctx, {});
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start(opts));
+    std::string payload = ctx.rng("payload").text(256 * 1024);
+    c->feed(payload);
+    auto done = [&] { return c->output().size() >= payload.size(); };
+    auto stop = s.run(done, ctx.deadline(30000), ctx.ms(3000));
+    if (stop == ClientSession::Stop::stalled) {
+      // Short writes split the data into more pieces: a client that reads one piece per
+      // chunk sent prints the rest only after EOF. That is the segment checks' business;
+      // here what counts is that no byte is lost, so EOF gets its chance.
+      c->close_stdin();
+      stop = s.run(done, ctx.deadline(30000), ctx.ms(3000));
+    }
+    SG_CHECK(expect_printed(ctx, s, payload, stop,
+                            "256 KiB fed to stdin while the client's own write()/send() calls returned short "
+                            "counts: "));
+    auto stats = c->shim_stats();
+    if (!stats || !stats->loaded || stats->short_writes == 0) {
+      return harness_error("the preload shim did not shorten any write of the client (was it loaded?)");
+    }
+    ctx.evidence()["short_writes"] = stats->short_writes;
+    return {};
+  };
+  return conclude(steps(), "every short write of the client was completed: 256 KiB arrived and printed exactly");
+}
+
+// The daytime-client lab: the harness plays the daytime server.
+
+Outcome daytime_sliced(Context& ctx) {
+  ServerPlay play;
+  play.segment = 1;
+  play.gap_ms = 2;
+  return conclude(expect_reply_printed(ctx, kDaytimeReply, play, "the server sent the time one byte per segment, 2 ms apart: "),
+                  "a reply in 44 one-byte segments was printed whole");
+}
+
 }  // namespace
 
 std::vector<CheckDef> partial_io_checks() {
   return {
-      {{"partial-io.one-byte-segments", "partial-io", "Input arriving one byte per segment is echoed whole",
-        "A read() returns whatever has arrived, possibly one byte: messages are not preserved by TCP.",
-        "Never assume one read() returns one whole message or line: keep reading and echo every byte, "
-        "however the input is split.",
-        "server", {}, 20000, 120},
-       one_byte_segments},
-      {{"partial-io.coalesced-messages", "partial-io", "Many small messages merged into one segment are all echoed",
-        "Several of the client's writes may arrive together and come out of one read().",
-        "One read() can return several messages at once: process (here, echo) all of its n bytes, not just the "
-        "first line or message in them.",
-        "server", {}, 20000},
-       coalesced_messages},
-      {{"partial-io.short-writes", "partial-io", "Short writes are completed (a write loop)",
-        "write()/send() may write fewer bytes than asked; the server writes the rest.",
-        "Check what write() returns and call it again for the remaining bytes until all are written "
-        "(a writen()/write_all() loop); never assume one call writes everything.",
-        "server", {}, 40000, 190},
-       short_writes},
-      {{"partial-io.eintr", "partial-io", "Interrupted calls (EINTR) are retried",
-        "A read, write or accept interrupted by a signal (EINTR) is retried; it is not an error of the connection.",
-        "When read(), write(), accept() return -1 with errno == EINTR, simply call them again; only other "
-        "errors end the connection (and none should end the server).",
-        "server", {}, 40000, 360},
-       eintr},
-      {{"partial-io.slow-reader", "partial-io", "A slow reader gets the whole echo, without busy-waiting",
-        "When the client reads slowly the server's writes wait; nothing is lost and no CPU is burnt meanwhile.",
-        "Let write() block (a blocking socket), or poll() for POLLOUT before retrying; a loop that retries "
-        "send(..., MSG_DONTWAIT) on EAGAIN spins a CPU for as long as the client is slow.",
-        // 512 KiB: several times the capped buffers, read at 1.3 MiB/s (64 KiB every 50 ms), so
-        // a fast server's send queue stays full for ~300 ms; about 2 s of CPU for a correct
-        // server that moves one byte per call.
-        "server", {{"bytes", 512 << 10, 64 << 10, 64 << 20, "bytes echoed to the slow reader"}}, 60000, 500},
-       slow_reader},
+      {.info = {.id = "partial-io.one-byte-segments",
+                .title = "Input arriving one byte per segment is echoed whole",
+                .requirement = "A read() returns whatever has arrived, possibly one byte: "
+                               "messages are not preserved by TCP.",
+                .hint = "Never assume one read() returns one whole message or line: keep reading "
+                        "and echo every byte, however the input is split.",
+                .role = "server",
+                .budget_ms = 20000,
+                .typical_ms = 120},
+       .run = one_byte_segments},
+      {.info = {.id = "partial-io.coalesced-messages",
+                .title = "Many small messages merged into one segment are all echoed",
+                .requirement = "Several of the client's writes may arrive together and come out "
+                               "of one read().",
+                .hint = "One read() can return several messages at once: process (here, echo) all "
+                        "of its n bytes, not just the first line or message in them.",
+                .role = "server",
+                .budget_ms = 20000,
+                .typical_ms = 50},
+       .run = coalesced_messages},
+      {.info = {.id = "partial-io.short-writes",
+                .title = "Short writes are completed (a write loop)",
+                .requirement = "write()/send() may write fewer bytes than asked; the server "
+                               "writes the rest.",
+                .hint = "Check what write() returns and call it again for the remaining bytes "
+                        "until all are written (a writen()/write_all() loop); never assume one "
+                        "call writes everything.",
+                .role = "server",
+                .budget_ms = 40000,
+                .typical_ms = 190},
+       .run = short_writes},
+      {.info = {.id = "partial-io.eintr",
+                .title = "Interrupted calls (EINTR) are retried",
+                .requirement = "A read, write or accept interrupted by a signal (EINTR) is "
+                               "retried; it is not an error of the connection.",
+                .hint = "When read(), write(), accept() return -1 with errno == EINTR, simply "
+                        "call them again; only other errors end the connection (and none should "
+                        "end the server).",
+                .role = "server",
+                .budget_ms = 40000,
+                .typical_ms = 360},
+       .run = eintr},
+      {.info = {.id = "partial-io.slow-reader",
+                .title = "A slow reader gets the whole echo, without busy-waiting",
+                .requirement = "When the client reads slowly the server's writes wait; nothing is "
+                               "lost and no CPU is burnt meanwhile.",
+                .hint = "Let write() block (a blocking socket), or poll() for POLLOUT before "
+                        "retrying; a loop that retries send(..., MSG_DONTWAIT) on EAGAIN spins a "
+                        "CPU for as long as the client is slow.",
+                .role = "server",
+                // 512 KiB: several times the capped buffers, read at 1.3 MiB/s (64 KiB every 50 ms), so
+                // a fast server's send queue stays full for ~300 ms; about 2 s of CPU for a correct
+                // server that moves one byte per call.
+                .params = {
+                    {.name = "bytes", .default_value = 512 << 10, .min = 64 << 10, .max = 64 << 20,
+                     .description = "bytes echoed to the slow reader"},
+                },
+                .budget_ms = 60000,
+                .typical_ms = 500},
+       .run = slow_reader},
+      {.info = {.id = "partial-io.client-one-byte-segments",
+                .title = "Replies split into 1-byte segments are printed whole",
+                .requirement = "A reply can arrive in any number of pieces; the client prints all "
+                               "of it.",
+                .hint = "One read() returns what has arrived so far, possibly a single byte. Keep "
+                        "reading (and printing) until the reply is complete, instead of one "
+                        "read() per line sent.",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 300},
+       .run = client_one_byte_segments},
+      {.info = {.id = "partial-io.client-short-writes",
+                .title = "The client's own short writes are completed",
+                .requirement = "Every byte read from stdin reaches the server and every byte "
+                               "received reaches stdout.",
+                .hint = "write() and send() may write fewer bytes than asked: loop until all n "
+                        "bytes are out (a write_all() helper).",
+                .role = "client",
+                .budget_ms = 40000,
+                .typical_ms = 500},
+       .run = client_short_writes},
+      {.info = {.id = "partial-io.daytime-sliced",
+                .title = "A reply in 1-byte segments is printed whole",
+                .requirement = "The reply can arrive in any number of pieces; the client prints "
+                               "all of them.",
+                .hint = "One read() returns what has arrived so far, possibly one byte: keep "
+                        "reading until read() returns 0.",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 300},
+       .run = daytime_sliced},
   };
 }
 

@@ -96,18 +96,35 @@ Outcome idle_cpu(Context& ctx) {
 
 std::vector<CheckDef> resources_checks() {
   return {
-      {{"resources.fd-baseline", "resources", "No descriptor leak across many clients",
-        "Each connection's descriptor is closed when its client is done.",
-        "close(connfd) when a client is finished (EOF or error), on every path; a leaked descriptor per "
-        "client makes accept() fail with EMFILE once the limit is reached.",
-        "server", {{"clients", 100, 10, 2000, "number of clients"}}, 60000},
-       fd_baseline},
-      {{"resources.idle-cpu", "resources", "No busy-waiting while idle",
-        "A server with nothing to do sleeps in a blocking call (accept, read, select) and uses no CPU.",
-        "Block in accept()/read() (or select/poll with no timeout) instead of looping over non-blocking "
-        "calls; when read() returns 0 the client is gone: close and go back to accept().",
-        "server", {{"window_ms", 250, 100, 10000, "length of each idle window"}}, 20000, 520},
-       idle_cpu},
+      {.info = {.id = "resources.fd-baseline",
+                .title = "No descriptor leak across many clients",
+                .requirement = "Each connection's descriptor is closed when its client is done.",
+                .hint = "close(connfd) when a client is finished (EOF or error), on every path; a "
+                        "leaked descriptor per client makes accept() fail with EMFILE once the "
+                        "limit is reached.",
+                .role = "server",
+                .params = {
+                    {.name = "clients", .default_value = 100, .min = 10, .max = 2000,
+                     .description = "number of clients"},
+                },
+                .budget_ms = 60000,
+                .typical_ms = 50},
+       .run = fd_baseline},
+      {.info = {.id = "resources.idle-cpu",
+                .title = "No busy-waiting while idle",
+                .requirement = "A server with nothing to do sleeps in a blocking call (accept, "
+                               "read, select) and uses no CPU.",
+                .hint = "Block in accept()/read() (or select/poll with no timeout) instead of "
+                        "looping over non-blocking calls; when read() returns 0 the client is "
+                        "gone: close and go back to accept().",
+                .role = "server",
+                .params = {
+                    {.name = "window_ms", .default_value = 250, .min = 100, .max = 10000,
+                     .description = "length of each idle window"},
+                },
+                .budget_ms = 20000,
+                .typical_ms = 520},
+       .run = idle_cpu},
   };
 }
 

@@ -1,12 +1,17 @@
 // shutdown: half-close honoured (everything echoed, then the server closes), and a client
-// that resets its connection is survived without spinning on ECONNRESET.
+// that resets its connection is survived without spinning on ECONNRESET; a client (the
+// echo-client lab) half-closes at stdin EOF, prints everything until the server closes, and
+// reports a server that closes early or resets.
 #include <signal.h>
 
-#include "grading/context.hpp"
+#include "cell/net_ns.hpp"
 #include "checks/catalogue.hpp"
+#include "checks/client_scenarios.hpp"
+#include "core/bytes.hpp"
+#include "core/clock.hpp"
+#include "grading/context.hpp"
 #include "grading/server_under_test.hpp"
 #include "grading/verify.hpp"
-#include "core/bytes.hpp"
 #include "net/observe.hpp"
 
 namespace sockgrade::checks {
@@ -72,24 +77,195 @@ Outcome reset_by_peer(Context& ctx) {
   return conclude(steps(), "after a client reset its connection, the server went on and served the next client");
 }
 
+// The echo-client lab: the harness plays the echo server and feeds the client's stdin.
+
+Outcome client_half_close(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    ServerPlay play;
+    play.latency_ms = 200;
+    ClientSession s(ctx, play);
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start());
+    std::string line = "the last line before EOF\n";
+    c->feed(line);
+    c->close_stdin();
+    const std::string scene = "one line fed, then stdin closed (EOF); the server echoes 200 ms later: ";
+    auto stop = s.run([&] { return s.client_fin(); }, ctx.deadline(3000));
+    if (!s.client_fin()) {
+      s.record_evidence();
+      if (!s.accepted()) return never_connected(ctx, s, scene);
+      if (stop == ClientSession::Stop::exited) {
+        return failed(scene + "the client " + c->fate_sentence() + " without ending its connection");
+      }
+      return timed_out(scene + "stdin reached EOF, but the client sent no FIN for " + ctx.human(3000) +
+                       ": it must tell the server the input is over with shutdown(fd, SHUT_WR) (" + s.progress() + ")");
+    }
+    // The server echoes, then closes after the FIN; the client prints and exits 0.
+    auto cpu_before = net::cpu_time_ns(c->pid());
+    Stopwatch waited;
+    s.run_until_exit(ctx.deadline(3000));
+    SG_CHECK(expect_printed(ctx, s, line, ClientSession::Stop::exited,
+                            scene + "the client sent its FIN; the echo came after it: "));
+    auto v = c->status();
+    if (v.running()) {
+      s.record_evidence();
+      auto cpu_ms = static_cast<double>(net::cpu_time_ns(c->pid()) - cpu_before) / 1e6;
+      std::string spin = cpu_ms > waited.elapsed_ms() / 2
+                             ? " and used " + std::to_string(static_cast<int>(cpu_ms)) + " ms of CPU meanwhile: it spins"
+                             : "";
+      return timed_out(scene + "the echo was printed and the server closed the connection, but the client did not "
+                               "exit within " + ctx.human(3000) + spin + " (read() returning 0 is EOF: stop there)");
+    }
+    if (v.kind != cell::Verdict::Kind::exited || v.exit_code != 0) {
+      return failed(scene + "everything went well, yet the client " + c->fate_sentence() + " instead of exiting with 0");
+    }
+    return {};
+  };
+  return conclude(steps(), "at stdin EOF the client half-closed, printed the late echo, and exited 0 after the "
+                           "server closed");
+}
+
+// Every input at once and stdin closed: the client must keep printing until the server closes.
+Outcome client_slow_server(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    ServerPlay play;
+    play.latency_ms = 300;
+    ClientSession s(ctx, play);
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start());
+    auto rng = ctx.rng("lines");
+    std::string all;
+    for (int i = 1; i <= 4; ++i) all += "slow " + std::to_string(i) + ": " + rng.text(rng.between(8, 40)) + "\n";
+    c->feed(all);
+    c->close_stdin();
+    auto stop = s.run([&] { return c->output().size() >= all.size(); }, ctx.deadline(5000));
+    return expect_printed(ctx, s, all, stop,
+                          "4 lines fed and stdin closed at once; the server echoes each piece 300 ms after it "
+                          "arrives: ");
+  };
+  return conclude(steps(), "with stdin at EOF at once, every echo of a slow server was still printed");
+}
+
+// The server echoes 64 KiB of a 4 MiB input, then half-closes and drops the rest: only the EOF
+// tells the client (no reset, so no SIGPIPE either way).
+Outcome client_server_closes_early(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    // The early close is visible to the client only if it arrives while input is left to send:
+    // a client that got all of its input into the kernel's buffers first, then half-closed and
+    // saw EOF, did nothing wrong. So the buffers are kept far smaller than the input: the
+    // server's receive buffer fixed, the client's send buffer capped in the cell's namespace
+    // (without one, 4 MiB of autotuning: then the input is four times larger).
+    bool capped = ctx.settings().private_network && cell::cap_tcp_send_buffers(256 * 1024);
+    const std::size_t input = capped ? 4u << 20 : 16u << 20;
+    ServerPlay play;
+    play.end_after = 64 * 1024;
+    play.rcvbuf = 16 * 1024;
+    ClientSession s(ctx, play);
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start());
+    c->feed(ctx.rng("stream").text(input));
+    c->close_stdin();
+    s.run_until_exit(ctx.deadline(5000));
+    if (!s.accepted()) return never_connected(ctx, s, format_bytes(input) + " fed to stdin: ");
+    return expect_error_exit(ctx, s,
+                             format_bytes(input) + " fed to stdin; the server echoed the first 64 KiB, then closed "
+                             "its side (EOF) and dropped the rest unread: ");
+  };
+  return conclude(steps(), "the client reported the early close on stderr and exited with a non-zero status");
+}
+
+// Two lines echoed, then, while the client waits for more input, the server resets.
+Outcome client_reset_by_server(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    ClientSession s(ctx, {});
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start());
+    SG_CHECK(interactive_lines(ctx, s, 2, "", true));
+    s.reset();
+    std::string scene = "2 lines echoed; then, with stdin still open, the server reset the connection (RST)";
+    // A client that reads the socket sees the reset at once. One that waits for the next line
+    // before it reads again (the lecture's loop) gets it: the reset is then in its way.
+    if (s.run_until_exit(ctx.deadline(1000)) != ClientSession::Stop::exited) {
+      c->feed("one more line after the reset\n");
+      scene += " and one more line was typed";
+      s.run_until_exit(ctx.deadline(3000));
+    }
+    return expect_error_exit(ctx, s, scene + ": ");
+  };
+  return conclude(steps(), "the client reported the reset on stderr and exited with a non-zero status");
+}
+
 }  // namespace
 
 std::vector<CheckDef> shutdown_checks() {
   return {
-      {{"shutdown.half-close", "shutdown", "Half-close: everything is echoed, then the server closes",
-        "When read() returns 0 (the client shut down its sending side), the server has echoed everything "
-        "and closes the connection.",
-        "read() == 0 means the client sent FIN: finish writing what you have, then close(connfd) so that the "
-        "client sees EOF. Do not stop echoing before that, and do not forget the close.",
-        "server", {{"bytes", 64 * 1024, 1, 1 << 20, "bytes sent before the half-close"}}, 20000},
-       half_close},
-      {{"shutdown.reset-by-peer", "shutdown", "A client that resets is survived, without spinning",
-        "A connection reset by the client (ECONNRESET) ends that connection only; the server serves the "
-        "next client.",
-        "read() returns -1 with errno ECONNRESET once after an RST, then 0: treat -1 as an error of that "
-        "connection (close it and go back to accept()), never as a byte count, and never exit the server.",
-        "server", {}, 20000},
-       reset_by_peer},
+      {.info = {.id = "shutdown.half-close",
+                .title = "Half-close: everything is echoed, then the server closes",
+                .requirement = "When read() returns 0 (the client shut down its sending side), "
+                               "the server has echoed everything and closes the connection.",
+                .hint = "read() == 0 means the client sent FIN: finish writing what you have, "
+                        "then close(connfd) so that the client sees EOF. Do not stop echoing "
+                        "before that, and do not forget the close.",
+                .role = "server",
+                .params = {
+                    {.name = "bytes", .default_value = 64 * 1024, .min = 1, .max = 1 << 20,
+                     .description = "bytes sent before the half-close"},
+                },
+                .budget_ms = 20000,
+                .typical_ms = 50},
+       .run = half_close},
+      {.info = {.id = "shutdown.reset-by-peer",
+                .title = "A client that resets is survived, without spinning",
+                .requirement = "A connection reset by the client (ECONNRESET) ends that "
+                               "connection only; the server serves the next client.",
+                .hint = "read() returns -1 with errno ECONNRESET once after an RST, then 0: treat "
+                        "-1 as an error of that connection (close it and go back to accept()), "
+                        "never as a byte count, and never exit the server.",
+                .role = "server",
+                .budget_ms = 20000,
+                .typical_ms = 50},
+       .run = reset_by_peer},
+      {.info = {.id = "shutdown.client-half-close",
+                .title = "At stdin EOF: half-close, print the rest, exit 0 when the server closes",
+                .requirement = "At stdin EOF the client half-closes (shutdown SHUT_WR), keeps "
+                               "printing until the server closes, then exits 0.",
+                .hint = "At EOF on stdin call shutdown(sock, SHUT_WR) (not close()), keep reading "
+                        "the socket until read() returns 0, then exit(0).",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 300},
+       .run = client_half_close},
+      {.info = {.id = "shutdown.client-slow-server",
+                .title = "Every echo of a slow server is printed, even after stdin EOF",
+                .requirement = "The client does not exit before the server has sent everything "
+                               "back.",
+                .hint = "Stdin EOF means no more input, not the end of the replies: keep reading "
+                        "the socket until the server closes it.",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 600},
+       .run = client_slow_server},
+      {.info = {.id = "shutdown.client-server-closes-early",
+                .title = "A server that closes early is reported, no hang",
+                .requirement = "When the server closes the connection before the client's input "
+                               "is sent, the client reports it and exits non-zero.",
+                .hint = "read() returning 0 before you half-closed, or write() failing with "
+                        "EPIPE/ECONNRESET, is an error: print it on stderr and exit(1). Ignore "
+                        "SIGPIPE so that the failed write is reported.",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 300},
+       .run = client_server_closes_early},
+      {.info = {.id = "shutdown.client-reset-by-server",
+                .title = "A connection reset by the server is reported, no hang",
+                .requirement = "An RST from the server ends the client with a message and a "
+                               "non-zero status.",
+                .hint = "read() or write() failing with ECONNRESET is an error: print it (perror) "
+                        "and exit(1).",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 300},
+       .run = client_reset_by_server},
   };
 }
 

@@ -1,5 +1,6 @@
-// sigpipe: a client that vanishes while the server writes its reply. The server must survive
-// the EPIPE (SIGPIPE ignored, or MSG_NOSIGNAL) and serve the next client.
+// sigpipe: a peer that vanishes while the program writes. A server must survive the EPIPE
+// (SIGPIPE ignored, or MSG_NOSIGNAL) and serve the next client; a client (the echo-client lab)
+// must survive it too, and report the failed write on stderr with a non-zero status.
 #include <signal.h>
 #include <unistd.h>
 
@@ -7,12 +8,13 @@
 #include <optional>
 
 #include "cell/net_ns.hpp"
-#include "grading/context.hpp"
 #include "checks/catalogue.hpp"
-#include "grading/server_under_test.hpp"
-#include "grading/verify.hpp"
 #include "core/bytes.hpp"
 #include "core/wait.hpp"
+#include "grading/client_session.hpp"
+#include "grading/context.hpp"
+#include "grading/server_under_test.hpp"
+#include "grading/verify.hpp"
 #include "net/observe.hpp"
 
 namespace sockgrade::checks {
@@ -227,17 +229,181 @@ Outcome peer_vanishes(Context& ctx) {
   return conclude(steps(), "the server survived a client that vanished mid-reply (EPIPE) and served the next client");
 }
 
+// The echo-client lab: the harness plays the echo server and feeds the client's stdin.
+
+bool is_write_syscall(long nr) { return net::call_kind(nr) == net::CallKind::write; }
+
+// Blocked for good: in write(), with data its kernel cannot send (the server's window is
+// closed). A write() that waits only for acknowledgements in flight resumes by itself.
+bool client_blocked_in_write(ClientSession& s, pid_t pid) {
+  auto calls = net::blocked_syscalls(net::process_tree(pid));
+  return std::any_of(calls.begin(), calls.end(), is_write_syscall) && s.client_unacked() >= 16 * 1024;
+}
+
+// Every thread asleep with nothing moving (a client that waits for its echo before writing more).
+bool all_asleep(pid_t pid) {
+  auto calls = net::blocked_syscalls(net::process_tree(pid));
+  return !calls.empty() && std::none_of(calls.begin(), calls.end(), [](long nr) { return nr < 0; });
+}
+
+// Feeds the client until it is blocked in write() for good (true) or asleep (false), the server
+// reading nothing and holding the client's bytes unread.
+Step<bool> drive_into_blocked_write(Context& ctx, ClientSession& s, ClientUnderTest& c) {
+  auto pid = c.pid();
+  auto blocked = [&] { return client_blocked_in_write(s, pid); };
+  // Looked at every 5 ms at most while bytes move: a look scans /proc, and the loop that
+  // moves the mirror's pieces turns thousands of times.
+  auto last_look = Clock::time_point::min();
+  auto blocked_now = [&] {
+    if (!s.accepted() || s.unread() == 0 || Clock::now() - last_look < std::chrono::milliseconds(5)) return false;
+    last_look = Clock::now();
+    return blocked();
+  };
+  auto stop = s.run(blocked_now, ctx.deadline(5000), ctx.ms(500));
+  if (stop == ClientSession::Stop::stalled && !(s.accepted() && s.unread() > 0 && all_asleep(pid))) {
+    stop = s.run([&] { return s.accepted() && s.unread() > 0 && (blocked() || all_asleep(pid)); }, ctx.deadline(5000));
+  }
+  if (!s.accepted()) return never_connected(ctx, s, "the server waited for the client's data: ");
+  if (s.unread() == 0) {
+    s.record_evidence();
+    std::string m = "the server waited for the client's data, but none came";
+    return stop == ClientSession::Stop::exited ? failed(m + " and the client " + c.fate_sentence()) : timed_out(m);
+  }
+  // Settled: the server's kernel may still reopen its window a few times as it packs the
+  // data it holds; the scenario needs the write() blocked for good, so the state must last.
+  for (int round = 0; round < 20 && blocked(); ++round) {
+    int unread = s.unread();
+    auto fed = c.stdin_written();
+    auto changed = [&] { return s.unread() != unread || c.stdin_written() != fed; };
+    if (s.run(changed, ctx.deadline(200)) != ClientSession::Stop::done) break;
+    s.run(blocked, ctx.deadline(2000));
+  }
+  bool was_blocked = blocked();
+  ctx.evidence()["client_blocked_in_write"] = was_blocked;
+  ctx.trace().add("harness", "observe", std::string("the client ") +
+                                            (was_blocked ? "is blocked in write()" : "waits, all its threads asleep"));
+  return was_blocked;
+}
+
+// BRIEF §9: the client blocked writing to a server that stopped reading; the server half-closes,
+// its FIN is acknowledged (the client's side is in CLOSE_WAIT), then it resets. The client's
+// pending write() fails with EPIPE — and raises SIGPIPE unless the client ignores it.
+Outcome client_server_vanishes(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    // Small buffers in the cell's namespace: the client blocks after some hundred KiB.
+    if (ctx.settings().private_network) (void)cell::cap_tcp_send_buffers(256 * 1024);
+    // The server answers every line with its echo (it knows the input) but never reads: a client
+    // that waits for each reply before it writes the next line (the usual single-threaded loop)
+    // goes on writing as a two-threaded one does, until its write() blocks.
+    std::string input = ctx.rng("stream").text(16u << 20);
+    for (std::size_t i = 999; i < input.size(); i += 1000) input[i] = '\n';
+    ServerPlay play;
+    play.mode = ServerPlay::Mode::mirror;
+    play.reply = input;
+    play.rcvbuf = 16 * 1024;
+    ClientSession s(ctx, play);
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start());
+    c->feed(input);
+    SG_TRY(bool was_blocked, drive_into_blocked_write(ctx, s, *c));
+    // The answers must all be out before the FIN can follow them.
+    s.stop_sending();
+    s.run([&] { return s.server_unsent() == 0; }, ctx.deadline(2000));
+    s.half_close();
+    // Acknowledged: FIN_WAIT2, or later states when the client closed at once.
+    // Waits go on feeding stdin: a client whose input runs dry stops writing.
+    auto fin_acked = [&] { return s.tcp_state() != net::kTcpFinWait1; };
+    if (s.run(fin_acked, ctx.deadline(2000)) == ClientSession::Stop::deadline && !fin_acked()) {
+      return harness_error("the server's FIN was not acknowledged by the client's kernel");
+    }
+    // The FIN may let a pending write() complete (the server's kernel can reopen its window
+    // when it sends it); a client that goes on writing blocks again at once. The reset must
+    // meet a blocked write() for the scenario of BRIEF §9, so wait for that state again.
+    if (was_blocked) s.run([&] { return client_blocked_in_write(s, c->pid()); }, ctx.deadline(1000));
+    s.reset();
+    s.run_until_exit(ctx.deadline(3000));
+    return expect_error_exit(ctx, s, std::string("the client ") +
+                                         (was_blocked ? "was blocked writing to" : "was waiting on") +
+                                         " a server that had stopped reading; the server half-closed, then reset: ");
+  };
+  return conclude(steps(), "the client survived the server's vanishing (no SIGPIPE) and reported it on stderr "
+                           "with a non-zero status");
+}
+
+// `./client | head -c 10`: the reader of stdout leaves after 10 bytes while replies keep coming;
+// the client's next write to stdout fails with EPIPE and raises SIGPIPE, which must not end it
+// silently: like any error, it is reported on stderr with a non-zero status.
+Outcome client_stdout_closed(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    ClientSession s(ctx, {});
+    SG_CHECK(s.listen());
+    SG_TRY(auto* c, s.start());
+    auto rng = ctx.rng("lines");
+    auto lines = [&](std::size_t bytes) {
+      std::string text;
+      while (text.size() < bytes) text += rng.text(rng.between(20, 80)) + "\n";
+      return text;
+    };
+    // Enough for a block-buffered stdout to be flushed once (its buffer is 4 KiB).
+    std::string first = lines(64 * 1024);
+    c->feed(first);
+    auto stop = s.run([&] { return c->output_total() >= 10; }, ctx.deadline(3000));
+    if (c->output_total() < 10) {
+      return expect_printed(ctx, s, first, stop, "64 KiB of lines fed to stdin, to be read 10 bytes of: ");
+    }
+    c->close_stdout_reader();
+    // More replies to print: the next write to stdout meets the closed pipe.
+    c->feed(lines(256 * 1024));
+    s.run_until_exit(ctx.deadline(5000));
+    return expect_error_exit(ctx, s,
+                             "stdout is a pipe whose reader left after reading " + format_bytes(c->output_total()) +
+                                 " (as `./client | head -c 10` does) while more lines were fed: ",
+                             "it wrote to its stdout, a pipe whose reader had left");
+  };
+  return conclude(steps(), "when the reader of its stdout left, the client reported the failed write on stderr "
+                           "and exited with a non-zero status");
+}
+
 }  // namespace
 
 std::vector<CheckDef> sigpipe_checks() {
   return {
-      {{"sigpipe.peer-vanishes", "sigpipe", "Survives a client that vanishes while the server writes",
-        "A client that disappears mid-reply ends only its own connection; the server goes on serving.",
-        "Writing to a connection the peer has reset raises SIGPIPE, whose default action kills the "
-        "process. Ignore it (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, then treat the EPIPE "
-        "from write() as the end of that client only.",
-        "server", {}, 30000, 150},
-       peer_vanishes},
+      {.info = {.id = "sigpipe.peer-vanishes",
+                .title = "Survives a client that vanishes while the server writes",
+                .requirement = "A client that disappears mid-reply ends only its own connection; "
+                               "the server goes on serving.",
+                .hint = "Writing to a connection the peer has reset raises SIGPIPE, whose default "
+                        "action kills the process. Ignore it (signal(SIGPIPE, SIG_IGN)) or send "
+                        "with MSG_NOSIGNAL, then treat the EPIPE from write() as the end of that "
+                        "client only.",
+                .role = "server",
+                .budget_ms = 30000,
+                .typical_ms = 150},
+       .run = peer_vanishes},
+      {.info = {.id = "sigpipe.client-server-vanishes",
+                .title = "Not killed by SIGPIPE when the server vanishes mid-write",
+                .requirement = "A write to a connection the server has reset fails with EPIPE, "
+                               "which the client reports.",
+                .hint = "Writing to a reset connection raises SIGPIPE, whose default action kills "
+                        "the process silently. Ignore it (signal(SIGPIPE, SIG_IGN)) or send with "
+                        "MSG_NOSIGNAL, then report the EPIPE from write().",
+                .role = "client",
+                .budget_ms = 20000,
+                .typical_ms = 800},
+       .run = client_server_vanishes},
+      {.info = {.id = "sigpipe.client-stdout-closed",
+                .title = "Not killed by SIGPIPE when the reader of stdout leaves",
+                .requirement = "When stdout is a pipe whose reader has left (./client | head -c "
+                               "10), the client reports the failed write on stderr and exits with "
+                               "a non-zero status.",
+                .hint = "A write to a pipe nobody reads raises SIGPIPE, which kills the process "
+                        "without a word. With signal(SIGPIPE, SIG_IGN) the write fails with EPIPE "
+                        "instead: check every write to stdout, and on an error say so (perror) "
+                        "and exit(1).",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 300},
+       .run = client_stdout_closed},
   };
 }
 

@@ -57,14 +57,16 @@ struct ParamSpec {
   std::string description;
 };
 
+// Declared with designated initialisers (checks/catalogue.hpp); a member with a default may be
+// left out (its initialiser also keeps -Wmissing-field-initializers quiet about it).
 struct CheckInfo {
   std::string id;           // "sigpipe.peer-vanishes"
-  std::string category;     // "sigpipe"
+  std::string category = {};  // "sigpipe": the catalogue fills it in from the id
   std::string title;        // one line
   std::string requirement;  // what part of the contract it tests, as data (explain, docs)
   std::string hint;         // what to look at when it fails, naming the socket concept
   std::string role = "server";  // or "client", or "any" (checks of the build)
-  std::vector<ParamSpec> params;
+  std::vector<ParamSpec> params = {};
   int budget_ms = 20000;    // the cell's budget before stretch; a check ends long before
   int typical_ms = 50;      // how long it usually takes: the longest start first
 };

@@ -1,0 +1,159 @@
+// robustness: hostile or malformed peers, limits reached, nothing crashes: a daytime reply
+// longer than the client's buffer, empty and garbage datagrams, UDP's losses and duplicates.
+#include "checks/catalogue.hpp"
+#include "checks/client_scenarios.hpp"
+#include "checks/udp_scenarios.hpp"
+#include "core/strings.hpp"
+#include "grading/server_under_test.hpp"
+
+namespace sockgrade::checks {
+namespace {
+
+// The daytime-client lab: the harness plays the daytime server.
+
+Outcome daytime_long_reply(Context& ctx) {
+  std::string reply;
+  auto rng = ctx.rng("reply");
+  while (reply.size() < 600) reply += kDaytimeReply.substr(0, kDaytimeReply.size() - 2) + " " + rng.text(20) + "\r\n";
+  ServerPlay play;
+  play.segment = 256;  // several reads, each able to fill a small buffer to the brim
+  play.gap_ms = 5;
+  return conclude(expect_reply_printed(ctx, reply, play,
+                               "the server sent a " + std::to_string(reply.size()) +
+                                   "-byte reply in 256-byte segments: "),
+                  "a " + std::to_string(reply.size()) + "-byte reply was printed whole, without a crash");
+}
+
+// The udp-echo-server lab.
+
+Outcome empty_and_garbage(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    SG_TRY(auto* srv, ctx.start_server());
+    SG_TRY(auto odd, UdpPeer::open(ctx, "client#1"));
+    SG_CHECK(odd.send(""));
+    SG_CHECK(odd.send(ctx.rng("garbage").bytes(3000)));
+    SG_CHECK(odd.send(std::string(8, '\0')));
+    SG_TRY(auto next, UdpPeer::open(ctx, "client#2"));
+    SG_CHECK(in_context(udp_round_trip(ctx, next, "still there after an empty datagram and garbage?\n"),
+                        "client#1 sent an empty datagram, 3000 random bytes and 8 NUL bytes; then "));
+    return srv->expect_alive("after the empty and garbage datagrams");
+  };
+  return conclude(steps(), "an empty datagram and binary garbage changed nothing: the next client was answered");
+}
+
+// The udp-echo-client lab: the harness's UDP server loses or duplicates answers on purpose.
+
+Outcome udp_client_retries(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    UdpPlay play;
+    play.drop_first = 1;
+    UdpWorld w(ctx, play);
+    SG_CHECK(w.listen());
+    SG_CHECK(w.start());
+    const std::string scene = "the server loses the first copy of every datagram; ";
+    SG_CHECK(udp_lines(ctx, w, 2, 4000, scene));
+    return udp_clean_exit(ctx, w, w.client().output(), scene);
+  };
+  return conclude(steps(), "every lost datagram was sent again and its echo printed once");
+}
+
+Outcome udp_client_duplicates(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    UdpPlay play;
+    play.copies = 2;
+    UdpWorld w(ctx, play);
+    SG_CHECK(w.listen());
+    SG_CHECK(w.start());
+    const std::string scene = "the server answers every datagram twice; ";
+    SG_CHECK(udp_lines(ctx, w, 3, 3000, scene));
+    return udp_clean_exit(ctx, w, w.client().output(), scene);
+  };
+  return conclude(steps(), "each echo, duplicated by the server, was printed once");
+}
+
+Outcome udp_client_gives_up(Context& ctx) {
+  auto steps = [&]() -> Step<void> {
+    UdpPlay play;
+    play.drop_all = true;
+    UdpWorld w(ctx, play);
+    SG_CHECK(w.listen());
+    SG_TRY(auto* c, w.start());
+    c->feed("is anybody there?\n");
+    w.run([] { return false; }, ctx.deadline(9000));
+    const std::string scene = "the server never answers: ";
+    auto v = c->status();
+    ctx.evidence()["datagrams_sent"] = w.received();
+    c->program().finish_output(500);
+    if (v.running()) {
+      return timed_out(scene + "after " + std::to_string(w.received()) + " datagram(s) and " + ctx.human(9000) +
+                       " the client still waits: give up after 5 tries");
+    }
+    if (v.kind != cell::Verdict::Kind::exited || v.exit_code == 0) {
+      return failed(scene + "the client " + c->fate_sentence() + "; it must give up with a non-zero status");
+    }
+    if (trim(c->stderr_text()).empty()) return failed(scene + "the client gave up without a word on stderr");
+    if (w.received() < 2) return failed(scene + "the client gave up without sending the datagram again");
+    return {};
+  };
+  return conclude(steps(), "with no answer the client retried, then gave up with a message and a non-zero status");
+}
+
+}  // namespace
+
+std::vector<CheckDef> robustness_checks() {
+  return {
+      {.info = {.id = "robustness.daytime-long-reply",
+                .title = "A long reply (hundreds of bytes) is printed whole, no crash",
+                .requirement = "A reply longer than the client's buffer is printed in full; "
+                               "nothing is written past the buffer.",
+                .hint = "read(fd, buf, sizeof buf - 1) leaves room for a terminating NUL at "
+                        "buf[n]; reading sizeof buf and then writing buf[n] = '\\0' writes one "
+                        "byte past the array. Better: fwrite(buf, 1, n, stdout).",
+                .role = "client",
+                .budget_ms = 15000,
+                .typical_ms = 200},
+       .run = daytime_long_reply},
+      {.info = {.id = "robustness.udp-empty-and-garbage",
+                .title = "Empty and garbage datagrams are survived",
+                .requirement = "A 0-byte datagram and binary garbage neither stop nor confuse the "
+                               "server.",
+                .hint = "recvfrom() returning 0 is an empty datagram, not an end of anything (UDP "
+                        "has no connection to close); echo it or ignore it, and go on.",
+                .role = "server",
+                .budget_ms = 15000,
+                .typical_ms = 50},
+       .run = empty_and_garbage},
+      {.info = {.id = "robustness.udp-client-retries",
+                .title = "A lost datagram is sent again",
+                .requirement = "UDP may lose a datagram: without an echo within 1 s, the client "
+                               "sends the line again.",
+                .hint = "Wait for the reply with a timeout (poll() or SO_RCVTIMEO), and on "
+                        "timeout send the same datagram again.",
+                .role = "client",
+                .budget_ms = 20000,
+                .typical_ms = 2500},
+       .run = udp_client_retries},
+      {.info = {.id = "robustness.udp-client-duplicates",
+                .title = "A duplicated reply is printed once",
+                .requirement = "UDP may deliver a datagram twice: the client prints each echo "
+                               "once and ignores a reply that does not answer the line it is "
+                               "waiting for.",
+                .hint = "Compare each reply with the line sent and ignore the others (a late "
+                        "duplicate of an earlier echo).",
+                .role = "client",
+                .budget_ms = 20000,
+                .typical_ms = 300},
+       .run = udp_client_duplicates},
+      {.info = {.id = "robustness.udp-client-gives-up",
+                .title = "Without any answer, the client gives up with a message",
+                .requirement = "After 5 tries without an answer the client reports it on stderr "
+                               "and exits non-zero.",
+                .hint = "Count the tries; after the last timeout print the reason and exit(1).",
+                .role = "client",
+                .budget_ms = 20000,
+                .typical_ms = 6000},
+       .run = udp_client_gives_up},
+  };
+}
+
+}  // namespace sockgrade::checks
