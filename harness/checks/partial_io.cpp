@@ -159,7 +159,6 @@ Outcome slow_reader(Context& ctx) {
     auto cap = ctx.cap_server_send_buffer(64 * 1024, opts);
     if (cap.bytes == 0) size = std::max<std::size_t>(size, 6 << 20);
     ctx.evidence()["tcp_wmem_max"] = cap.bytes;
-    if (!cap.how.empty()) ctx.evidence()["send_buffer_cap"] = cap.how;
     SG_TRY(auto* srv, ctx.start_server(opts));
     SG_CHECK(ctx.start_proxy({"slow-reader:rcvbuf=32768,bytes=65536,interval_ms=50,direction=from-program"}));
     SG_TRY(auto client, ctx.connect_via_proxy("client"));

@@ -191,7 +191,6 @@ Outcome peer_vanishes(Context& ctx) {
     // build, never less.
     auto max = cap.bytes > 0 ? cell::SendBufferMax{cap.bytes, true} : cell::tcp_send_buffer_max();
     ctx.evidence()["tcp_wmem_max"] = max.bytes;
-    if (!cap.how.empty()) ctx.evidence()["send_buffer_cap"] = cap.how;
     if (!max.read_from_sysctl) ctx.evidence()["tcp_wmem_max_source"] = "kernel default: net.ipv4.tcp_wmem is unreadable here";
     SG_TRY(auto* srv, ctx.start_server(opts));
     // A server that paused only for an instant may have drained everything before the reset;

@@ -96,7 +96,8 @@ class Context {
   // whose echo cannot go out blocks after kilobytes instead of megabytes: in the cell's own
   // namespace through net.ipv4.tcp_wmem; without one, the preload shim (added to `options`) sets
   // SO_SNDBUF on each socket the server accepts. Neither for a statically linked server without
-  // a namespace: then bytes is 0 and the host's autotuned maximum applies.
+  // a namespace: then bytes is 0 and the host's autotuned maximum applies. The evidence's
+  // "send_buffer_cap" says which cap was used.
   SendBufferCap cap_server_send_buffer(int bytes, ServerOptions& options);
   Step<faults::ShimSession> prepare_shim(const faults::ShimConfig& config, std::vector<std::string>& env);
   // Puts the fault-injecting proxy in front of the current server; `connect_via_proxy`
