@@ -2,6 +2,9 @@
 // messages at once, the program's own writes come back short, calls are interrupted (EINTR),
 // and a slow reader makes writes wait; the echo (or a client's output) must stay exact through
 // all of it. The echo servers first, then the clients (echo, daytime).
+#include <string>
+#include <vector>
+
 #include "cell/net_ns.hpp"
 #include "checks/catalogue.hpp"
 #include "checks/client_scenarios.hpp"
@@ -9,6 +12,7 @@
 #include "grading/busy_writer.hpp"
 #include "grading/context.hpp"
 #include "grading/server_under_test.hpp"
+#include "grading/starvation.hpp"
 #include "grading/verify.hpp"
 #include "net/observe.hpp"
 
@@ -36,22 +40,30 @@ Outcome coalesced_messages(Context& ctx) {
   auto steps = [&]() -> Step<void> {
     SG_TRY(auto* srv, ctx.start_server());
     (void)srv;
-    SG_CHECK(ctx.start_proxy({"coalesce:ms=30,max_bytes=65536,direction=to-program"}));
-    SG_TRY(auto client, ctx.connect_via_proxy("client"));
-    // 40 short lines, each its own send(), reach the server together.
+    // 40 short lines, each its own send(). The proxy holds them until it has every byte and
+    // then writes them as one piece, so the server sees one segment on every run: a window of
+    // time alone would split them whenever a loaded machine slows the sender, and the verdict
+    // of a server that assumes one read is one message would then vary.
     auto rng = ctx.rng("lines");
+    std::vector<std::string> lines;
     std::string all;
     for (int i = 1; i <= 40; ++i) {
-      std::string line = "message " + std::to_string(i) + ": " + rng.text(rng.between(4, 40)) + "\n";
+      lines.push_back("message " + std::to_string(i) + ": " + rng.text(rng.between(4, 40)) + "\n");
+      all += lines.back();
+    }
+    SG_CHECK(ctx.start_proxy({"coalesce:ms=" + std::to_string(ctx.ms(10000).count()) + ",max_bytes=" +
+                              std::to_string(all.size()) + ",direction=to-program"}));
+    SG_TRY(auto client, ctx.connect_via_proxy("client"));
+    for (const auto& line : lines) {
       SG_CHECK(expect_sent(ctx, "client", line.size(), client.send(line, ctx.deadline(2000))));
-      all += line;
     }
     auto got = client.receive(all.size(), ctx.deadline(3000));
     SG_CHECK(in_context(expect_echo(ctx, "client", all, got),
                         "40 lines sent one by one reached the server merged into one segment: "));
+    SG_CHECK(expect_quiet_after_echo(ctx, client, all.size()));
     return {};
   };
-  return conclude(steps(), "40 messages merged into one segment were all echoed");
+  return conclude(steps(), "40 messages merged into one segment were all echoed, and nothing more");
 }
 
 // The program's writes are shortened by the shim: the echo is exact only if every write is
@@ -166,8 +178,12 @@ Outcome slow_reader(Context& ctx) {
     auto cpu_before = net::sample_cpu(srv->pid());
     Stopwatch clock;
     BusyWriteWatch watch(srv->pid(), srv->endpoint().port);
+    StarvationWatch starvation(srv->pid());
     auto got = client.exchange(block, block.size(), ctx.ms(5000), ctx.deadline(60000));
     auto seen = watch.stop();
+    // A deadline that ran out while a loaded machine kept the server off the CPUs proves
+    // nothing about it (a server moving one byte per call needs CPU for every byte).
+    if (got.end == net::End::timeout) SG_CHECK(not_starved(ctx, starvation));
     auto use = net::cpu_use_since(cpu_before, srv->pid());
     double cpu_ms = use.cpu_ms;
     double wall_ms = clock.elapsed_ms();

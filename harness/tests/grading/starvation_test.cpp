@@ -1,0 +1,86 @@
+// When a missed deadline is the machine's doing: the proof from figures, and from live
+// processes (one asleep, one kept off the CPUs by busier ones).
+#include "grading/starvation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace sockgrade::grading {
+namespace {
+
+TEST(Starvation, ReadyToRunButNoCpuIsProof) {
+  // one-byte-per-call seen under load: runnable 19.9 s of 20 s, 2.7 s of CPU
+  auto s = starvation_of(20000, 2700, 19900);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_NEAR(s->waiting_ms, 17200, 1);
+  EXPECT_NE(s->sentence().find("waited 17.2 s"), std::string::npos) << s->sentence();
+}
+
+TEST(Starvation, AProgramThatUsesTheCpuOrSleepsIsNotExcused) {
+  EXPECT_FALSE(starvation_of(10000, 19000, 40000));  // spinning threads of its own: it starved itself
+  EXPECT_FALSE(starvation_of(10000, 3000, 9000));    // a third of a CPU: too much to blame others
+  EXPECT_FALSE(starvation_of(10000, 10, 200));       // asleep (blocked) most of the time
+  EXPECT_FALSE(starvation_of(0, 0, 0));
+}
+
+pid_t spawn(void (*body)()) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    body();
+    ::_exit(0);
+  }
+  return pid;
+}
+
+void stop(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+}
+
+TEST(StarvationWatch, ASleepingProcessIsNotStarved) {
+  pid_t pid = spawn([] { ::pause(); });
+  StarvationWatch watch(pid);
+  ::usleep(200 * 1000);  // a window to measure, not synchronisation
+  EXPECT_FALSE(watch.starved());
+  stop(pid);
+}
+
+TEST(StarvationWatch, AProcessKeptOffTheCpusByBusierOnesIsStarved) {
+  // The child spins at SCHED_IDLE; this test spins a thread per CPU at the normal policy, so the
+  // child is ready to run all the time and gets (almost) no CPU: the machine starved it.
+  pid_t pid = spawn([] {
+    sched_param none{};
+    if (::sched_setscheduler(0, SCHED_IDLE, &none) != 0) ::_exit(3);
+    for (;;) {
+    }
+  });
+  std::atomic<bool> done{false};
+  std::vector<std::thread> hogs;
+  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < cpus; ++i) {
+    hogs.emplace_back([&] {
+      while (!done.load()) {
+      }
+    });
+  }
+  StarvationWatch watch(pid);
+  ::usleep(400 * 1000);
+  auto starved = watch.starved();
+  done = true;
+  for (auto& h : hogs) h.join();
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "the child could not set SCHED_IDLE";
+  stop(pid);
+  ASSERT_TRUE(starved.has_value());
+  EXPECT_LT(starved->cpu_ms, 0.25 * starved->wall_ms);
+}
+
+}  // namespace
+}  // namespace sockgrade::grading
