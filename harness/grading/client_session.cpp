@@ -673,7 +673,7 @@ Step<void> expect_printed(Context& ctx, ClientSession& s, std::string_view expec
     std::size_t from = diff >= 16 ? diff - 16 : 0;
     ev["first_difference"] = diff;
     ev["expected_hex"] = hex_dump(expected, from, 48);
-    ev["printed_hex"] = hex_dump(got, from, 48);
+    ev["received_hex"] = hex_dump(got, from, 48);
     return failed(scene + "the client's stdout differs from what the server sent at byte " + std::to_string(diff) +
                   ": expected '" + escape_preview(expected.substr(diff, 16), 16) + "', printed '" +
                   escape_preview(std::string_view(got).substr(diff, 16), 16) + "' (" + s.progress() + ")");

@@ -11,6 +11,7 @@
 
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
+#include "report/evidence.hpp"
 #include "report/formats.hpp"
 #include "report/view.hpp"
 
@@ -85,26 +86,30 @@ std::string bytes_html(const json& v) {
 
 std::string value_html(const std::string& key, const json& v, int depth);
 
-// The bytes first, in the order a student compares them, then the program's fate; the rest
-// as the check recorded it.
-std::vector<std::string> ordered_keys(const json& obj) {
-  static const std::vector<std::string> kFirst = {"sent", "expected", "received", "received_end", "first_difference",
-                                                  "expected_hex", "received_hex", "program", "programs", "listening"};
-  std::vector<std::string> keys;
-  for (const auto& k : kFirst) {
-    if (obj.contains(k)) keys.push_back(k);
-  }
-  for (const auto& [k, v] : obj.items()) {
-    if (std::find(kFirst.begin(), kFirst.end(), k) == kFirst.end()) keys.push_back(k);
-  }
-  return keys;
-}
-
+// A record inside the evidence (a program, the cgroup's counters), in key order.
 std::string table_html(const json& obj, int depth) {
   std::ostringstream out;
   out << "<table class=\"evidence\">";
-  for (const auto& key : ordered_keys(obj)) {
-    out << "<tr><th>" << esc(label_of(key)) << "</th><td>" << value_html(key, obj[key], depth + 1) << "</td></tr>";
+  for (const auto& [key, value] : obj.items()) {
+    out << "<tr><th>" << esc(label_of(key)) << "</th><td>" << value_html(key, value, depth + 1) << "</td></tr>";
+  }
+  out << "</table>";
+  return out.str();
+}
+
+// The evidence itself, by kind and in the vocabulary's order (report/evidence.hpp).
+std::string evidence_html(const json& ev) {
+  std::ostringstream out;
+  out << "<table class=\"evidence\">";
+  for (const auto& item : evidence_items(ev)) {
+    const json& v = *item.value;
+    std::string cell;
+    switch (item.kind) {
+      case EvidenceKind::bytes: cell = is_bytes(v) ? bytes_html(v) : value_html(item.key, v, 1); break;
+      case EvidenceKind::hex: cell = v.is_string() ? "<pre>" + esc(v.get<std::string>()) + "</pre>" : value_html(item.key, v, 1); break;
+      default: cell = value_html(item.key, v, 1); break;
+    }
+    out << "<tr><th>" << esc(item.label) << "</th><td>" << cell << "</td></tr>";
   }
   out << "</table>";
   return out.str();
@@ -123,8 +128,8 @@ std::string value_html(const std::string& key, const json& v, int depth) {
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
     if (s.empty()) return "<span class=\"none\">(empty)</span>";
-    bool block = s.find('\n') != std::string::npos || (key.size() >= 4 && key.substr(key.size() - 4) == "_hex") ||
-                 key.find("tail") != std::string::npos || key.find("command") != std::string::npos;
+    bool block = s.find('\n') != std::string::npos || key.find("tail") != std::string::npos ||
+                 key.find("command") != std::string::npos;
     return block ? "<pre>" + esc(s) + "</pre>" : esc(s);
   }
   return "<code>" + esc(v.dump(-1, ' ', false, json::error_handler_t::replace)) + "</code>";
@@ -294,7 +299,7 @@ void check_section(std::ostringstream& out, const TestResult& t) {
   }
   if (!t.requirement.empty()) out << "<p class=\"requirement\">Requirement: " << esc(t.requirement) << "</p>\n";
   if (t.evidence.is_object() && !t.evidence.empty()) {
-    out << "<h3>Evidence</h3>\n" << table_html(t.evidence, 0) << "\n";
+    out << "<h3>Evidence</h3>\n" << evidence_html(t.evidence) << "\n";
   }
   if (!t.hint.empty() && t.status != "error" && t.status != "skipped") {
     out << "<p class=\"hint\"><strong>Hint:</strong> " << esc(t.hint) << "</p>\n";

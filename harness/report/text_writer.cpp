@@ -1,11 +1,13 @@
 #include "report/text_writer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
+#include "report/evidence.hpp"
 #include "report/view.hpp"
 
 namespace sockgrade::report {
@@ -74,41 +76,47 @@ std::string describe_bytes(const nlohmann::json& j) {
   return format_bytes(j["bytes"].get<uint64_t>()) + "  \"" + j.value("preview", "") + "\"";
 }
 
+void render_program(std::ostringstream& out, const nlohmann::json& p, const std::string& label) {
+  block(out, label, p.value("status", "?"));
+  if (p.contains("stderr_tail") && p["stderr_tail"].is_string() && !p["stderr_tail"].get<std::string>().empty()) {
+    block(out, "stderr (tail)", terminal_safe(last_lines(p["stderr_tail"].get<std::string>(), 8)));
+  }
+}
+
+// By kind (report/evidence.hpp), in the vocabulary's order; a term the terminal shows elsewhere
+// (the proof, the seed, the proxy command) is left out here.
 void render_evidence(std::ostringstream& out, const nlohmann::json& ev) {
-  static const char* kBytes[] = {"sent", "expected", "received"};
-  for (const char* key : kBytes) {
-    if (ev.contains(key)) block(out, key, describe_bytes(ev[key]));
-  }
-  if (ev.contains("first_difference")) {
-    block(out, "differs at", "byte " + ev["first_difference"].dump());
-    if (ev.contains("expected_hex")) block(out, "expected (hex)", ev["expected_hex"].get<std::string>());
-    if (ev.contains("received_hex")) block(out, "received (hex)", ev["received_hex"].get<std::string>());
-  }
-  auto program = [&](const nlohmann::json& p, const std::string& label) {
-    block(out, label, p.value("status", "?"));
-    if (p.contains("stderr_tail") && !p["stderr_tail"].get<std::string>().empty()) {
-      block(out, "stderr (tail)", terminal_safe(last_lines(p["stderr_tail"].get<std::string>(), 8)));
+  auto items = evidence_items(ev);
+  bool has_programs = std::any_of(items.begin(), items.end(), [](const EvidenceItem& i) { return i.kind == EvidenceKind::programs; });
+  for (const auto& item : items) {
+    if (!item.in_terminal) continue;
+    const auto& v = *item.value;
+    switch (item.kind) {
+      case EvidenceKind::bytes: block(out, item.label, describe_bytes(v)); break;
+      case EvidenceKind::offset: block(out, item.label, "byte " + v.dump()); break;
+      case EvidenceKind::program:
+        if (!has_programs) render_program(out, v, item.label);  // the list below names it too
+        break;
+      case EvidenceKind::programs:
+        for (const auto& p : v) render_program(out, p, p.value("label", "program"));
+        break;
+      case EvidenceKind::listening: {
+        auto observed = v.value("observed", std::string("?"));
+        block(out, item.label, "asked for port " + v.value("requested_port", nlohmann::json(0)).dump() +
+                                   (observed == "none" ? ", never listened" : ", listened on " + observed));
+        break;
+      }
+      case EvidenceKind::proof:
+        if (v.is_array()) {
+          std::vector<std::string> lines;
+          for (const auto& p : v) lines.push_back(p.is_string() ? p.get<std::string>() : p.dump());
+          block(out, item.label, join(lines, "; "));
+          break;
+        }
+        [[fallthrough]];
+      case EvidenceKind::hex:
+      case EvidenceKind::value: block(out, item.label, v.is_string() ? v.get<std::string>() : v.dump()); break;
     }
-  };
-  if (ev.contains("programs")) {
-    for (const auto& p : ev["programs"]) program(p, p.value("label", "program"));
-  } else if (ev.contains("program")) {
-    program(ev["program"], "program");
-  }
-  if (ev.contains("listening")) {
-    const auto& l = ev["listening"];
-    auto observed = l.value("observed", std::string("?"));
-    block(out, "listening", "asked for port " + l.value("requested_port", nlohmann::json(0)).dump() +
-                                (observed == "none" ? ", never listened" : ", listened on " + observed));
-  }
-  for (const auto& [key, value] : ev.items()) {
-    static const std::string kShown[] = {"sent", "expected", "received", "first_difference", "expected_hex",
-                                         "received_hex", "program", "programs", "listening", "peer", "seed", "proxy_command",
-                                         "received_end", "proof"};
-    bool shown = false;
-    for (const auto& s : kShown) shown = shown || s == key;
-    if (shown) continue;
-    block(out, key, value.is_string() ? value.get<std::string>() : value.dump());
   }
 }
 

@@ -38,6 +38,7 @@
 
 #include "conformance/expectation.hpp"
 #include "lab/lab_loader.hpp"
+#include "report/evidence.hpp"
 #include "report/view.hpp"
 
 namespace fs = std::filesystem;
@@ -168,6 +169,13 @@ std::vector<std::string> compare(const json& expect, const ExpectedScore& want_s
       diffs.push_back(id + ": " + t["status"].get<std::string>() + ", expected " + want + " — " +
                       t["message"].get<std::string>());
       diffs.push_back(evidence_line(t));
+    }
+  }
+  // Every evidence key is a term of the vocabulary, with a value of its kind: what the views
+  // render generically (report/evidence.hpp).
+  for (const auto& t : report["tests"]) {
+    for (const auto& problem : sockgrade::report::evidence_problems(t.value("evidence", json::object()))) {
+      diffs.push_back(t["id"].get<std::string>() + ": " + problem);
     }
   }
   const json want_tests = expect.value("tests", json::object());
