@@ -781,7 +781,8 @@ std::vector<CheckDef> concurrency_checks() {
                 .role = "server",
                 .params = {
                     {.name = "model", .default_value = kFork, .min = kFork, .max = kSelect,
-                     .description = "required model: 1 fork, 2 thread, 3 select"},
+                     .description = "required model: fork, thread or select (or 1, 2, 3)",
+                     .choices = {{"fork", kFork}, {"thread", kThread}, {"select", kSelect}}},
                     {.name = "clients", .default_value = 5, .min = 2, .max = 30,
                      .description = "clients connected while observing"},
                 },

@@ -23,9 +23,16 @@ void explain_check(const checks::CheckDef& def, const lab::CheckSpec& spec) {
   std::printf("  requirement  %s\n", i.requirement.c_str());
   std::printf("  hint         %s\n", i.hint.c_str());
   for (const auto& p : i.params) {
+    // A parameter with named values shows the name ("model = fork").
+    auto as_text = [&](int64_t v) {
+      for (const auto& [word, value] : p.choices) {
+        if (value == v) return word;
+      }
+      return std::to_string(v);
+    };
     auto value = checks::param_value(i, spec, p.name);
-    std::printf("  parameter    %s = %lld  (%s; default %lld)\n", p.name.c_str(), static_cast<long long>(value),
-                p.description.c_str(), static_cast<long long>(p.default_value));
+    std::printf("  parameter    %s = %s  (%s; default %s)\n", p.name.c_str(), as_text(value).c_str(),
+                p.description.c_str(), as_text(p.default_value).c_str());
   }
 }
 

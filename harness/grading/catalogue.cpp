@@ -1,10 +1,22 @@
 #include "grading/catalogue.hpp"
 
+#include <optional>
 #include <stdexcept>
 
 #include "core/strings.hpp"
 
 namespace sockgrade::grading {
+
+namespace {
+
+std::optional<int64_t> choice_value(const ParamSpec& p, const std::string& word) {
+  for (const auto& [w, v] : p.choices) {
+    if (w == word) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 const CheckDef* Catalogue::find(std::string_view id) const {
   for (const auto& c : checks_) {
@@ -43,7 +55,15 @@ Result<void> Catalogue::validate(const lab::LabSpec& lab) const {
         else if (!names.empty()) msg += " (it takes: " + join(names, ", ") + ")";
         return fail(msg);
       }
-      if (!value.is_number_integer()) return fail(where + "/params/" + key + ": expected an integer");
+      std::vector<std::string> words;
+      for (const auto& [word, _] : p->choices) words.push_back("\"" + word + "\"");
+      if (value.is_string() && !words.empty()) {
+        if (choice_value(*p, value.get<std::string>())) continue;
+        return fail(where + "/params/" + key + ": \"" + value.get<std::string>() + "\" is not one of " + join(words, ", "));
+      }
+      if (!value.is_number_integer()) {
+        return fail(where + "/params/" + key + ": expected an integer" + (words.empty() ? "" : " or one of " + join(words, ", ")));
+      }
       auto v = value.get<int64_t>();
       if (v < p->min || v > p->max) {
         return fail(where + "/params/" + key + ": " + std::to_string(v) + " is out of range [" + std::to_string(p->min) +
@@ -57,7 +77,14 @@ Result<void> Catalogue::validate(const lab::LabSpec& lab) const {
 int64_t param_value(const CheckInfo& info, const lab::CheckSpec& spec, std::string_view name) {
   for (const auto& p : info.params) {
     if (p.name != name) continue;
-    if (spec.params.contains(std::string(name))) return spec.params.at(std::string(name)).get<int64_t>();
+    if (spec.params.contains(std::string(name))) {
+      const auto& v = spec.params.at(std::string(name));
+      if (v.is_string()) {
+        if (auto c = choice_value(p, v.get<std::string>())) return *c;
+        throw std::logic_error("check " + info.id + ": parameter " + std::string(name) + " was not validated");
+      }
+      return v.get<int64_t>();
+    }
     return p.default_value;
   }
   throw std::logic_error("check " + info.id + " reads undeclared parameter " + std::string(name));

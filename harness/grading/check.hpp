@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
@@ -55,6 +56,8 @@ struct ParamSpec {
   int64_t min = 0;
   int64_t max = 0;
   std::string description;
+  // Words a lab may write instead of a number ("model": "fork"), each with its value.
+  std::vector<std::pair<std::string, int64_t>> choices = {};
 };
 
 // Declared with designated initialisers (checks/catalogue.hpp); a member with a default may be

@@ -334,6 +334,23 @@ TEST(ValidateLabChecks, ParamOutOfRangeOrNotAnInteger) {
   EXPECT_THAT(v.error().message, HasSubstr("expected an integer"));
 }
 
+TEST(ValidateLabChecks, AParamMayBeNamedByAWordItDeclares) {
+  const auto* def = checks::find_check("concurrency.model");
+  ASSERT_NE(def, nullptr);
+  CheckSpec spec;
+  spec.id = "concurrency.model";
+  spec.params = {{"model", "thread"}};
+  EXPECT_EQ(checks::param_value(def->info, spec, "model"), 2);
+  spec.params = {{"model", 3}};  // the number still loads (sockgrade.lab/1 files)
+  EXPECT_EQ(checks::param_value(def->info, spec, "model"), 3);
+  auto doc = minimal_lab();
+  doc["checks"].push_back({{"id", "concurrency.model"}, {"weight", 1}, {"params", {{"model", "threads"}}}});
+  auto v = checks::validate_lab_checks(parsed(doc));
+  ASSERT_FALSE(v.ok());
+  EXPECT_THAT(v.error().message,
+              AllOf(HasSubstr("/params/model"), HasSubstr("\"threads\" is not one of \"fork\", \"thread\", \"select\"")));
+}
+
 TEST(ParamValue, LabValueOrDeclaredDefault) {
   const auto* def = checks::find_check("basic.interactive");
   ASSERT_NE(def, nullptr);

@@ -1,7 +1,8 @@
 // Every bundled lab, resolved (after "extends" and the build defaults), is exactly the lab it was
 // before labs could inherit: the snapshots in resolved/ were written by `sockgrade explain LAB
 // --json` from labs/*.json as they were at commit 88275a9, when each file spelled out everything.
-// A lab changed on purpose gets its snapshot rewritten the same way, in the same commit.
+// A lab changed on purpose gets its snapshot rewritten the same way, in the same commit (since:
+// concurrency.model names its model, "fork", "thread", "select", instead of 1, 2, 3).
 #include "sockgrade_source_dir.hpp"
 #include "lab/lab_loader.hpp"
 
