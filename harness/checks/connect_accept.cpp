@@ -51,7 +51,7 @@ Outcome listens_on_requested_port(Context& ctx) {
   nlohmann::json seen = nlohmann::json::array();
   for (const auto& l : all) seen.push_back(l.local.to_string());
   ctx.evidence()["requested_port"] = asked;
-  ctx.evidence()["listening"] = seen;
+  ctx.evidence()["listening_at"] = seen;  // "listening" is the engine's {requested_port, observed}
   bool on_asked = std::any_of(all.begin(), all.end(), [&](const net::Listener& l) { return l.local.port == asked; });
   if (on_asked) return Outcome::pass("listens on port " + std::to_string(asked) + " as asked on its command line");
   std::string where = srv.listener().local.to_string();

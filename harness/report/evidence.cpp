@@ -59,7 +59,7 @@ const std::vector<EvidenceTerm> kVocabulary = {
     {"listen_backlog", "listen backlog", K::value, false, true, "the backlog the server passed to listen()"},
     {"listen_drops", "listen drops", K::value, false, true, "TcpExtListenDrops during the check"},
     {"listen_overflows", "listen overflows", K::value, false, true, "TcpExtListenOverflows during the check"},
-    {"listening_at", "listening at", K::value, false, true, "where the server listened"},
+    {"listening_at", "listening at", K::value, false, true, "every address (or path) the server listened at"},
     {"looks_with_full_send_queue", "looks with full send queue", K::value, false, true, "samples that saw the send queue full"},
     {"observed", "observed", K::value, false, true, "the processes and threads seen"},
     {"parent_fds", "parent fds", K::value, false, true, "descriptors of the server's first process"},
@@ -126,6 +126,11 @@ bool is_bytes_value(const nlohmann::json& v) {
   return v.is_object() && v.contains("bytes") && v.contains("preview") && is_count(v["bytes"]) && v["preview"].is_string();
 }
 
+// A value of the wrong shape (a report of another version) is shown as recorded, not by its kind.
+EvidenceKind shown_kind(EvidenceKind kind, const nlohmann::json& value) {
+  return evidence_shape_error(kind, value).empty() ? kind : EvidenceKind::value;
+}
+
 }  // namespace
 
 const std::vector<EvidenceTerm>& evidence_vocabulary() { return kVocabulary; }
@@ -142,12 +147,13 @@ std::vector<EvidenceItem> evidence_items(const nlohmann::json& evidence) {
   if (!evidence.is_object()) return {};
   for (const auto& term : kVocabulary) {
     if (!term.leads || !evidence.contains(term.key)) continue;
-    leading.push_back({std::string(term.key), std::string(term.label), term.kind, term.in_terminal, &evidence[std::string(term.key)]});
+    const auto& value = evidence[std::string(term.key)];
+    leading.push_back({std::string(term.key), std::string(term.label), shown_kind(term.kind, value), term.in_terminal, &value});
   }
   for (const auto& [key, value] : evidence.items()) {  // key order
     const auto* term = evidence_term(key);
     if (term && term->leads) continue;
-    if (term) rest.push_back({key, std::string(term->label), term->kind, term->in_terminal, &value});
+    if (term) rest.push_back({key, std::string(term->label), shown_kind(term->kind, value), term->in_terminal, &value});
     else unknown.push_back({key, key, is_bytes_value(value) ? EvidenceKind::bytes : EvidenceKind::value, true, &value});
   }
   leading.insert(leading.end(), rest.begin(), rest.end());
