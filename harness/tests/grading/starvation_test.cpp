@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "core/wait.hpp"
+
 namespace sockgrade::grading {
 namespace {
 
@@ -71,10 +73,13 @@ TEST(StarvationWatch, AProcessKeptOffTheCpusByBusierOnesIsStarved) {
     });
   }
   StarvationWatch watch(pid);
-  ::usleep(400 * 1000);
-  auto starved = watch.starved();
+  ::usleep(400 * 1000);  // the window the hogs fill, not synchronisation
+  auto cpu_at_stop = net::cpu_times(pid).cpu_ns;
   done = true;
   for (auto& h : hogs) h.join();
+  // schedstat counts a wait when the task next runs: judge once the child has run again.
+  ASSERT_TRUE(wait_until(Deadline::after(Millis(10000)), [&] { return net::cpu_times(pid).cpu_ns > cpu_at_stop; }));
+  auto starved = watch.starved();
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "the child could not set SCHED_IDLE";
   stop(pid);
