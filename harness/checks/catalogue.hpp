@@ -7,10 +7,11 @@
 // the servers' checks first, then the clients'). Each file defines one list function below,
 // and builtin_checks() joins them. The catalogue fills `category` in from the id, so a check
 // does not repeat it. A file that outgrows ~600 lines of checks splits by the program under
-// test: <category>_client.cpp for the checks of client labs (concurrency.cpp, servers only, is
-// over it until its /proc parsing moves to net/, issue 14). Scenario code that checks of
-// several files play goes in a small shared file here (client_scenarios, udp_scenarios), or in
-// grading/ when it is engine (not one scenario); never copied.
+// test (<category>_client.cpp for the checks of client labs), or gives its largest check a
+// file of its own (<category>_<check>.cpp: concurrency_burst.cpp), still listed by the
+// category's list function. Scenario code that checks of several files play goes in a small
+// shared file here (client_scenarios, udp_scenarios, server_tree), or in grading/ when it is
+// engine (not one scenario); never copied.
 #pragma once
 
 #include <string_view>

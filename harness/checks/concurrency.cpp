@@ -5,13 +5,13 @@
 // Races (the &connfd race, a shared buffer, a SIGCHLD handler that reaps once) show up in some
 // runs only (BRIEF §9): the scenarios are shaped to provoke them (bursts, pieces interleaved
 // across clients, simultaneous disconnects) and repeated within the check's deadline.
-#include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 
 #include "checks/catalogue.hpp"
+#include "checks/concurrency_burst.hpp"
+#include "checks/server_tree.hpp"
 #include "checks/udp_scenarios.hpp"
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
@@ -34,93 +34,6 @@ std::string model_name(int64_t m) {
     case kFork: return "one fork() per client";
     case kThread: return "one thread per client";
     default: return "one thread of one process (select/poll/epoll)";
-  }
-}
-
-std::string plural(int n, const std::string& one, const std::string& many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-// "client#3, client#9 and 2 more"
-
-// A field of /proc/<pid>/status in KiB ("VmRSS"), or -1 when unreadable.
-int64_t status_kib(pid_t pid, std::string_view field) {
-  auto text = net::read_proc_file("/proc/" + std::to_string(pid) + "/status");
-  if (!text) return -1;
-  auto at = text->find(std::string(field) + ":");
-  if (at == std::string::npos) return -1;
-  at += field.size() + 1;
-  auto line = trim(std::string_view(*text).substr(at, text->find('\n', at) - at));
-  int64_t kib = -1;
-  std::from_chars(line.data(), line.data() + line.size(), kib);
-  return kib;
-}
-
-// Thread stacks mapped in a process, live or not: glibc maps each as a one-page guard
-// (---p) right below a read-write mapping. A thread that ended undetached and unjoined keeps
-// its stack; ended detached ones are unmapped or kept in a small cache (40 MiB). Counting
-// stacks, not the address space, keeps malloc's per-thread arenas (64 MiB reserved each)
-// from looking like a leak. -1 when unreadable.
-int count_thread_stacks(pid_t pid) {
-  auto text = net::read_proc_file("/proc/" + std::to_string(pid) + "/maps");
-  if (!text) return -1;
-  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  int stacks = 0;
-  uint64_t prev_end = 0;
-  bool prev_guard = false;
-  for (auto& line : split(*text, '\n')) {
-    uint64_t start = 0, end = 0;
-    auto dash = line.find('-'), space = line.find(' ');
-    if (dash == std::string::npos || space == std::string::npos || space < dash) continue;
-    std::from_chars(line.data(), line.data() + dash, start, 16);
-    std::from_chars(line.data() + dash + 1, line.data() + space, end, 16);
-    std::string_view perms = std::string_view(line).substr(space + 1, 4);
-    if (prev_guard && start == prev_end && perms == "rw-p") ++stacks;
-    prev_guard = perms == "---p" && end - start == page;
-    prev_end = end;
-  }
-  return stacks;
-}
-
-// "1 process, 3 threads" / "4 processes (3 children), 4 threads"
-std::string describe_tree(const net::TreeSnapshot& s) {
-  std::string out = plural(s.processes, "process", "processes");
-  if (s.processes > 1) out += " (" + plural(s.processes - 1, "child", "children") + ")";
-  out += ", " + plural(s.threads, "thread", "threads");
-  if (s.zombies > 0) out += ", " + plural(s.zombies, "zombie", "zombies");
-  return out;
-}
-
-// "accept", "read", … for the calls a server blocks in; others by number.
-std::string syscall_label(long nr) {
-  switch (net::call_kind(nr)) {
-    case net::CallKind::running: return "running";
-    case net::CallKind::accept: return "accept";
-    case net::CallKind::read: return "read";
-    case net::CallKind::write: return "write";
-    case net::CallKind::poll: return "select/poll";
-    case net::CallKind::fork: return "fork/clone";
-    case net::CallKind::wait: return "wait";
-    case net::CallKind::futex: return "futex (a lock or pthread_join)";
-    case net::CallKind::other: break;
-  }
-  return "syscall " + std::to_string(nr);
-}
-
-// Where the server's processes wait and how many connections nobody has accepted yet, in the
-// evidence of a client that got no answer.
-void note_waiting(Context& ctx) {
-  if (ctx.servers().empty()) return;
-  auto* srv = &ctx.server();
-  std::map<std::string, int> waiting;
-  for (long nr : net::blocked_syscalls(net::process_tree(srv->pid()))) {
-    ++waiting[syscall_label(nr)];
-  }
-  ctx.evidence()["server_tasks_waiting_in"] = waiting;
-  for (const auto& row : net::tcp_table(::getpid())) {
-    if (row.state == net::kTcpListen && row.local.port == srv->listener().local.port) {
-      ctx.evidence()["accept_queue"] = row.rx_queue;
-    }
   }
 }
 
@@ -244,214 +157,6 @@ Outcome stalled_client(Context& ctx) {
   };
   return conclude(steps(), "a silent client and one that sent half a line held up nobody; 3 other clients were "
                            "served meanwhile, then both of them");
-}
-
-// Who sent `got`: the client whose payload contains the bytes around the first difference.
-std::string whose_bytes(std::string_view got, std::size_t at, const std::vector<std::string>& payloads,
-                        const std::vector<net::Peer>& peers, std::size_t self) {
-  std::size_t len = std::min<std::size_t>(24, got.size() - at);
-  if (len < 8) return {};
-  auto probe = got.substr(at, len);
-  for (std::size_t j = 0; j < payloads.size(); ++j) {
-    if (j != self && payloads[j].find(probe) != std::string::npos) return peers[j].name();
-  }
-  return {};
-}
-
-Outcome burst(Context& ctx) {
-  int clients = static_cast<int>(ctx.param("clients"));
-  int rounds = static_cast<int>(ctx.param("rounds"));
-  auto size = static_cast<std::size_t>(ctx.param("bytes"));
-  int pieces = static_cast<int>(ctx.param("pieces"));
-  bool overflow_seen = false;  // the server's accept queue overflowed in a round
-  auto steps = [&]() -> Step<void> {
-    SG_TRY(auto* srv, ctx.start_server());
-    auto idle = srv->snapshot();
-    auto rng = ctx.rng("payloads");
-    auto queue = net::listen_queue(srv->listener().inode);
-    const bool counters_are_ours =
-        ctx.settings().private_network || (queue && queue->backlog < static_cast<uint32_t>(clients));
-    for (int r = 1; r <= rounds; ++r) {
-      // The message names nothing that varies between runs (which round, which clients, how
-      // many): those go into the evidence, so that a program gets the same words every time.
-      ctx.evidence()["round"] = r;
-      const std::string scene = std::to_string(clients) + " clients connected in a burst, each sent its own " +
-                                format_bytes(size) + " in pieces interleaved with the others'; ";
-      // A full accept queue drops SYNs (and handshake ACKs), which are retried after 1 s, 3 s:
-      // the connects and the echoes get that long. The namespace's counters tell whether it
-      // happened (connect-accept.listen-backlog judges the backlog itself).
-      // Without a namespace of our own the counters are the whole machine's: a rise counts as
-      // this server's only when its own backlog (sock_diag) is too small for the burst.
-      auto counters_before = counters_are_ours ? net::listen_counters() : std::nullopt;
-      // Connection attempts dropped at the listen queue since the burst began: {overflows, drops}.
-      auto dropped = [&]() -> std::pair<uint64_t, uint64_t> {
-        if (!counters_before) return {0, 0};
-        auto now = net::listen_counters();
-        if (!now) return {0, 0};
-        return {now->overflows - counters_before->overflows, now->drops - counters_before->drops};
-      };
-      auto overflowed = [&] {
-        auto [overflows, drops] = dropped();
-        return overflows > 0 || drops > 0;
-      };
-      // Retried SYNs cost seconds: after an overflow, rounds stop while time is still left to
-      // judge the clients that were served.
-      if (overflow_seen && ctx.wall_deadline().at() - Clock::now() < ctx.ms(9000)) break;
-      std::vector<net::Peer> peers;
-      bool connects_cut = false;
-      for (int i = 1; i <= clients; ++i) {
-        auto peer = ctx.connect("client#" + std::to_string(i), {}, 8000);
-        if (!peer && !peers.empty() && overflowed()) {
-          connects_cut = true;  // the rest were dropped at the full accept queue
-          break;
-        }
-        if (!peer) return unexpected(in_context(std::move(peer), scene + "then ").error());
-        peers.push_back(std::move(peer).value());
-      }
-      std::vector<std::string> payloads;
-      for (auto& p : peers) payloads.push_back("<" + p.name() + " round " + std::to_string(r) + ">" + rng.text(size));
-      // In waves: piece k of every client, sent back to back (every worker becomes runnable at
-      // once), then the wave's echoes are awaited, which leaves both CPUs to the server's
-      // workers: they run truly at the same time, when workers that share state trample on each
-      // other. A wave that does not come back whole ends the round.
-      auto deadline = ctx.deadline(4000);
-      auto limit = ctx.deadline(10000);
-      if (overflowed()) limit = ctx.deadline(16000);
-      std::size_t progressed = 0;
-      auto cut = [&](std::size_t i, int k) {
-        return payloads[i].size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(pieces);
-      };
-      std::vector<net::Received> got(peers.size());
-      std::vector<std::string> expected(peers.size());
-      StarvationWatch starvation(srv->pid());  // over the wave that did not come back whole
-      for (int k = 0; k < pieces; ++k) {
-        starvation.restart();
-        for (std::size_t i = 0; i < peers.size(); ++i) {
-          std::string_view piece = std::string_view(payloads[i]).substr(cut(i, k), cut(i, k + 1) - cut(i, k));
-          auto sent = peers[i].send(piece, ctx.deadline(2000));
-          SG_CHECK(in_context(expect_sent(ctx, peers[i].name(), piece.size(), sent), scene));
-          expected[i] = payloads[i].substr(0, cut(i, k + 1));
-        }
-        bool whole = true;
-        for (std::size_t i = 0; i < peers.size(); ++i) {
-          if (got[i].end != net::End::complete) continue;
-          std::size_t want = cut(i, k + 1) > got[i].bytes.size() ? cut(i, k + 1) - got[i].bytes.size() : 0;
-          auto more = peers[i].receive(want, deadline);
-          // The round's time is a budget for progress, not a total (BRIEF §9): bytes that came,
-          // or a worker still being created (fork/clone held up by a loaded machine), buy more
-          // time, up to the round's limit.
-          while (more.end == net::End::timeout && more.bytes.size() < want && !limit.expired() &&
-                 (more.bytes.size() > progressed || server_creating_process(ctx) || overflowed())) {
-            progressed = more.bytes.size();
-            deadline = limit.capped(ctx.ms(2000));
-            more.continue_with(peers[i].receive(want - more.bytes.size(), deadline));
-          }
-          progressed = 0;
-          got[i].continue_with(more);
-          whole = whole && more.end == net::End::complete && got[i].bytes == expected[i];
-        }
-        if (!whole) break;
-      }
-      std::vector<std::string> exact, unserved, short_of, crossed;
-      std::size_t first_bad = peers.size();
-      for (std::size_t i = 0; i < peers.size(); ++i) {
-        const auto& g = got[i];
-        if (g.end == net::End::complete && g.bytes == expected[i]) {
-          exact.push_back(peers[i].name());
-          continue;
-        }
-        if (first_bad == peers.size()) first_bad = i;
-        auto diff = first_difference(payloads[i].substr(0, std::min(payloads[i].size(), g.bytes.size())),
-                                     g.bytes.substr(0, std::min(payloads[i].size(), g.bytes.size())));
-        if (diff != std::string_view::npos && diff < g.bytes.size()) {
-          auto from = whose_bytes(g.bytes, diff, payloads, peers, i);
-          crossed.push_back(peers[i].name() + (from.empty() ? "" : " (got bytes of " + from + ")"));
-        } else if (g.bytes.empty()) {
-          unserved.push_back(peers[i].name());
-        } else {
-          short_of.push_back(peers[i].name() + " (" + format_bytes(g.bytes.size()) + " of " +
-                             format_bytes(expected[i].size()) + ", then " + net::end_name(g.end) + ")");
-        }
-      }
-      ctx.evidence()["round"] = r;
-      ctx.evidence()["clients_served_exactly"] = exact.size();
-      // Clients the server never got to, after the accept queue overflowed, are the backlog's
-      // failure, not the echo's: crosstalk is judged on the clients that were served.
-      if (!unserved.empty() && overflowed()) {
-        auto [overflows, drops] = dropped();
-        ctx.evidence()["unserved_after_listen_overflow"] = unserved;
-        ctx.evidence()["listen_overflows"] = overflows;
-        ctx.evidence()["listen_drops"] = drops;
-        ctx.trace().add("harness", "observe", std::to_string(unserved.size()) +
-                                                  " clients unserved after the accept queue overflowed: not judged");
-        for (const auto& name : unserved) exact.push_back(name);
-        unserved.clear();
-      }
-      if (exact.size() != peers.size()) note_waiting(ctx);
-      // Clients short of their echo with none crossed: a server the machine kept off the CPUs
-      // is not proven slow.
-      if (exact.size() != peers.size() && crossed.empty()) SG_CHECK(not_starved(ctx, starvation));
-      if (exact.size() == peers.size()) {
-        if (overflowed()) {
-          overflow_seen = true;
-          auto [overflows, drops] = dropped();
-          ctx.evidence()["listen_overflows"] = overflows;
-          ctx.evidence()["listen_drops"] = drops;
-        }
-        ctx.evidence()["rounds_judged"] = r;
-        if (connects_cut) {
-          ctx.evidence()["clients_connected_in_last_round"] = peers.size();
-          break;
-        }
-        for (auto& p : peers) p.close();
-        // Each burst starts from an idle server: the last one's workers gone (their exit is
-        // the children-reaped check's business; here they would only crowd the process limit).
-        wait_until(ctx.deadline(2000), [&] {
-          auto now = ctx.server().snapshot();
-          return now.processes <= idle.processes && now.threads <= idle.threads;
-        });
-        continue;
-      }
-      std::string msg = scene + "not every client got exactly its own bytes back";
-      if (!crossed.empty()) {
-        ctx.evidence()["crosstalk"] = crossed;
-        msg += "; some got bytes that differ from what they sent (crosstalk: clients' data mixed up — a buffer "
-               "shared between workers, or a descriptor read by the wrong worker)";
-      }
-      if (!unserved.empty()) {
-        ctx.evidence()["unserved"] = unserved;
-        msg += "; some got nothing back although connected";
-        // Workers that exist while clients wait unserved are serving the wrong connections.
-        auto tree = ctx.server().snapshot();
-        ctx.evidence()["server_tree"] = describe_tree(tree);
-        if (tree.processes == 1 && tree.threads == 1 && crossed.empty()) {
-          msg += " (the server, a single thread, served one client and left the others waiting: one client at a "
-                 "time)";
-        } else {
-          msg += " (connections nobody serves while the server runs workers: e.g. each thread was given &connfd, "
-                 "which the next accept() overwrote before the thread read it — several threads then serve one "
-                 "client and none serves the others)";
-        }
-      }
-      if (!short_of.empty()) {
-        ctx.evidence()["short"] = short_of;
-        msg += "; some got only part of it";
-      }
-      // The first bad client's bytes, for the evidence.
-      (void)expect_echo(ctx, peers[first_bad].name(), expected[first_bad], got[first_bad]);
-      return unexpected(Outcome::fail(msg));
-    }
-    return {};
-  };
-  auto r = steps();
-  if (r && overflow_seen) {
-    return Outcome::pass("bursts of " + std::to_string(clients) + " clients: every client served got exactly its own " +
-                         format_bytes(size) + " back, no crosstalk (the listen queue overflowed and dropped some "
-                         "connection attempts: connect-accept.listen-backlog judges that)");
-  }
-  return conclude(std::move(r), std::to_string(rounds) + " bursts of " + std::to_string(clients) +
-                                    " clients: each got exactly its own " + format_bytes(size) +
-                                    " back, no crosstalk, none left unserved");
 }
 
 Outcome model(Context& ctx) {
@@ -627,12 +332,12 @@ Outcome resources_reclaimed(Context& ctx) {
     // The first batch sets the baseline: allocators keep caches once they have grown.
     SG_CHECK(run_batch());
     wait_until(ctx.deadline(1500), back);
-    int stacks_before = count_thread_stacks(srv->pid());
-    int64_t rss_before = status_kib(srv->pid(), "VmRSS");
+    int stacks_before = net::thread_stacks(srv->pid());
+    int64_t rss_before = net::status_kib(srv->pid(), "VmRSS");
     while (served < clients) SG_CHECK(run_batch());
     bool settled = wait_until(ctx.deadline(2000), back);
-    int stacks_after = count_thread_stacks(srv->pid());
-    int64_t rss_after = status_kib(srv->pid(), "VmRSS");
+    int stacks_after = net::thread_stacks(srv->pid());
+    int64_t rss_after = net::status_kib(srv->pid(), "VmRSS");
     auto& ev = ctx.evidence();
     ev["thread_stacks_after_first_batch"] = stacks_before;
     ev["thread_stacks_after"] = stacks_after;

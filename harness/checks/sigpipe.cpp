@@ -34,13 +34,136 @@ std::optional<net::SocketRow> server_side(ServerUnderTest& srv, const net::Peer&
   return std::nullopt;
 }
 
+constexpr uint64_t kPiledUp = 16 * 1024;  // unread at the server before it counts as stopped
+
+// Whether the server has stopped reading: blocked writing its echo while our data piles up
+// unread at its side, seen kQuietRounds times in a row (a server waiting a moment for an
+// acknowledgement is also "blocked in write()"; stopped means this many acknowledged pieces in
+// a row arrived while it read none of them).
+class PileUpWatch {
+ public:
+  explicit PileUpWatch(long send_buffer_max) : send_buffer_max_(send_buffer_max) {}
+
+  // One look at the server's side of the connection, after the client's unacknowledged bytes
+  // drained; true once it has stopped reading with kPiledUp unread.
+  bool observe(ServerUnderTest& srv, const std::optional<net::SocketRow>& row, uint64_t unacked) {
+    unread_ = row ? row->rx_queue : 0;
+    // Not reading because its echo cannot go out: blocked in write(), or (a server that waits
+    // for writability, or retries EAGAIN) its send queue half the buffer's maximum, or queued
+    // and no longer moving since the last look (the client reads nothing, so its window stays
+    // closed). The maximum is measured, never 0: without a namespace it is the host's own.
+    bool queue_stuck = row && row->tx_queue > 0 &&
+                       (row->tx_queue >= static_cast<uint64_t>(send_buffer_max_ / 2) ||
+                        (seen_queue_ && queued_before_ == row->tx_queue));
+    seen_queue_ = row.has_value();
+    queued_before_ = row ? row->tx_queue : 0;
+    // The cheap observation first: a scan of the process tree costs milliseconds in a busy host.
+    bool stopped_now = unread_ > 0 && (queue_stuck || blocked_in_write(srv));
+    // Everything acknowledged since the last look is still unread: the server read nothing.
+    bool read_nothing = stopped_reading_ && unacked == 0 && unread_ >= unread_before_ + sent_since_;
+    quiet_rounds_ = stopped_now && read_nothing ? quiet_rounds_ + 1 : 0;
+    stopped_reading_ = stopped_now;
+    return quiet_rounds_ >= kQuietRounds && unread_ >= kPiledUp;
+  }
+  void sent(uint64_t bytes) {
+    unread_before_ = unread_;
+    sent_since_ = bytes;
+  }
+  uint64_t unread() const { return unread_; }
+  bool stopped_reading() const { return stopped_reading_; }
+  bool seen_quiet() const { return quiet_rounds_ > 0; }
+
+ private:
+  static constexpr int kQuietRounds = 3;
+  long send_buffer_max_;
+  uint64_t unread_ = 0;
+  uint64_t unread_before_ = 0;  // at the previous look
+  uint64_t sent_since_ = 0;     // since the previous look
+  bool seen_queue_ = false;     // the previous look found the server's side
+  uint64_t queued_before_ = 0;  // its send queue then
+  bool stopped_reading_ = false;
+  int quiet_rounds_ = 0;
+};
+
+// Data unread at the server, which is not writing an echo: it does not read at all.
+Unexpected<Outcome> stopped_reading_at_all(Context& ctx, const std::string& who, uint64_t total,
+                                           const net::SocketRow& row) {
+  return timed_out(who + " sent " + format_bytes(total) + " and the server read none of the last " +
+                   format_bytes(row.rx_queue) + " for " + ctx.human(10000) +
+                   " although it was not blocked writing an echo: it stopped reading (never accepted, or busy "
+                   "elsewhere)");
+}
+
+// The client's window closed with the server not blocked in write(): it does not read at all
+// (a server that never accepts, or spins): the program's fault, not the harness's.
+Step<bool> window_closed(Context& ctx, ServerUnderTest& srv, const net::Peer& client, const std::string& who,
+                         uint64_t total) {
+  auto row = server_side(srv, client);
+  ctx.evidence()["sent_bytes"] = total;
+  ctx.evidence()["server_unread_bytes"] = row ? row->rx_queue : 0;
+  SG_CHECK(srv.expect_alive("while " + who + " was sending"));
+  if (row && row->rx_queue > 0 && !blocked_in_write(srv)) return stopped_reading_at_all(ctx, who, total, *row);
+  return harness_error("the data of " + who + " was not acknowledged by the server's kernel (after " +
+                       format_bytes(total) + ")");
+}
+
+// The 10 s (or 64 MiB) ran out before the server was seen to stop reading.
+Step<bool> out_of_time(Context& ctx, ServerUnderTest& srv, const std::optional<net::SocketRow>& row,
+                       const std::string& who, uint64_t total) {
+  auto& ev = ctx.evidence();
+  ev["sent_bytes"] = total;
+  SG_CHECK(srv.expect_alive("while " + who + " was sending without reading"));
+  // Its echo is queued for the client: it does echo, its send buffer (up to megabytes without a
+  // namespace) had not filled yet. Not the program's fault.
+  if (row && row->tx_queue > 0) {
+    ev["server_queued_echo_bytes"] = row->tx_queue;
+    return harness_error(who + " sent " + format_bytes(total) + " in " + ctx.human(10000) +
+                         " and the server echoed it into its send buffer (" + format_bytes(row->tx_queue) +
+                         " queued), which had not filled yet: the situation could not be built in time");
+  }
+  // On a starved machine the deadline may come before the window closes: unread data still
+  // proves a server that does not read; only an empty receive queue proves that it reads.
+  ev["server_unread_bytes"] = row ? row->rx_queue : 0;
+  if (row && row->rx_queue > 0 && !blocked_in_write(srv)) return stopped_reading_at_all(ctx, who, total, *row);
+  if (!row || row->rx_queue > 0) {
+    return harness_error(who + " sent " + format_bytes(total) + " in " + ctx.human(10000) +
+                         " without the situation arising, and what the server did with it is not known");
+  }
+  return failed(who + " sent " + format_bytes(total) + " and read nothing, yet the server kept reading: "
+                "it does not echo what it reads");
+}
+
+// The server has stopped reading: the client half-closes (acknowledged: the server's side is in
+// CLOSE_WAIT) and resets. True when the reset meets a write: one is pending, or the server still
+// has data to read and echo.
+Step<bool> half_close_and_reset(Context& ctx, ServerUnderTest& srv, net::Peer& client, const std::string& who,
+                                uint64_t total, uint64_t unread) {
+  bool blocked = blocked_in_write(srv);
+  ctx.trace().add("harness", "observe", "the server stopped reading after " + format_bytes(total) + ", " +
+                                            format_bytes(unread) + " unread" + (blocked ? ", blocked in write()" : ""));
+  client.half_close();
+  if (!wait_until(ctx.deadline(2000), [&] { return client.tcp_state() == net::kTcpFinWait2; })) {
+    return harness_error("the FIN of " + who + " was not acknowledged");
+  }
+  auto row = server_side(srv, client);
+  // In CLOSE_WAIT the queue counts the FIN as one byte.
+  uint64_t unread_data = row && row->rx_queue > 0 ? row->rx_queue - (row->state == net::kTcpCloseWait ? 1 : 0) : 0;
+  blocked = blocked_in_write(srv);
+  auto& ev = ctx.evidence();
+  ev["sent_bytes"] = total;
+  ev["server_unread_bytes_at_reset"] = unread_data;
+  ev["server_state_at_reset"] = row ? net::tcp_state_name(row->state) : "gone";
+  ev["server_blocked_in_write_at_reset"] = blocked;
+  client.reset();
+  return unread_data > 0 || blocked;
+}
+
 // Builds the situation of BRIEF §9 step by step. The client never reads, so the server's echo
 // fills the client's small window and the server's send buffer until the server blocks in
 // write() and stops reading; the client goes on sending, one acknowledged piece at a time (each
 // well inside the window the server advertises), until data the server has not read piles up
-// on its side. The client then half-closes (acknowledged: the server's side is in CLOSE_WAIT)
-// and resets. The server still has bytes to read and echo, so its pending or next write()
-// meets the reset: EPIPE, and SIGPIPE.
+// on its side. The client then half-closes and resets (half_close_and_reset). The server still
+// has bytes to read and echo, so its pending or next write() meets the reset: EPIPE, and SIGPIPE.
 // Returns false when the situation did not arise after all: the server had only waited a moment
 // for an acknowledgement, then read and echoed everything (and the FIN) before the reset.
 Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, long send_buffer_max, const std::string& who) {
@@ -51,94 +174,33 @@ Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, long send_buffer
   SG_TRY(auto client, ctx.connect(who, small_window));
   // Text, so that a server that mishandles binary data is charged in basic only.
   auto chunk = ctx.rng("chunk").text(16 * 1024);
-  auto& ev = ctx.evidence();
-  uint64_t total = 0;
-  constexpr uint64_t kPiledUp = 16 * 1024;
   constexpr uint64_t kMaxBytes = 64ull << 20;
   constexpr int kInFlight = 32 * 1024;  // well inside the window the server advertises
   constexpr std::size_t kQuietPiece = 4096;
-  // A server waiting a moment for an acknowledgement is also "blocked in write()". Stopped means
-  // this many acknowledged pieces in a row arrived while the server read none of them.
-  constexpr int kQuietRounds = 3;
-
   auto deadline = ctx.deadline(10000);
-  uint64_t unread = 0;
-  uint64_t unread_before = 0;  // at the previous observation
-  uint64_t sent_since = 0;     // since the previous observation
-  std::optional<uint64_t> queued_before;  // the server's send queue at the previous observation
-  bool stopped_reading = false;  // blocked in write() with our data piling up unread
-  int quiet_rounds = 0;
-  // Data unread at the server, which is not writing an echo: it does not read at all.
-  auto stopped_reading_at_all = [&](const net::SocketRow& row) {
-    return timed_out(who + " sent " + format_bytes(total) + " and the server read none of the last " +
-                     format_bytes(row.rx_queue) + " for " + ctx.human(10000) +
-                     " although it was not blocked writing an echo: it stopped reading (never accepted, or busy "
-                     "elsewhere)");
-  };
+  uint64_t total = 0;
+  PileUpWatch watch(send_buffer_max);
   for (;;) {
     // Once data piles up at the server, each piece must be acknowledged before the next.
-    int allowed = stopped_reading ? 1 : kInFlight;
+    int allowed = watch.stopped_reading() ? 1 : kInFlight;
     if (!wait_until(deadline, [&] { return client.unacked() < allowed || client.tcp_state() != net::kTcpEstablished; })) {
-      // The window closed with the server not blocked in write(): it does not read at all (a
-      // server that never accepts, or spins). The program's fault, not the harness's.
-      auto row = server_side(srv, client);
-      ev["sent_bytes"] = total;
-      ev["server_unread_bytes"] = row ? row->rx_queue : 0;
-      SG_CHECK(srv.expect_alive("while " + who + " was sending"));
-      if (row && row->rx_queue > 0 && !blocked_in_write(srv)) return stopped_reading_at_all(*row);
-      return harness_error("the data of " + who + " was not acknowledged by the server's kernel (after " +
-                           format_bytes(total) + ")");
+      return window_closed(ctx, srv, client, who, total);
     }
     if (client.tcp_state() != net::kTcpEstablished) {
-      ev["sent_bytes"] = total;
+      ctx.evidence()["sent_bytes"] = total;
       SG_CHECK(srv.expect_alive("while " + who + " was sending (before it read anything)"));
       return failed("the server closed " + who + "'s connection after " + format_bytes(total) +
                     " without echoing it all, so the situation this check needs (a server blocked writing its "
                     "echo) could not arise");
     }
     auto row = server_side(srv, client);
-    unread = row ? row->rx_queue : 0;
-    // Not reading because its echo cannot go out: blocked in write(), or (a server that waits
-    // for writability, or retries EAGAIN) its send queue half the buffer's maximum, or queued
-    // and no longer moving since the last look (the client reads nothing, so its window stays
-    // closed). The maximum is measured, never 0: without a namespace it is the host's own.
-    bool queue_stuck = row && row->tx_queue > 0 &&
-                       (row->tx_queue >= static_cast<uint64_t>(send_buffer_max / 2) ||
-                        (queued_before && *queued_before == row->tx_queue));
-    queued_before = row ? std::optional<uint64_t>(row->tx_queue) : std::nullopt;
-    // The cheap observation first: a scan of the process tree costs milliseconds in a busy host.
-    bool stopped_now = unread > 0 && (queue_stuck || blocked_in_write(srv));
-    // Everything acknowledged since the last look is still unread: the server read nothing.
-    bool read_nothing = stopped_reading && client.unacked() == 0 && unread >= unread_before + sent_since;
-    quiet_rounds = stopped_now && read_nothing ? quiet_rounds + 1 : 0;
-    stopped_reading = stopped_now;
-    if (quiet_rounds >= kQuietRounds && unread >= kPiledUp) break;
-    if (total > kMaxBytes || deadline.expired()) {
-      ev["sent_bytes"] = total;
-      SG_CHECK(srv.expect_alive("while " + who + " was sending without reading"));
-      // Its echo is queued for the client: it does echo, its send buffer (up to megabytes
-      // without a namespace) had not filled yet. Not the program's fault.
-      if (row && row->tx_queue > 0) {
-        ev["server_queued_echo_bytes"] = row->tx_queue;
-        return harness_error(who + " sent " + format_bytes(total) + " in " + ctx.human(10000) +
-                             " and the server echoed it into its send buffer (" + format_bytes(row->tx_queue) +
-                             " queued), which had not filled yet: the situation could not be built in time");
-      }
-      // On a starved machine the deadline may come before the window closes: unread data still
-      // proves a server that does not read; only an empty receive queue proves that it reads.
-      ev["server_unread_bytes"] = row ? row->rx_queue : 0;
-      if (row && row->rx_queue > 0 && !blocked_in_write(srv)) return stopped_reading_at_all(*row);
-      if (!row || row->rx_queue > 0) {
-        return harness_error(who + " sent " + format_bytes(total) + " in " + ctx.human(10000) +
-                             " without the situation arising, and what the server did with it is not known");
-      }
-      return failed(who + " sent " + format_bytes(total) + " and read nothing, yet the server kept reading: "
-                    "it does not echo what it reads");
-    }
+    if (watch.observe(srv, row, client.unacked())) break;
+    if (total > kMaxBytes || deadline.expired()) return out_of_time(ctx, srv, row, who, total);
     // A server that reads slowly (one byte per call) must not have its receive buffer filled
     // while it still reads (our data would be stuck unacknowledged when it stops): with
     // kPiledUp unread at its side, wait until it reads some, or reads nothing for 100 ms; more
     // goes only in small pieces then.
+    const uint64_t unread = watch.unread();
     if (unread >= kPiledUp) {
       bool reading = wait_until(deadline.capped(ctx.ms(100)), [&] {
         auto r = server_side(srv, client);
@@ -149,35 +211,16 @@ Step<bool> vanish_mid_reply(Context& ctx, ServerUnderTest& srv, long send_buffer
     // Small pieces only once the server has been seen to stop: without a namespace its send
     // buffer grows to megabytes first, and it pauses in write() for an instant all along.
     std::string_view piece = chunk;
-    if (quiet_rounds > 0 || unread >= kPiledUp) piece = piece.substr(0, kQuietPiece);
+    if (watch.seen_quiet() || unread >= kPiledUp) piece = piece.substr(0, kQuietPiece);
     auto s = client.send_nonblocking(piece);
     if (s.end == net::End::reset || s.end == net::End::error) {
       SG_CHECK(srv.expect_alive("while " + who + " was sending"));
       return failed("while " + who + " was sending, " + s.describe() + ", before the server's echo filled the buffers");
     }
     total += s.bytes;
-    unread_before = unread;
-    sent_since = s.bytes;
+    watch.sent(s.bytes);
   }
-  bool blocked = blocked_in_write(srv);
-  ctx.trace().add("harness", "observe", "the server stopped reading after " + format_bytes(total) + ", " +
-                                            format_bytes(unread) + " unread" + (blocked ? ", blocked in write()" : ""));
-
-  client.half_close();
-  if (!wait_until(ctx.deadline(2000), [&] { return client.tcp_state() == net::kTcpFinWait2; })) {
-    return harness_error("the FIN of " + who + " was not acknowledged");
-  }
-  auto row = server_side(srv, client);
-  // In CLOSE_WAIT the queue counts the FIN as one byte.
-  uint64_t unread_data = row && row->rx_queue > 0 ? row->rx_queue - (row->state == net::kTcpCloseWait ? 1 : 0) : 0;
-  blocked = blocked_in_write(srv);
-  ev["sent_bytes"] = total;
-  ev["server_unread_bytes_at_reset"] = unread_data;
-  ev["server_state_at_reset"] = row ? net::tcp_state_name(row->state) : "gone";
-  ev["server_blocked_in_write_at_reset"] = blocked;
-  client.reset();
-  // The reset meets a write only when one is pending or the server still has data to echo.
-  return unread_data > 0 || blocked;
+  return half_close_and_reset(ctx, srv, client, who, total, watch.unread());
 }
 
 Outcome peer_vanishes(Context& ctx) {

@@ -14,6 +14,17 @@
 namespace sockgrade::grading {
 namespace {
 
+// Where a server of this transport waits for its peers: listening TCP or UNIX sockets, or a
+// bound UDP socket.
+std::vector<net::Listener> listeners_of(lab::Transport transport, const std::vector<pid_t>& pids) {
+  switch (transport) {
+    case lab::Transport::unix_stream: return net::listening_unix_sockets(pids);
+    case lab::Transport::udp: return net::bound_udp_sockets(pids);
+    case lab::Transport::tcp: break;
+  }
+  return net::listening_sockets(pids);
+}
+
 // The last non-empty line of a program's output, at most 200 characters.
 std::string last_line(const std::string& text) {
   std::size_t end = text.find_last_not_of("\r\n ");
@@ -65,7 +76,7 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
       // Only what was seen: no listening socket while it ran (a socket it had for an instant
       // before failing at accept() is gone with it); its own last words say where it stopped.
       std::string what = "the server " + s->fate_sentence() + " before the harness saw it listening on a " +
-                         (s->lab_->transport == "unix" ? "socket" : "port");
+                         (s->lab_->transport == lab::Transport::unix_stream ? "socket" : "port");
       if (others) {
         what += " (processes it forked are still running: a server must stay in the foreground, not daemonize)";
       }
@@ -73,10 +84,8 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
     }
     std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(s->pid()) : std::vector<pid_t>{s->pid()};
     // A UNIX-domain lab's server listens at a path (/proc/net/unix), preferably the one asked.
-    bool unix_socket = s->lab_->transport == "unix";
-    auto listeners = unix_socket                      ? net::listening_unix_sockets(pids)
-                     : s->lab_->transport == "udp" ? net::bound_udp_sockets(pids)
-                                                   : net::listening_sockets(pids);
+    bool unix_socket = s->lab_->transport == lab::Transport::unix_stream;
+    auto listeners = listeners_of(s->lab_->transport, pids);
     if (!listeners.empty()) {
       auto it = std::find_if(listeners.begin(), listeners.end(), [&](const net::Listener& l) {
         return unix_socket ? l.local.address == ctx.socket_path() : l.local.port == port;
@@ -97,10 +106,9 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
     }
     if (deadline.expired()) {
       ctx.trace().add(label, "not-listening", "no listening socket after " + ctx.human(3000));
-      std::string waited = std::string("the server did not listen on any ") +
-                           (s->lab_->transport == "unix"  ? "UNIX-domain socket"
-                            : s->lab_->transport == "udp" ? "UDP port (no bound socket)"
-                                                          : "TCP port") + " within " + ctx.human(3000);
+      std::string waited = "the server did not listen on any " + std::string(lab::transport_endpoint(s->lab_->transport)) +
+                           (s->lab_->transport == lab::Transport::udp ? " (no bound socket)" : "") + " within " +
+                           ctx.human(3000);
       if (s->cgroup_) {
         auto pressure = cell::describe_pressure(s->cgroup_->stats(), s->lab_->limits);
         // Stuck at its memory limit: a failure of the program, whether or not the OOM killer
@@ -142,7 +150,7 @@ std::optional<bool> waiting_in_a_call(pid_t pid) {
 }  // namespace
 
 Step<void> ServerUnderTest::wait_settled(Context& ctx) {
-  if (lab_->transport == "unix" || lab_->transport == "udp") return {};
+  if (lab_->transport != lab::Transport::tcp) return {};
   const auto settle = ctx.deadline(300);
   const auto hard = ctx.deadline(3000);  // a fork() held up by a loaded machine
   for (;;) {
@@ -190,8 +198,11 @@ Step<void> ServerUnderTest::expect_alive(const std::string& while_doing) {
 
 std::string ServerUnderTest::listened_then() const {
   if (!listened_) return {};
-  if (lab_->transport == "unix") return "listened at " + listener_.local.address + " and then ";
-  if (lab_->transport == "udp") return "bound port " + std::to_string(listener_.local.port) + " and then ";
+  switch (lab_->transport) {
+    case lab::Transport::unix_stream: return "listened at " + listener_.local.address + " and then ";
+    case lab::Transport::udp: return "bound port " + std::to_string(listener_.local.port) + " and then ";
+    case lab::Transport::tcp: break;
+  }
   return "listened on port " + std::to_string(listener_.local.port) + " and then ";
 }
 

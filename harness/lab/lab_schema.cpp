@@ -27,12 +27,12 @@ BuildRule parse_build(const json& j) {
   return b;
 }
 
-RunSpec parse_run(const json& j, const std::string& transport) {
+RunSpec parse_run(const json& j, Transport transport) {
   StrictObject o(j, "/run", {"argv", "default_port", "requested_port"});
   RunSpec r;
   r.argv = o.strings("argv");
   // A UNIX-domain socket has a path ({path} in argv), no port.
-  if (transport == "unix" && !o.has("default_port") && !o.has("requested_port")) return r;
+  if (transport == Transport::unix_stream && !o.has("default_port") && !o.has("requested_port")) return r;
   r.default_port = static_cast<uint16_t>(o.integer("default_port", 1, 65535));
   r.requested_port = static_cast<uint16_t>(o.integer("requested_port", 1, 65535));
   if (r.requested_port == r.default_port) {
@@ -81,7 +81,39 @@ std::string one_of(const std::string& key, const std::string& value, const std::
   throw LabError{"/" + key, "\"" + value + "\" is not supported (expected " + join(quoted, ", ") + " or " + last + ")"};
 }
 
+// The lab file's word for each transport, and what a server of it waits on.
+struct TransportWords {
+  Transport transport;
+  std::string_view name;
+  std::string_view endpoint;
+};
+constexpr TransportWords kTransports[] = {
+    {Transport::tcp, "tcp", "TCP port"},
+    {Transport::udp, "udp", "UDP port"},
+    {Transport::unix_stream, "unix", "UNIX-domain socket"},
+};
+
+const TransportWords& words_of(Transport t) {
+  for (const auto& w : kTransports) {
+    if (w.transport == t) return w;
+  }
+  return kTransports[0];
+}
+
+Transport parse_transport(const std::string& word) {
+  std::vector<std::string> names;
+  for (const auto& w : kTransports) names.emplace_back(w.name);
+  one_of("transport", word, names);  // throws the one-line error for an unknown word
+  for (const auto& w : kTransports) {
+    if (w.name == word) return w.transport;
+  }
+  return Transport::tcp;
+}
+
 }  // namespace
+
+std::string_view transport_name(Transport t) { return words_of(t).name; }
+std::string_view transport_endpoint(Transport t) { return words_of(t).endpoint; }
 
 LabSpec spec_from_document(const json& doc) {
   StrictObject o(doc, "", kLabKeys);
@@ -89,7 +121,7 @@ LabSpec spec_from_document(const json& doc) {
   lab.name = o.string("name");
   lab.title = o.string("title");
   lab.role = one_of("role", o.string("role"), {"server", "client"});
-  lab.transport = one_of("transport", o.string("transport"), {"tcp", "udp", "unix"});
+  lab.transport = parse_transport(o.string("transport"));
   lab.contract = o.string_or("contract", "");
   lab.build = parse_build(o.raw("build"));
   lab.run = parse_run(o.raw("run"), lab.transport);
@@ -137,7 +169,7 @@ ordered_json lab_to_json(const LabSpec& lab) {
           {"name", lab.name},
           {"title", lab.title},
           {"role", lab.role},
-          {"transport", lab.transport},
+          {"transport", std::string(transport_name(lab.transport))},
           {"contract", lab.contract},
           {"build",
            {{"executable", lab.build.executable},

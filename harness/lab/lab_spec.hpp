@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,11 +38,18 @@ struct RunSpec {
   uint16_t requested_port = 0;    // the port asked for inside a private network namespace
 };
 
+// How the program talks: a TCP stream, UDP datagrams, or a UNIX-domain stream at a path.
+enum class Transport { tcp, udp, unix_stream };
+// "tcp", "udp", "unix": the lab file's word.
+std::string_view transport_name(Transport t);
+// What a server waits on, for messages: "TCP port", "UDP port", "UNIX-domain socket".
+std::string_view transport_endpoint(Transport t);
+
 struct LabSpec {
   std::string name;
   std::string title;
   std::string role;       // "server" or "client" (the harness then plays the server)
-  std::string transport;  // "tcp"
+  Transport transport = Transport::tcp;
   std::string contract;   // the student-facing description, next to the JSON
   BuildRule build;
   RunSpec run;

@@ -288,6 +288,16 @@ TreeSnapshot snapshot_tree(pid_t root) {
   return s;
 }
 
+int64_t status_kib(pid_t pid, std::string_view field) {
+  auto text = read_proc_file("/proc/" + std::to_string(pid) + "/status");
+  return text ? parse_status_kib(*text, field) : -1;
+}
+
+int thread_stacks(pid_t pid) {
+  auto text = read_proc_file("/proc/" + std::to_string(pid) + "/maps");
+  return text ? count_thread_stacks(*text, static_cast<uint64_t>(::sysconf(_SC_PAGESIZE))) : -1;
+}
+
 CpuSample sample_cpu(pid_t root) {
   CpuSample s;
   for (pid_t p : process_tree(root)) s.per_process.emplace_back(p, cpu_times(p));

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/procfs.hpp"
@@ -64,6 +65,11 @@ struct TreeSnapshot {
   char root_state = '?';
 };
 TreeSnapshot snapshot_tree(pid_t root);
+
+// A field of /proc/<pid>/status in KiB ("VmRSS"), or -1 when unreadable.
+int64_t status_kib(pid_t pid, std::string_view field);
+// Thread stacks mapped in `pid` (count_thread_stacks of its maps), or -1 when unreadable.
+int thread_stacks(pid_t pid);
 
 // CPU time of every task of `pid`, and how long they were runnable (on a CPU or waiting for
 // one). A program that never blocks is runnable all the time however little CPU a loaded

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "core/strings.hpp"
+
 namespace sockgrade::net {
 namespace {
 
@@ -201,6 +203,40 @@ int parse_fdinfo_flags(std::string_view text) {
   int flags = 0;
   auto r = std::from_chars(text.data() + i, text.data() + text.size(), flags, 8);
   return r.ec == std::errc() ? flags : -1;
+}
+
+int64_t parse_status_kib(std::string_view text, std::string_view field) {
+  std::size_t at = 0;
+  for (;;) {  // the field at the start of a line
+    at = text.find(field, at);
+    if (at == std::string_view::npos) return -1;
+    if ((at == 0 || text[at - 1] == '\n') && text.substr(at + field.size(), 1) == ":") break;
+    at += field.size();
+  }
+  at += field.size() + 1;
+  auto end = text.find('\n', at);
+  auto value = trim(text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
+  int64_t kib = -1;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), kib);
+  return ec == std::errc() && ptr != value.data() ? kib : -1;
+}
+
+int count_thread_stacks(std::string_view maps, uint64_t page_size) {
+  int stacks = 0;
+  uint64_t prev_end = 0;
+  bool prev_guard = false;
+  for (const auto& line : split(std::string(maps), '\n')) {
+    uint64_t start = 0, end = 0;
+    auto dash = line.find('-'), space = line.find(' ');
+    if (dash == std::string::npos || space == std::string::npos || space < dash) continue;
+    std::from_chars(line.data(), line.data() + dash, start, 16);
+    std::from_chars(line.data() + dash + 1, line.data() + space, end, 16);
+    std::string_view perms = std::string_view(line).substr(space + 1, 4);
+    if (prev_guard && start == prev_end && perms == "rw-p") ++stacks;
+    prev_guard = perms == "---p" && end - start == page_size;
+    prev_end = end;
+  }
+  return stacks;
 }
 
 }  // namespace sockgrade::net

@@ -61,6 +61,16 @@ int parse_fdinfo_flags(std::string_view text);
 // The inode in a descriptor link "socket:[12345]".
 std::optional<uint64_t> parse_socket_link(std::string_view link);
 
+// A field of /proc/<pid>/status in KiB ("VmRSS:   1234 kB" → 1234), or -1 when absent.
+int64_t parse_status_kib(std::string_view text, std::string_view field);
+
+// Thread stacks mapped in a process (/proc/<pid>/maps), live or not: glibc maps each as a guard
+// page (---p, one page) right below a read-write mapping. A thread that ended undetached and
+// unjoined keeps its stack; ended detached ones are unmapped or kept in a small cache (40 MiB).
+// Counting stacks, not the address space, keeps malloc's per-thread arenas (64 MiB reserved
+// each) from looking like a leak.
+int count_thread_stacks(std::string_view maps, uint64_t page_size);
+
 // /proc/<pid>/task/<tid>/schedstat: nanoseconds on the CPU, then nanoseconds spent runnable but
 // waiting for a CPU (on a run queue, or held back by a cgroup's CPU quota).
 struct Schedstat {

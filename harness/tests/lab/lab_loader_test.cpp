@@ -48,7 +48,7 @@ TEST(ParseLab, AcceptsAMinimalLab) {
   const LabSpec& lab = *r;
   EXPECT_EQ(lab.name, "echo-server");
   EXPECT_EQ(lab.role, "server");
-  EXPECT_EQ(lab.transport, "tcp");
+  EXPECT_EQ(lab.transport, Transport::tcp);
   EXPECT_EQ(lab.contract, "");
   EXPECT_EQ(lab.build.executable, "server");
   EXPECT_EQ(lab.build.make, (std::vector<std::string>{"make"}));  // the default
@@ -415,7 +415,7 @@ TEST(ParseLab, UnixTransportNeedsNoPorts) {
   doc["run"] = {{"argv", {"{path}"}}};
   auto r = parse_lab(doc, "test.json");
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->transport, "unix");
+  EXPECT_EQ(r->transport, Transport::unix_stream);
   EXPECT_EQ(r->run.default_port, 0);
   // A TCP lab still needs both ports.
   doc["transport"] = "tcp";

@@ -337,5 +337,34 @@ TEST(ParseFdinfoFlags, OctalFlagsWithTheNonblockingBit) {
   EXPECT_EQ(parse_fdinfo_flags("pos:\t0\n"), -1);
 }
 
+TEST(ParseStatusKib, ReadsTheFieldAtALineStart) {
+  const char* status = "Name:\tserver\nVmPeak:\t   9000 kB\nVmRSS:\t   1234 kB\nRssAnon:\t  99 kB\n";
+  EXPECT_EQ(parse_status_kib(status, "VmRSS"), 1234);
+  EXPECT_EQ(parse_status_kib(status, "VmPeak"), 9000);
+  EXPECT_EQ(parse_status_kib(status, "RSS"), -1);  // only a whole field name counts
+  EXPECT_EQ(parse_status_kib(status, "VmSwap"), -1);
+  EXPECT_EQ(parse_status_kib("VmRSS:\t\n", "VmRSS"), -1);
+  auto own = read_proc_file("/proc/self/status");
+  ASSERT_TRUE(own.has_value());
+  EXPECT_GT(parse_status_kib(*own, "VmRSS"), 0);
+}
+
+TEST(CountThreadStacks, AGuardPageRightBelowAReadWriteMappingIsAStack) {
+  const uint64_t page = 4096;
+  const char* maps =
+      "55d0a0000000-55d0a0001000 r--p 00000000 08:01 1 /srv/server\n"
+      "7f0000000000-7f0000001000 ---p 00000000 00:00 0 \n"  // guard
+      "7f0000001000-7f0000801000 rw-p 00000000 00:00 0 \n"  // its stack: 1
+      "7f0000900000-7f0000901000 ---p 00000000 00:00 0 \n"  // guard
+      "7f0000901000-7f0001101000 rw-p 00000000 00:00 0 \n"  // its stack: 2
+      "7f0002000000-7f0002002000 ---p 00000000 00:00 0 \n"  // two pages: not a thread's guard
+      "7f0002002000-7f0002802000 rw-p 00000000 00:00 0 \n"
+      "7f0003000000-7f0003001000 ---p 00000000 00:00 0 \n"  // a guard followed by a gap
+      "7f0003002000-7f0003802000 rw-p 00000000 00:00 0 \n";
+  EXPECT_EQ(count_thread_stacks(maps, page), 2);
+  EXPECT_EQ(count_thread_stacks("", page), 0);
+  EXPECT_EQ(count_thread_stacks("garbage\n", page), 0);
+}
+
 }  // namespace
 }  // namespace sockgrade::net
