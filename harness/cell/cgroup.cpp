@@ -204,6 +204,13 @@ CgroupStats Cgroup::stats() const {
   return s;
 }
 
+std::optional<uint64_t> Cgroup::cpu_usage_us() const {
+  if (dirs_.empty() || version_ != 2) return std::nullopt;
+  auto text = net::read_proc_file(dirs_[0] + "/cpu.stat");
+  if (!text || text->find("usage_usec") == std::string::npos) return std::nullopt;
+  return keyed_value(*text, "usage_usec");
+}
+
 void Cgroup::kill_all() {
   for (const auto& dir : dirs_) {
     // Killed processes leave the group as they exit; new ones may have been forked meanwhile.

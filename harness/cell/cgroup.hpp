@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ class Cgroup {
   // Descriptors of the groups' cgroup.procs: a child writes "0" into each to join.
   std::vector<int> join_fds() const;
   CgroupStats stats() const;
+  // CPU time its processes used, in microseconds (cgroup v2 cpu.stat usage_usec; v1 cpuacct
+  // is not read): nullopt when unknown.
+  std::optional<uint64_t> cpu_usage_us() const;
   // SIGKILL to every process in the groups, until they are empty.
   void kill_all();
 

@@ -230,7 +230,7 @@ Outcome burst(Context& ctx) {
       // fork server that never reaps fills with hundreds of processes, and one per wave ate the
       // round's own deadline (seen: echo-server-fork/child-no-exit short of its last piece). The
       // wave that does not come back whole is most of a failing round's time anyway.
-      StarvationWatch starvation(srv->pid());
+      StarvationWatch starvation(ctx, srv->pid());
       SG_CHECK(send_in_waves(ctx, round, pieces, drops, scene));
       auto j = judge(round);
       ctx.evidence()["round"] = r;

@@ -178,7 +178,7 @@ Outcome slow_reader(Context& ctx) {
     auto cpu_before = net::sample_cpu(srv->pid());
     Stopwatch clock;
     BusyWriteWatch watch(srv->pid(), srv->endpoint().port);
-    StarvationWatch starvation(srv->pid());
+    StarvationWatch starvation(ctx, srv->pid());
     auto got = client.exchange(block, block.size(), ctx.ms(5000), ctx.deadline(60000));
     auto seen = watch.stop();
     // A deadline that ran out while a loaded machine kept the server off the CPUs proves

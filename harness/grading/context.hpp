@@ -48,6 +48,9 @@ struct RunSettings {
   std::string workdir;     // its working directory (writable by it)
   std::optional<cell::Identity> identity;  // its unprivileged uid, when the harness is root
   cell::Cgroup* cgroup = nullptr;          // made by the harness before the cell; null: none
+  // Every cell's cgroup of this grading (this submission's programs in all its checks), to
+  // tell a machine that starves the program from the submission starving itself.
+  std::vector<const cell::Cgroup*> submission_cgroups;
   bool seccomp = false;
   bool fs_view = false;      // read-only tree, private /tmp: refusals may be the sandbox's
   std::string shim_library;  // the preload shim, as the program sees it ("" if missing)

@@ -34,6 +34,7 @@ Step<void> ProgramUnderTest::start(Context& ctx, const cell::LaunchSpec& spec, s
   auto program = cell::Program::start(launch);
   if (!program) return harness_error("could not start the program: " + program.error().message);
   program_ = std::move(program).value();
+  since_start_.emplace(ctx, pid());
   std::string argv_text = "./" + std::filesystem::path(launch.executable).filename().string();
   for (const auto& a : launch.args) argv_text += " " + a;
   ctx.trace().add(label_, "start", argv_text + " (pid " + std::to_string(pid()) + ")");

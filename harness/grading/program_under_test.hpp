@@ -13,6 +13,7 @@
 #include "cell/program.hpp"
 #include "faults/shim.hpp"
 #include "grading/check.hpp"
+#include "grading/starvation.hpp"
 #include "lab/lab_spec.hpp"
 
 namespace sockgrade::grading {
@@ -34,6 +35,11 @@ class ProgramUnderTest {
   // What the preload shim did inside the program, when it was loaded.
   std::optional<faults::ShimStats> shim_stats() const;
   const faults::ShimSession* shim() const { return shim_ ? &*shim_ : nullptr; }
+  // Whether a loaded machine has kept it off the CPUs since it started (StarvationWatch): the
+  // runner asks when a check timed out, and does not charge a starved program.
+  std::optional<Starvation> starved_since_start() const {
+    return since_start_ ? since_start_->starved() : std::nullopt;
+  }
 
  protected:
   ProgramUnderTest() = default;
@@ -46,6 +52,7 @@ class ProgramUnderTest {
 
   std::unique_ptr<cell::Program> program_;
   std::optional<faults::ShimSession> shim_;
+  std::optional<StarvationWatch> since_start_;
   const lab::LabSpec* lab_ = nullptr;
   cell::Cgroup* cgroup_ = nullptr;
   std::string label_;

@@ -137,6 +137,26 @@ void complete_evidence(nlohmann::json& ev, const Outcome& outcome, const nlohman
   if (!ev.contains("faults")) ev["faults"] = nlohmann::json::array();
 }
 
+// A check that timed out while a loaded machine kept its program off the CPUs (ready to run,
+// yet given almost no CPU since it started) proves nothing about the program: a harness error
+// (retried alone), with the proof and the missed deadline in the evidence. A program that was
+// blocked, or that spun, is never excused (starvation.hpp).
+void excuse_if_starved(Context& ctx, Outcome& outcome) {
+  if (outcome.status != Status::timeout) return;
+  std::vector<const ProgramUnderTest*> programs;
+  for (const auto& s : ctx.servers()) programs.push_back(s.get());
+  for (const auto& c : ctx.clients()) programs.push_back(c.get());
+  for (const auto* p : programs) {
+    auto starved = p->starved_since_start();
+    if (!starved) continue;
+    ctx.evidence()["starved"] = p->label() + ": " + starved->sentence();
+    ctx.evidence()["deadline_missed"] = outcome.message;
+    outcome = Outcome::error("the machine was too busy to judge this: the " + p->label() +
+                             " was ready to run but got almost no CPU, and a deadline ran out (evidence: starved)");
+    return;
+  }
+}
+
 // Runs one check inside its cell and describes everything a student needs when it fails.
 nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, const lab::CheckSpec& spec,
                                  const RunSettings& settings, bool trace_all) {
@@ -148,6 +168,7 @@ nlohmann::json run_check_in_cell(const CheckDef& def, const lab::LabSpec& lab, c
   } catch (const std::exception& e) {
     outcome = Outcome::error(std::string("internal error in the check: ") + e.what());
   }
+  excuse_if_starved(ctx, outcome);
   nlohmann::json ev = ctx.evidence();
   std::vector<cell::Verdict> verdicts;
   for (const auto& srv : ctx.servers()) verdicts.push_back(srv->status());
@@ -305,12 +326,12 @@ std::vector<report::TestResult> not_run(const RunRequest& req, const std::vector
 // The cell job of one check: its budget (the lab's wall deadline bounds every wait; the margin
 // is the harness's own) and the settings its Context gets.
 cell::CellJob check_job(const RunRequest& req, const CheckDef& def, const lab::CheckSpec& spec, Placement& place,
-                        CellPlace& cell_place, cell::Cgroup* group, const std::string& executable_name,
-                        uint64_t seed) {
+                        CellPlace& cell_place, cell::Cgroup* group, std::vector<const cell::Cgroup*> all_groups,
+                        const std::string& executable_name, uint64_t seed) {
   cell::CellJob job = place.job(spec.id, false, cell_place);
   double budget_ms = std::min<double>(def.info.budget_ms, req.lab.limits.wall_seconds * 1000.0);
   job.budget = Millis(static_cast<int64_t>(budget_ms * req.stretch) + 10000);
-  job.body = [&def, &req, &spec, &place, &cell_place, group, executable_name, seed](const cell::CellEnv& env) {
+  job.body = [&def, &req, &spec, &place, &cell_place, group, all_groups, executable_name, seed](const cell::CellEnv& env) {
     RunSettings settings;
     settings.seed = seed;
     settings.stretch = req.stretch;
@@ -320,6 +341,7 @@ cell::CellJob check_job(const RunRequest& req, const CheckDef& def, const lab::C
     settings.identity = cell_place.identity;
     if (settings.identity) net::observe_as(settings.identity->uid, settings.identity->gid);
     settings.cgroup = group;
+    settings.submission_cgroups = all_groups;
     settings.seccomp = req.isolation.seccomp;
     settings.fs_view = env.view.has_value();
     settings.shim_library = env.view ? env.view->shim_library : place.shim_library();
@@ -360,10 +382,16 @@ std::vector<report::TestResult> run_checks(const RunRequest& req, const std::vec
   std::vector<cell::CellJob> jobs_list;
   std::vector<CellPlace> places(selected.size());
   std::vector<std::unique_ptr<cell::Cgroup>> groups(selected.size());
+  std::vector<const cell::Cgroup*> all_groups;
   for (std::size_t i = 0; i < selected.size(); ++i) {
     groups[i] = place.cgroup(std::to_string(i), cell::CgroupLimits{req.lab.limits.memory_bytes, req.lab.limits.processes});
+    if (groups[i]) all_groups.push_back(groups[i].get());
+  }
+  // Without a cgroup for every cell this submission's CPU across cells is unknown.
+  if (all_groups.size() != selected.size()) all_groups.clear();
+  for (std::size_t i = 0; i < selected.size(); ++i) {
     jobs_list.push_back(check_job(req, *req.catalogue->find(selected[i].id), selected[i], place, places[i],
-                                  groups[i].get(), executable_name, seed));
+                                  groups[i].get(), all_groups, executable_name, seed));
   }
   std::vector<report::TestResult> results(selected.size());
   std::vector<std::size_t> order(selected.size());

@@ -7,45 +7,59 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 #include <sys/types.h>
 
+#include "cell/cgroup.hpp"
 #include "core/clock.hpp"
 #include "grading/check.hpp"
 #include "net/observe.hpp"
 
 namespace sockgrade::grading {
 
+class Context;
+
 // The proof a program was starved over a window: its tasks were ready to run (on a CPU or
-// waiting for one) for at least half of it, yet it got at most a quarter of one CPU. The CPU
-// time it waited for went to other programs: its own tasks, together, used too little to be
-// what it waited behind. A program that starves itself (many spinning threads) uses a lot of
-// CPU and is never excused by this.
+// waiting for one) for at least half of it, yet it got at most a quarter of one CPU, and the
+// whole submission (its programs in every check's cell, which run at once) got at most half of
+// one CPU: the CPU time it waited for went to other programs, not to its own copies. A
+// submission that starves itself (spinning copies in other cells, many spinning threads) uses a
+// lot of CPU and is never excused by this.
 struct Starvation {
   double wall_ms = 0;
   double cpu_ms = 0;
-  double waiting_ms = 0;  // summed over its tasks: runnable but not on a CPU
+  double waiting_ms = 0;          // summed over its tasks: runnable but not on a CPU
+  double submission_cpu_ms = -1;  // all its cells; -1: one cell at a time (no other copy ran)
   std::string sentence() const;
 };
 
-// Decides from figures (for tests); nullopt unless the proof above holds.
-std::optional<Starvation> starvation_of(double wall_ms, double cpu_ms, double runnable_ms);
+// Decides from figures (for tests); nullopt unless the proof above holds. submission_cpu_ms < 0
+// means the program ran alone (no other cell of the submission at the same time).
+std::optional<Starvation> starvation_of(double wall_ms, double cpu_ms, double runnable_ms,
+                                        double submission_cpu_ms = -1);
 
-// Samples the CPU times of a process tree at construction (or restart) and judges the window.
+// Samples the CPU times of a process tree (and of the submission's cells) at construction or
+// restart, and judges the window since.
 class StarvationWatch {
  public:
-  explicit StarvationWatch(pid_t root);
+  // `submission`: every cell's cgroup of the grading; empty when unknown. `alone`: the checks
+  // run one at a time (no private network), so no other copy competes.
+  StarvationWatch(pid_t root, std::vector<const cell::Cgroup*> submission, bool alone);
+  explicit StarvationWatch(Context& ctx, pid_t root);
   void restart();
-  // nullopt unless starved since the last sample (or when schedstat is unreadable: then no
-  // waiting time is known, and nothing is claimed).
+  // nullopt unless starved since the last sample; also when schedstat is unreadable (no
+  // waiting time known), or when the submission's CPU is unknown while its cells run at once.
   std::optional<Starvation> starved() const;
 
  private:
+  std::optional<uint64_t> submission_us() const;
   pid_t root_;
+  std::vector<const cell::Cgroup*> submission_;
+  bool alone_;
   net::CpuSample before_;
+  std::optional<uint64_t> submission_before_;
   Stopwatch clock_;
 };
-
-class Context;
 
 // For a check about to charge a missed deadline: when `watch` proves the program starved, the
 // proof goes into the evidence ("starved") and the result is a harness error (not charged;

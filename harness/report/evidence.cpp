@@ -44,6 +44,7 @@ const std::vector<EvidenceTerm> kVocabulary = {
     {"cpu_share_idle_before_clients", "cpu share idle before clients", K::value, false, true, "share of a CPU used while idle before any client"},
     {"crosstalk", "crosstalk", K::value, false, true, "clients that got bytes other than their own"},
     {"datagrams_sent", "datagrams sent", K::value, false, true, "datagrams the harness sent"},
+    {"deadline_missed", "deadline missed", K::value, false, true, "what timed out while the program was starved (not charged)"},
     {"default_port_unavailable", "default port unavailable", K::value, false, true, "why the contract's default port could not be listened on"},
     {"discovered_port", "discovered port", K::value, false, true, "the port the client tried where nothing listened"},
     {"discovered_port_proof", "discovered port proof", K::value, false, true, "the SYN that showed it"},

@@ -32,6 +32,16 @@ TEST(Starvation, AProgramThatUsesTheCpuOrSleepsIsNotExcused) {
   EXPECT_FALSE(starvation_of(0, 0, 0));
 }
 
+TEST(Starvation, ASubmissionWhoseOtherCellsTookTheCpusIsNotExcused) {
+  // hostile/cpu-spin seen with six cells at once: each copy got 1.1 s of 5.2 s and waited 4 s,
+  // because the other copies spun: together they used about a CPU.
+  EXPECT_FALSE(starvation_of(5200, 1100, 5100, 5600));
+  // The same figures with the submission's cells nearly idle: the machine starved it.
+  auto s = starvation_of(5200, 1100, 5100, 1300);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_NE(s->sentence().find("in all its checks: 1.3 s"), std::string::npos) << s->sentence();
+}
+
 pid_t spawn(void (*body)()) {
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -48,7 +58,7 @@ void stop(pid_t pid) {
 
 TEST(StarvationWatch, ASleepingProcessIsNotStarved) {
   pid_t pid = spawn([] { ::pause(); });
-  StarvationWatch watch(pid);
+  StarvationWatch watch(pid, {}, true);
   ::usleep(200 * 1000);  // a window to measure, not synchronisation
   EXPECT_FALSE(watch.starved());
   stop(pid);
@@ -72,7 +82,7 @@ TEST(StarvationWatch, AProcessKeptOffTheCpusByBusierOnesIsStarved) {
       }
     });
   }
-  StarvationWatch watch(pid);
+  StarvationWatch watch(pid, {}, true);
   ::usleep(400 * 1000);  // the window the hogs fill, not synchronisation
   auto cpu_at_stop = net::cpu_times(pid).cpu_ns;
   done = true;
