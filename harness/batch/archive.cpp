@@ -25,16 +25,16 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 // A relative path of plain components: no "", ".", ".." and not absolute.
 Result<fs::path> safe_relative(const std::string& name) {
-  if (name.empty()) return fail("an entry without a name");
-  if (name.front() == '/') return fail("entry '" + name + "' has an absolute path");
+  if (name.empty()) return error_result("an entry without a name");
+  if (name.front() == '/') return error_result("entry '" + name + "' has an absolute path");
   fs::path out;
   for (const auto& part : split(name, '/')) {
     if (part.empty() || part == ".") continue;
-    if (part == "..") return fail("entry '" + name + "' climbs out with '..'");
-    if (part.find('\0') != std::string::npos) return fail("entry '" + name + "' has a NUL byte");
+    if (part == "..") return error_result("entry '" + name + "' climbs out with '..'");
+    if (part.find('\0') != std::string::npos) return error_result("entry '" + name + "' has a NUL byte");
     out /= part;
   }
-  if (out.empty()) return fail("entry '" + name + "' names the archive's root");
+  if (out.empty()) return error_result("entry '" + name + "' names the archive's root");
   return out;
 }
 
@@ -46,7 +46,7 @@ Result<void> make_dirs(const fs::path& dest, const fs::path& rel) {
     at /= part;
     if (::mkdir(at.c_str(), 0700) != 0 && errno != EEXIST) return unexpected(errno_error("mkdir(" + at.string() + ")"));
     struct stat st;
-    if (::lstat(at.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return fail("'" + rel.string() + "' is not a directory");
+    if (::lstat(at.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return error_result("'" + rel.string() + "' is not a directory");
   }
   return {};
 }
@@ -62,7 +62,7 @@ Result<void> extract_into(const fs::path& archive_path, const fs::path& dest, co
   archive_read_support_format_gnutar(a.get());
   archive_read_support_format_zip(a.get());
   if (archive_read_open_filename(a.get(), archive_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    return fail("cannot read " + archive_path.string() + ": " + archive_error_string(a.get()));
+    return error_result("cannot read " + archive_path.string() + ": " + archive_error_string(a.get()));
   }
   uint64_t total = 0;
   uint64_t entries = 0;
@@ -71,8 +71,8 @@ Result<void> extract_into(const fs::path& archive_path, const fs::path& dest, co
   for (;;) {
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return fail(archive_path.filename().string() + ": " + archive_error_string(a.get()));
-    if (++entries > limits.max_entries) return fail("more than " + std::to_string(limits.max_entries) + " entries");
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return error_result(archive_path.filename().string() + ": " + archive_error_string(a.get()));
+    if (++entries > limits.max_entries) return error_result("more than " + std::to_string(limits.max_entries) + " entries");
     const char* raw = archive_entry_pathname(e);
     std::string name = raw ? raw : "";
     SG_TRY(auto rel, safe_relative(name));
@@ -82,7 +82,7 @@ Result<void> extract_into(const fs::path& archive_path, const fs::path& dest, co
       continue;
     }
     if (type != AE_IFREG || archive_entry_hardlink(e) != nullptr) {
-      return fail("entry '" + name + "' is not a regular file (links, devices and fifos are refused)");
+      return error_result("entry '" + name + "' is not a regular file (links, devices and fifos are refused)");
     }
     if (rel.has_parent_path()) SG_CHECK(make_dirs(dest, rel.parent_path()));
     fs::path target = dest / rel;
@@ -92,11 +92,11 @@ Result<void> extract_into(const fs::path& archive_path, const fs::path& dest, co
     if (!out) return unexpected(errno_error("create " + rel.string()));
     for (;;) {
       la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
-      if (n < 0) return fail(archive_path.filename().string() + ": " + archive_error_string(a.get()));
+      if (n < 0) return error_result(archive_path.filename().string() + ": " + archive_error_string(a.get()));
       if (n == 0) break;
       total += static_cast<uint64_t>(n);
       if (total > limits.max_total_bytes) {
-        return fail("the archive unpacks to more than " + std::to_string(limits.max_total_bytes >> 20) + " MiB");
+        return error_result("the archive unpacks to more than " + std::to_string(limits.max_total_bytes >> 20) + " MiB");
       }
       for (la_ssize_t off = 0; off < n;) {
         ssize_t w = ::write(out.get(), buf.data() + off, static_cast<size_t>(n - off));
@@ -133,7 +133,7 @@ Result<void> extract_archive(const fs::path& archive, const fs::path& dest, cons
   if (!r) {
     std::error_code ec;
     fs::remove_all(dest, ec);
-    return fail(archive.filename().string() + ": " + r.error().message);
+    return error_result(archive.filename().string() + ": " + r.error().message);
   }
   return {};
 }

@@ -114,7 +114,7 @@ Result<BatchResult> run_batch(const BatchRequest& req) {
   std::error_code ec;
   for (const char* sub : {"reports", "errors", ".work"}) {
     fs::create_directories(req.out / sub, ec);
-    if (ec) return fail("cannot create " + (req.out / sub).string() + ": " + ec.message());
+    if (ec) return error_result("cannot create " + (req.out / sub).string() + ": " + ec.message());
   }
   for (const auto& name : collected.ignored) {
     std::fprintf(stderr, "sockgrade: ignored %s (neither a directory nor a .tar.gz/.tgz/.tar/.zip archive)\n", name.c_str());

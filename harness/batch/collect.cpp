@@ -22,7 +22,7 @@ std::string safe_id(const std::string& name) {
 
 Result<Collected> collect_submissions(const fs::path& dir) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return fail(dir.string() + ": not a directory of submissions");
+  if (!fs::is_directory(dir, ec)) return error_result(dir.string() + ": not a directory of submissions");
   Collected out;
   std::map<std::string, fs::path> seen;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -41,11 +41,11 @@ Result<Collected> collect_submissions(const fs::path& dir) {
     }
     auto [it, fresh] = seen.emplace(entry.id, e.path());
     if (!fresh) {
-      return fail("two submissions have the id '" + entry.id + "': " + it->second.filename().string() + " and " + name);
+      return error_result("two submissions have the id '" + entry.id + "': " + it->second.filename().string() + " and " + name);
     }
     out.entries.push_back(std::move(entry));
   }
-  if (ec) return fail(dir.string() + ": " + ec.message());
+  if (ec) return error_result(dir.string() + ": " + ec.message());
   std::sort(out.entries.begin(), out.entries.end(), [](const Entry& a, const Entry& b) { return a.id < b.id; });
   std::sort(out.ignored.begin(), out.ignored.end());
   return out;
@@ -54,7 +54,7 @@ Result<Collected> collect_submissions(const fs::path& dir) {
 Result<Shard> parse_shard(const std::string& text) {
   auto slash = text.find('/');
   Shard s;
-  auto bad = [&] { return fail("--shard: expected I/N with 0 <= I < N (e.g. 0/4), got '" + text + "'"); };
+  auto bad = [&] { return error_result("--shard: expected I/N with 0 <= I < N (e.g. 0/4), got '" + text + "'"); };
   if (slash == std::string::npos) return bad();
   const char* b = text.data();
   auto r1 = std::from_chars(b, b + slash, s.index);

@@ -35,11 +35,11 @@ std::string csv_cell(std::string s) {
 
 Result<json> read_json_file(const fs::path& p) {
   std::ifstream in(p);
-  if (!in) return fail("cannot read " + p.string());
+  if (!in) return error_result("cannot read " + p.string());
   try {
     return json::parse(in);
   } catch (const std::exception& e) {
-    return fail(p.string() + ": not JSON (" + e.what() + ")");
+    return error_result(p.string() + ": not JSON (" + e.what() + ")");
   }
 }
 
@@ -86,7 +86,7 @@ Result<std::vector<Row>> load_rows(const fs::path& out_dir) {
         try {
           rows[id] = row_from_report(id, j);
         } catch (const std::exception& ex) {
-          return fail(e.path().string() + ": not a sockgrade report (" + ex.what() + ")");
+          return error_result(e.path().string() + ": not a sockgrade report (" + ex.what() + ")");
         }
       } else if (!rows.count(id)) {  // a report, when there is one, wins over an old error
         Row row;

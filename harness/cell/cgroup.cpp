@@ -130,7 +130,7 @@ CgroupSupport detect_cgroups() {
 
 Result<std::unique_ptr<Cgroup>> Cgroup::create(const CgroupSupport& support, const std::string& name,
                                                const CgroupLimits& limits) {
-  if (support.version == 0) return fail(support.why_not);
+  if (support.version == 0) return error_result(support.why_not);
   std::unique_ptr<Cgroup> g(new Cgroup());
   g->version_ = support.version;
   auto make = [&](const std::string& base) -> Result<std::string> {

@@ -55,7 +55,7 @@ Result<View> enter_view(const ViewSpec& spec) {
   std::string shim_bytes;
   if (!spec.shim_library.empty()) {
     std::ifstream in(spec.shim_library, std::ios::binary);
-    if (!in) return fail("cannot read the preload shim " + spec.shim_library);
+    if (!in) return error_result("cannot read the preload shim " + spec.shim_library);
     std::ostringstream ss;
     ss << in.rdbuf();
     shim_bytes = ss.str();

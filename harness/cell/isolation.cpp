@@ -173,7 +173,7 @@ Result<Isolation> isolation_for_mode(const std::string& mode) {
       if (m.layer == "userns" || (m.layer == "uid_drop" && iso.userns)) continue;
       lines.push_back(m.layer + " (" + m.why + "; " + m.fix + ")");
     }
-    if (!lines.empty()) return fail("--isolation strict: missing " + join(lines, "; "));
+    if (!lines.empty()) return error_result("--isolation strict: missing " + join(lines, "; "));
   }
   return iso;
 }

@@ -32,7 +32,7 @@ struct ChildSetup : bp::extend::handler {
   bool seccomp = false;
 
   template <class Executor>
-  void fail(Executor& exec, const char* step) {
+  void error_result(Executor& exec, const char* step) {
     exec.set_error(std::error_code(errno, std::system_category()), step);
     ::_exit(127);
   }
@@ -40,33 +40,33 @@ struct ChildSetup : bp::extend::handler {
   template <class Executor>
   void on_exec_setup(Executor& exec) {
     // Own process group: the whole program (and what it forks) is killed with one killpg().
-    if (::setpgid(0, 0) != 0) fail(exec, "setpgid(0, 0)");
+    if (::setpgid(0, 0) != 0) error_result(exec, "setpgid(0, 0)");
     // If the cell dies, so does the program.
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(exec, "prctl(PR_SET_PDEATHSIG)");
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) error_result(exec, "prctl(PR_SET_PDEATHSIG)");
     if (::getppid() != parent) ::_exit(127);
     // The harness ignores SIGPIPE; ignored signals survive exec, and a student must meet the
     // default disposition (the sigpipe checks depend on it).
     sigset_t none;
     sigemptyset(&none);
-    if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) fail(exec, "sigprocmask");
+    if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) error_result(exec, "sigprocmask");
     for (int sig = 1; sig < NSIG; ++sig) {
       if (sig == SIGKILL || sig == SIGSTOP) continue;
       ::signal(sig, SIG_DFL);  // fails harmlessly for reserved real-time signals
     }
     // Into the cgroups first: everything it forks later is counted there.
-    if (const char* step = join_cgroups(cgroup_fds, cgroup_count)) fail(exec, step);
+    if (const char* step = join_cgroups(cgroup_fds, cgroup_count)) error_result(exec, step);
     if (apply_limits) {
-      if (const char* step = apply_rlimits(plan)) fail(exec, step);
+      if (const char* step = apply_rlimits(plan)) error_result(exec, step);
     }
     if (drop) {
-      if (const char* step = drop_privileges(identity)) fail(exec, step);
+      if (const char* step = drop_privileges(identity)) error_result(exec, step);
     }
-    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(exec, "prctl(PR_SET_NO_NEW_PRIVS)");
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) error_result(exec, "prctl(PR_SET_NO_NEW_PRIVS)");
     // Descriptors of the harness (peers, result pipes) must not leak into the program; the
     // error pipe of Boost.Process is closed by exec too.
-    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) fail(exec, "close_range(3, ~0, CLOEXEC)");
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) error_result(exec, "close_range(3, ~0, CLOEXEC)");
     if (seccomp) {
-      if (const char* step = install_seccomp_filter()) fail(exec, step);
+      if (const char* step = install_seccomp_filter()) error_result(exec, step);
     }
   }
 };
@@ -114,7 +114,7 @@ Result<Spawned> spawn(const LaunchSpec& spec) {
   std::string exe = spec.executable;
   if (exe.find('/') == std::string::npos) {
     auto found = bp::search_path(exe);
-    if (found.empty()) return fail("cannot start " + exe + ": not found in PATH");
+    if (found.empty()) return error_result("cannot start " + exe + ": not found in PATH");
     exe = found.string();
   }
 
@@ -124,7 +124,7 @@ Result<Spawned> spawn(const LaunchSpec& spec) {
                   bp::posix::fd.bind(0, stdin_fd), bp::posix::fd.bind(1, spec.stdout_fd >= 0 ? spec.stdout_fd : out.second.get()),
                   bp::posix::fd.bind(2, err.second.get()), setup, ec);
   if (ec) {
-    return fail("cannot start " + spec.executable + ": " + ec.message());
+    return error_result("cannot start " + spec.executable + ": " + ec.message());
   }
   pid_t pid = child.id();
   // The cell owns the process from here on (waits with a pidfd, kills the group).

@@ -98,8 +98,6 @@ Step<Round> connect_round(Context& ctx, int clients, const ListenDrops& drops, c
 // truly at the same time, when workers that share state trample on each other. A wave that does
 // not come back whole ends the round.
 Step<void> send_in_waves(Context& ctx, Round& round, int pieces, const ListenDrops& drops, const std::string& scene) {
-  auto deadline = ctx.deadline(4000);
-  auto limit = ctx.deadline(drops.any() ? 16000 : 10000);
   auto cut = [&](std::size_t i, int k) {
     return round.payloads[i].size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(pieces);
   };
@@ -107,6 +105,13 @@ Step<void> send_in_waves(Context& ctx, Round& round, int pieces, const ListenDro
   round.got.assign(peers.size(), {});
   round.expected.assign(peers.size(), {});
   for (int k = 0; k < pieces; ++k) {
+    // Each wave gets its own time (4 s, more while bytes come, up to 10 s): one deadline for
+    // the whole round left the last waves of a round slowed by a loaded machine no time at
+    // all, and a client whose echo had not begun to arrive at that instant was charged (seen:
+    // child-no-exit short of its last piece). A server that stops serving still fails at its
+    // first stuck wave.
+    auto limit = ctx.deadline(drops.any() ? 16000 : 10000);
+    auto deadline = limit.capped(ctx.ms(4000));
     for (std::size_t i = 0; i < peers.size(); ++i) {
       std::string_view piece = std::string_view(round.payloads[i]).substr(cut(i, k), cut(i, k + 1) - cut(i, k));
       auto sent = peers[i].send(piece, ctx.deadline(2000));
@@ -118,10 +123,13 @@ Step<void> send_in_waves(Context& ctx, Round& round, int pieces, const ListenDro
       auto& got = round.got[i];
       if (got.end != net::End::complete) continue;
       std::size_t want = cut(i, k + 1) > got.bytes.size() ? cut(i, k + 1) - got.bytes.size() : 0;
+      // Every client gets a moment of its own even when those before it used the wave's 4 s
+      // (their workers and its own share the CPUs), within the wave's limit.
+      if (deadline.expired()) deadline = limit.capped(ctx.ms(1000));
       auto more = peers[i].receive(want, deadline);
-      // The round's time is a budget for progress, not a total (BRIEF §9): bytes that came, or
+      // The wave's time is a budget for progress, not a total (BRIEF §9): bytes that came, or
       // a worker still being created (fork/clone held up by a loaded machine), buy more time,
-      // up to the round's limit.
+      // up to the wave's limit.
       std::size_t progressed = 0;
       while (more.end == net::End::timeout && more.bytes.size() < want && !limit.expired() &&
              (more.bytes.size() > progressed || server_creating_process(ctx) || drops.any())) {

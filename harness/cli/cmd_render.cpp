@@ -27,15 +27,15 @@ Result<report::Report> read_report(const std::string& path) {
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   auto doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return fail(path + " is not JSON (expected a sockgrade report)");
+  if (doc.is_discarded() || !doc.is_object()) return error_result(path + " is not JSON (expected a sockgrade report)");
   if (doc.value("schema", "") != "sockgrade.report/1") {
-    return fail(path + " is not a sockgrade report (its \"schema\" is not \"sockgrade.report/1\")");
+    return error_result(path + " is not a sockgrade report (its \"schema\" is not \"sockgrade.report/1\")");
   }
   try {
     return report::report_from_json(doc);
   } catch (const nlohmann::json::exception& e) {
     // Keep the library's message but one line: "[json.exception.out_of_range.403] key 'x' not found".
-    return fail(path + " is an incomplete sockgrade report: " + std::string(e.what()));
+    return error_result(path + " is an incomplete sockgrade report: " + std::string(e.what()));
   }
 }
 

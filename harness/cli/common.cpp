@@ -47,15 +47,15 @@ Result<void> check_report_requests(const std::vector<ReportRequest>& requests) {
   int to_stdout = 0;
   for (const auto& r : requests) {
     if (r.path == "-") {
-      if (++to_stdout > 1) return fail("only one report can go to standard output (-); write the others to files");
+      if (++to_stdout > 1) return error_result("only one report can go to standard output (-); write the others to files");
       continue;
     }
     fs::path dir = fs::path(r.path).parent_path();
     std::error_code ec;
     if (!dir.empty() && !fs::is_directory(dir, ec)) {
-      return fail("cannot write " + r.path + ": no directory " + dir.string());
+      return error_result("cannot write " + r.path + ": no directory " + dir.string());
     }
-    if (fs::is_directory(r.path, ec)) return fail("cannot write " + r.path + ": it is a directory");
+    if (fs::is_directory(r.path, ec)) return error_result("cannot write " + r.path + ": it is a directory");
   }
   return {};
 }

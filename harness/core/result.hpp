@@ -27,7 +27,9 @@ template <class E>
 Unexpected<std::decay_t<E>> unexpected(E&& e) {
   return {std::forward<E>(e)};
 }
-inline Unexpected<Error> fail(std::string message) { return {Error{std::move(message), 0}}; }
+// The failure of a harness operation (a file missing, a bad lab, a port taken): an Error, not a
+// student's failure (that is grading::failed(), an Outcome).
+inline Unexpected<Error> error_result(std::string message) { return {Error{std::move(message), 0}}; }
 
 template <class T, class E = Error>
 class [[nodiscard]] Result {

@@ -34,7 +34,7 @@ Result<FaultSpec> parse_fault(const std::string& text) {
     std::string msg = "unknown fault '" + name + "'";
     auto guess = closest_match(name, names);
     if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
-    return fail(msg + "; faults: " + join(names, ", "));
+    return error_result(msg + "; faults: " + join(names, ", "));
   }
   FaultSpec spec;
   spec.name = name;
@@ -47,12 +47,12 @@ Result<FaultSpec> parse_fault(const std::string& text) {
   known.push_back("direction");
   for (const auto& item : split(text.substr(colon + 1), ',')) {
     auto eq = item.find('=');
-    if (eq == std::string::npos) return fail("fault " + name + ": expected key=value, got '" + item + "'");
+    if (eq == std::string::npos) return error_result("fault " + name + ": expected key=value, got '" + item + "'");
     std::string key = trim(item.substr(0, eq)), value = trim(item.substr(eq + 1));
     if (key == "direction") {
       if (value == "to-program") spec.direction = Direction::to_program;
       else if (value == "from-program") spec.direction = Direction::from_program;
-      else return fail("fault " + name + ": direction must be to-program or from-program, got '" + value + "'");
+      else return error_result("fault " + name + ": direction must be to-program or from-program, got '" + value + "'");
       continue;
     }
     const FaultParam* param = nullptr;
@@ -63,15 +63,15 @@ Result<FaultSpec> parse_fault(const std::string& text) {
       std::string msg = "fault " + name + " has no parameter '" + key + "'";
       auto guess = closest_match(key, known);
       if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
-      return fail(msg + "; it takes: " + join(known, ", "));
+      return error_result(msg + "; it takes: " + join(known, ", "));
     }
     int64_t v = 0;
     auto r = std::from_chars(value.data(), value.data() + value.size(), v);
     if (r.ec != std::errc() || r.ptr != value.data() + value.size()) {
-      return fail("fault " + name + ": " + key + " must be an integer, got '" + value + "'");
+      return error_result("fault " + name + ": " + key + " must be an integer, got '" + value + "'");
     }
     if (v < param->min || v > param->max) {
-      return fail("fault " + name + ": " + key + "=" + value + " is out of range [" + std::to_string(param->min) + ", " +
+      return error_result("fault " + name + ": " + key + "=" + value + " is out of range [" + std::to_string(param->min) + ", " +
                   std::to_string(param->max) + "]");
     }
     spec.params[key] = v;

@@ -34,7 +34,7 @@ Result<std::string> shim_library_path() {
       if (fs::exists(candidate)) return candidate.string();
     }
   }
-  return fail("the preload shim libsockgrade_shim.so was not found next to sockgrade (set SOCKGRADE_SHIM)");
+  return error_result("the preload shim libsockgrade_shim.so was not found next to sockgrade (set SOCKGRADE_SHIM)");
 }
 
 Result<ShimSession> ShimSession::create(const ShimConfig& config, uint64_t seed, const std::string& library,
@@ -124,16 +124,16 @@ std::string ShimSession::fault_text() const {
 
 Result<bool> is_dynamically_linked(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("cannot read " + path);
+  if (!in) return error_result("cannot read " + path);
   Elf64_Ehdr eh{};
   if (!in.read(reinterpret_cast<char*>(&eh), sizeof eh) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) {
-    return fail(path + " is not an ELF executable");
+    return error_result(path + " is not an ELF executable");
   }
-  if (eh.e_ident[EI_CLASS] != ELFCLASS64) return fail(path + " is not a 64-bit ELF executable");
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64) return error_result(path + " is not a 64-bit ELF executable");
   for (int i = 0; i < eh.e_phnum; ++i) {
     Elf64_Phdr ph{};
     in.seekg(static_cast<std::streamoff>(eh.e_phoff + static_cast<uint64_t>(i) * eh.e_phentsize));
-    if (!in.read(reinterpret_cast<char*>(&ph), sizeof ph)) return fail(path + ": truncated program headers");
+    if (!in.read(reinterpret_cast<char*>(&ph), sizeof ph)) return error_result(path + ": truncated program headers");
     if (ph.p_type == PT_INTERP) return true;
   }
   return false;

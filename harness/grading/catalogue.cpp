@@ -36,10 +36,10 @@ Result<void> Catalogue::validate(const lab::LabSpec& lab) const {
       std::string msg = where + "/id: unknown check '" + spec.id + "'";
       auto guess = closest_match(spec.id, ids);
       if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
-      return fail(msg);
+      return error_result(msg);
     }
     if (def->info.role != lab.role && def->info.role != "any") {
-      return fail(where + "/id: check '" + spec.id + "' is for " + def->info.role + " labs, this lab's role is " + lab.role);
+      return error_result(where + "/id: check '" + spec.id + "' is for " + def->info.role + " labs, this lab's role is " + lab.role);
     }
     for (const auto& [key, value] : spec.params.items()) {
       const ParamSpec* p = nullptr;
@@ -53,20 +53,20 @@ Result<void> Catalogue::validate(const lab::LabSpec& lab) const {
         auto guess = closest_match(key, names);
         if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
         else if (!names.empty()) msg += " (it takes: " + join(names, ", ") + ")";
-        return fail(msg);
+        return error_result(msg);
       }
       std::vector<std::string> words;
       for (const auto& [word, _] : p->choices) words.push_back("\"" + word + "\"");
       if (value.is_string() && !words.empty()) {
         if (choice_value(*p, value.get<std::string>())) continue;
-        return fail(where + "/params/" + key + ": \"" + value.get<std::string>() + "\" is not one of " + join(words, ", "));
+        return error_result(where + "/params/" + key + ": \"" + value.get<std::string>() + "\" is not one of " + join(words, ", "));
       }
       if (!value.is_number_integer()) {
-        return fail(where + "/params/" + key + ": expected an integer" + (words.empty() ? "" : " or one of " + join(words, ", ")));
+        return error_result(where + "/params/" + key + ": expected an integer" + (words.empty() ? "" : " or one of " + join(words, ", ")));
       }
       auto v = value.get<int64_t>();
       if (v < p->min || v > p->max) {
-        return fail(where + "/params/" + key + ": " + std::to_string(v) + " is out of range [" + std::to_string(p->min) +
+        return error_result(where + "/params/" + key + ": " + std::to_string(v) + " is out of range [" + std::to_string(p->min) +
                     ", " + std::to_string(p->max) + "]");
       }
     }

@@ -86,7 +86,7 @@ Result<Fd> full_queue_listener(uint16_t port, Fd& filler) {
   socklen_t len = sizeof err;
   if (retry_eintr([&] { return ::poll(&p, 1, 2000); }) != 1 ||
       ::getsockopt(filler.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-    return fail("the harness's own connection to the held port did not complete");
+    return error_result("the harness's own connection to the held port did not complete");
   }
   return s;
 }

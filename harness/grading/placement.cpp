@@ -77,7 +77,7 @@ Result<void> Placement::stage() {
     std::error_code ec;
     fs::create_directories(src_, ec);
     fs::copy_file(sub_.path, src_ / sub_.path.filename(), fs::copy_options::overwrite_existing, ec);
-    if (ec) return fail("cannot copy " + sub_.path.string() + ": " + ec.message());
+    if (ec) return error_result("cannot copy " + sub_.path.string() + ": " + ec.message());
     ::chmod((src_ / sub_.path.filename()).c_str(), 0755);
   } else {
     SG_CHECK(lab::stage_sources(sub_, src_));

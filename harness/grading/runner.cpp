@@ -218,7 +218,7 @@ Result<std::vector<lab::CheckSpec>> select_checks(const lab::LabSpec& lab, const
   if (out.empty()) {
     std::vector<std::string> ids;
     for (const auto& c : lab.checks) ids.push_back(c.id);
-    return fail("--only " + join(globs, ",") + " matches no check of lab " + lab.name + " (checks: " + join(ids, ", ") + ")");
+    return error_result("--only " + join(globs, ",") + " matches no check of lab " + lab.name + " (checks: " + join(ids, ", ") + ")");
   }
   return out;
 }

@@ -65,6 +65,11 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
   // Wait for a listening socket: /proc is scanned between waits on the process's exit, with
   // a short growing interval. Descendants are scanned too (a server may fork before listen).
   auto deadline = ctx.deadline(3000);
+  // A program still multiplying its processes (a fork loop) gets more time, up to this, to reach
+  // the process limit: the verdict then names the limit on a loaded machine too, where forks
+  // are slow, instead of "did not listen" on some runs.
+  const auto forking_limit = ctx.deadline(15000);
+  uint64_t processes_seen = 0;
   int interval_ms = 1;
   for (int round = 0;; ++round) {
     auto v = s->program_->poll();
@@ -103,6 +108,14 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
         }
       }
       break;
+    }
+    if (deadline.expired() && s->cgroup_ && !forking_limit.expired()) {
+      auto stats = s->cgroup_->stats();
+      if (stats.pids_refused == 0 && stats.processes > std::max<uint64_t>(processes_seen, 1)) {
+        processes_seen = stats.processes;
+        deadline = forking_limit.capped(ctx.ms(1000));
+        continue;
+      }
     }
     if (deadline.expired()) {
       ctx.trace().add(label, "not-listening", "no listening socket after " + ctx.human(3000));

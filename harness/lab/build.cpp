@@ -121,7 +121,7 @@ std::vector<std::string> expand_compile_command(const std::vector<std::string>& 
 Result<void> stage_sources(const Submission& sub, const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  if (ec) return error_result("cannot create " + dir.string() + ": " + ec.message());
   copy_sources(sub.path, dir);
   return {};
 }

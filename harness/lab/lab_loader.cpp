@@ -32,7 +32,7 @@ std::string error_in(const fs::path& file, const LabError& e) { return file.stri
 
 Result<json> read_json_file(const fs::path& file) {
   std::ifstream in(file);
-  if (!in) return fail(file.string() + ": cannot read the lab file");
+  if (!in) return error_result(file.string() + ": cannot read the lab file");
   std::stringstream ss;
   ss << in.rdbuf();
   auto doc = json::parse(ss.str(), nullptr, false);
@@ -44,9 +44,9 @@ Result<json> read_json_file(const fs::path& file) {
     std::string what = e.what();
     auto at = what.find("parse error at ");
     if (at != std::string::npos) what = what.substr(at + 15);
-    return fail(file.string() + ": not valid JSON (" + what + ")");
+    return error_result(file.string() + ": not valid JSON (" + what + ")");
   }
-  return fail(file.string() + ": not valid JSON");
+  return error_result(file.string() + ": not valid JSON");
 }
 
 Result<LabLayer> read_layer(const fs::path& file) {
@@ -55,7 +55,7 @@ Result<LabLayer> read_layer(const fs::path& file) {
     int version = schema_version(doc);
     return LabLayer{file, std::move(doc), version};
   } catch (const LabError& e) {
-    return fail(error_in(file, e));
+    return error_result(error_in(file, e));
   }
 }
 
@@ -69,18 +69,18 @@ Result<fs::path> parent_file(const LabLayer& child) {
   std::string where = child.file.string() + ": /extends: ";
   const json& extends = child.doc["extends"];
   if (!extends.is_string() || extends.get<std::string>().empty()) {
-    return fail(where + "expected a lab name or a path, got " +
+    return error_result(where + "expected a lab name or a path, got " +
                 (extends.is_string() ? std::string("an empty string") : type_name(extends)));
   }
   std::string name = extends.get<std::string>();
   if (!looks_like_path(name)) {
     auto bundled = resolve_lab(name);
-    if (!bundled) return fail(where + bundled.error().message);
+    if (!bundled) return error_result(where + bundled.error().message);
     return bundled->lexically_normal();
   }
   fs::path parent = (child.file.parent_path() / name).lexically_normal();
   std::error_code ec;
-  if (!fs::is_regular_file(parent, ec)) return fail(where + "no lab file " + parent.string());
+  if (!fs::is_regular_file(parent, ec)) return error_result(where + "no lab file " + parent.string());
   return parent;
 }
 
@@ -100,10 +100,10 @@ Result<std::optional<LabLayer>> defaults_layer(const std::vector<LabLayer>& chai
       if (same_file(layer.file, file)) return std::optional<LabLayer>{};
     }
     SG_TRY(auto layer, read_layer(file));
-    if (layer.doc.contains("extends")) return fail(file.string() + ": /extends: the defaults extend nothing");
+    if (layer.doc.contains("extends")) return error_result(file.string() + ": /extends: the defaults extend nothing");
     return std::optional<LabLayer>{std::move(layer)};
   }
-  return fail(chain.front().file.string() + ": the lab defaults " + kDefaultsFile.string() +
+  return error_result(chain.front().file.string() + ": the lab defaults " + kDefaultsFile.string() +
               " are in none of the lab directories");
 }
 
@@ -116,7 +116,7 @@ Result<std::vector<LabLayer>> read_chain(const fs::path& file) {
     SG_TRY(auto parent, parent_file(chain.back()));
     for (const auto& layer : chain) {
       if (!same_file(layer.file, parent)) continue;
-      return fail(chain.back().file.string() + ": /extends: a cycle: " + chain_text(chain, parent));
+      return error_result(chain.back().file.string() + ": /extends: a cycle: " + chain_text(chain, parent));
     }
     SG_TRY(auto layer, read_layer(parent));
     chain.push_back(std::move(layer));
@@ -158,7 +158,7 @@ Result<LabSpec> parse_lab(const json& doc, const std::string& source) {
     finish_merge(lab, layer);
     return spec_from_document(lab.doc);
   } catch (const LabError& e) {
-    return fail(source + ": " + e.message());
+    return error_result(source + ": " + e.message());
   }
 }
 
@@ -170,7 +170,7 @@ Result<ResolvedLab> load_lab_with_origins(const fs::path& file) {
     try {
       apply_layer(lab, *layer);
     } catch (const LabError& e) {
-      return fail(error_in(layer->file, e));
+      return error_result(error_in(layer->file, e));
     }
   }
   finish_merge(lab, chain.front());
@@ -178,7 +178,7 @@ Result<ResolvedLab> load_lab_with_origins(const fs::path& file) {
   try {
     spec = spec_from_document(lab.doc);
   } catch (const LabError& e) {
-    return fail(blame(e, lab, chain.front().file));
+    return error_result(blame(e, lab, chain.front().file));
   }
   spec.file = fs::absolute(file);
   for (auto& check : spec.checks) check.source = lab.origins.checks.at(check.id).last_entry;
@@ -207,7 +207,7 @@ std::vector<std::filesystem::path> lab_directories() {
 Result<std::filesystem::path> resolve_lab(const std::string& name_or_path) {
   namespace fs = std::filesystem;
   if (looks_like_path(name_or_path)) {
-    if (!fs::is_regular_file(name_or_path)) return fail("lab file not found: " + name_or_path);
+    if (!fs::is_regular_file(name_or_path)) return error_result("lab file not found: " + name_or_path);
     return fs::path(name_or_path);
   }
   for (const auto& dir : lab_directories()) {
@@ -220,7 +220,7 @@ Result<std::filesystem::path> resolve_lab(const std::string& name_or_path) {
   auto guess = closest_match(name_or_path, names);
   if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
   msg += "; known labs: " + (names.empty() ? std::string("none found") : join(names, ", "));
-  return fail(msg);
+  return error_result(msg);
 }
 
 std::vector<std::string> bundled_lab_names() {

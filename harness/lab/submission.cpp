@@ -30,7 +30,7 @@ void hash_file(Sha256& h, const fs::path& file) {
 Result<Submission> resolve_submission(const std::string& arg) {
   std::error_code ec;
   fs::path p(arg);
-  if (!fs::exists(p, ec)) return fail("submission not found: " + arg);
+  if (!fs::exists(p, ec)) return error_result("submission not found: " + arg);
   Submission s;
   s.path = fs::absolute(p).lexically_normal();
   if (s.path.filename().empty()) s.path = s.path.parent_path();
@@ -38,7 +38,7 @@ Result<Submission> resolve_submission(const std::string& arg) {
 
   if (fs::is_regular_file(s.path, ec)) {
     if (::access(s.path.c_str(), X_OK) != 0) {
-      return fail("submission " + arg + " is a file but not executable (give a source directory or a built program)");
+      return error_result("submission " + arg + " is a file but not executable (give a source directory or a built program)");
     }
     s.kind = Submission::Kind::executable;
     Sha256 h;
@@ -46,7 +46,7 @@ Result<Submission> resolve_submission(const std::string& arg) {
     s.sha256 = h.hex_digest();
     return s;
   }
-  if (!fs::is_directory(s.path, ec)) return fail("submission " + arg + " is neither a directory nor a file");
+  if (!fs::is_directory(s.path, ec)) return error_result("submission " + arg + " is neither a directory nor a file");
 
   std::vector<fs::path> files;
   bool has_makefile = false, has_sources = false;
@@ -58,16 +58,16 @@ Result<Submission> resolve_submission(const std::string& arg) {
     auto rel = fs::relative(it->path(), s.path, ec);
     files.push_back(rel);
     total += it->file_size(ec);
-    if (total > kMaxSubmissionBytes) return fail("submission " + arg + " is larger than 64 MiB: not a lab submission");
+    if (total > kMaxSubmissionBytes) return error_result("submission " + arg + " is larger than 64 MiB: not a lab submission");
     if (rel.parent_path().empty()) {
       auto name = rel.filename().string();
       if (name == "Makefile" || name == "makefile" || name == "GNUmakefile") has_makefile = true;
       if (is_source(rel)) has_sources = true;
     }
   }
-  if (files.empty()) return fail("submission directory " + arg + " is empty");
+  if (files.empty()) return error_result("submission directory " + arg + " is empty");
   if (!has_makefile && !has_sources) {
-    return fail("submission directory " + arg + " has no Makefile and no *.c / *.cpp sources");
+    return error_result("submission directory " + arg + " has no Makefile and no *.c / *.cpp sources");
   }
   std::sort(files.begin(), files.end());
   Sha256 h;

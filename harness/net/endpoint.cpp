@@ -29,7 +29,7 @@ Result<socklen_t> to_sockaddr(const Endpoint& ep, sockaddr_storage& out) {
   if (ep.family == AF_UNIX) {
     auto* sun = reinterpret_cast<sockaddr_un*>(&out);
     sun->sun_family = AF_UNIX;
-    if (ep.address.empty() || ep.address.size() >= sizeof sun->sun_path) return fail("bad socket path: " + ep.address);
+    if (ep.address.empty() || ep.address.size() >= sizeof sun->sun_path) return error_result("bad socket path: " + ep.address);
     std::memcpy(sun->sun_path, ep.address.data(), ep.address.size());
     return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + ep.address.size() + 1);
   }
@@ -38,7 +38,7 @@ Result<socklen_t> to_sockaddr(const Endpoint& ep, sockaddr_storage& out) {
     sin->sin_family = AF_INET;
     sin->sin_port = htons(ep.port);
     if (::inet_pton(AF_INET, ep.address.c_str(), &sin->sin_addr) != 1) {
-      return fail("not an IPv4 address: " + ep.address);
+      return error_result("not an IPv4 address: " + ep.address);
     }
     return static_cast<socklen_t>(sizeof(sockaddr_in));
   }
@@ -46,7 +46,7 @@ Result<socklen_t> to_sockaddr(const Endpoint& ep, sockaddr_storage& out) {
   sin6->sin6_family = AF_INET6;
   sin6->sin6_port = htons(ep.port);
   if (::inet_pton(AF_INET6, ep.address.c_str(), &sin6->sin6_addr) != 1) {
-    return fail("not an IPv6 address: " + ep.address);
+    return error_result("not an IPv6 address: " + ep.address);
   }
   return static_cast<socklen_t>(sizeof(sockaddr_in6));
 }
@@ -81,14 +81,14 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
   if (!text.empty() && text[0] == '[') {
     auto close = text.find(']');
     if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return fail("expected [ADDRESS]:PORT, got '" + text + "'");
+      return error_result("expected [ADDRESS]:PORT, got '" + text + "'");
     }
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
     ep.family = AF_INET6;
   } else {
     auto colon = text.rfind(':');
-    if (colon == std::string::npos) return fail("expected HOST:PORT, got '" + text + "'");
+    if (colon == std::string::npos) return error_result("expected HOST:PORT, got '" + text + "'");
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
     ep.family = host.find(':') != std::string::npos ? AF_INET6 : AF_INET;
@@ -96,7 +96,7 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
   if (host == "localhost") host = "127.0.0.1";
   char* end = nullptr;
   long p = std::strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end != '\0' || p < 0 || p > 65535) return fail("bad port in '" + text + "'");
+  if (port.empty() || *end != '\0' || p < 0 || p > 65535) return error_result("bad port in '" + text + "'");
   ep.address = host;
   ep.port = static_cast<uint16_t>(p);
   sockaddr_storage ss;
@@ -115,7 +115,7 @@ Result<Endpoint> reachable_over_loopback(const Endpoint& listening) {
     return ep;
   }
   if (ep.is_loopback()) return ep;
-  return fail("listens on " + listening.to_string() +
+  return error_result("listens on " + listening.to_string() +
               ", an address the harness does not reach (it talks over loopback only)");
 }
 

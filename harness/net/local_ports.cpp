@@ -53,7 +53,7 @@ Result<Fd> client_socket(int family) {
     uint16_t port = local_port(fd.get());
     if (std::find(kept().begin(), kept().end(), port) == kept().end()) return fd;
   }
-  return fail("bind(port 0): the kernel kept choosing a port the program needs");
+  return error_result("bind(port 0): the kernel kept choosing a port the program needs");
 }
 
 }  // namespace sockgrade::net

@@ -113,7 +113,7 @@ Result<Peer> Peer::connect(const Endpoint& to, std::string name, Trace& trace, D
     int ev = wait_fd(fd.get(), POLLOUT, deadline);
     if (ev == 0) {
       trace.add(name, "connect-failed", "no answer to the connection request before the deadline");
-      return fail("connect to " + to.to_string() + ": no answer before the deadline");
+      return error_result("connect to " + to.to_string() + ": no answer before the deadline");
     }
     int err = 0;
     socklen_t el = sizeof err;

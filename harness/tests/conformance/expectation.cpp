@@ -58,33 +58,33 @@ bool lab_has_check(const lab::LabSpec& lab, const std::string& id) {
 Result<void> validate_keys(const json& expect) {
   for (const auto& [key, value] : expect.items()) {
     if (key == "score") {
-      return fail("expect.json: score: the score is computed from the lab's weights and the expected statuses; "
+      return error_result("expect.json: score: the score is computed from the lab's weights and the expected statuses; "
                   "remove it");
     }
     auto rule = key_rules().find(key);
-    if (rule == key_rules().end()) return fail("expect.json: " + key + ": unknown key");
-    if (!rule->second.accepts(value)) return fail("expect.json: " + key + ": must be " + rule->second.shape);
+    if (rule == key_rules().end()) return error_result("expect.json: " + key + ": unknown key");
+    if (!rule->second.accepts(value)) return error_result("expect.json: " + key + ": must be " + rule->second.shape);
   }
-  if (!expect.contains("lab")) return fail("expect.json: lab: missing");
+  if (!expect.contains("lab")) return error_result("expect.json: lab: missing");
   return {};
 }
 
 }  // namespace
 
 Result<void> validate_expectation(const json& expect, const lab::LabSpec& lab) {
-  if (!expect.is_object()) return fail("expect.json: must be an object");
+  if (!expect.is_object()) return error_result("expect.json: must be an object");
   SG_CHECK(validate_keys(expect));
   const json tests = expect.value("tests", json::object());
   for (const auto& [id, status] : tests.items()) {
-    if (!lab_has_check(lab, id)) return fail("expect.json: tests." + id + ": not a check of the lab " + lab.name);
+    if (!lab_has_check(lab, id)) return error_result("expect.json: tests." + id + ": not a check of the lab " + lab.name);
     if (!is_one_of(status, kTestStatuses)) {
-      return fail("expect.json: tests." + id + ": " + status.dump() + " is not passed, failed, error, timeout or skipped");
+      return error_result("expect.json: tests." + id + ": " + status.dump() + " is not passed, failed, error, timeout or skipped");
     }
   }
   const json messages = expect.value("messages", json::object());
   for (const auto& [id, _] : messages.items()) {
     if (id != "*" && !lab_has_check(lab, id)) {
-      return fail("expect.json: messages." + id + ": not a check of the lab " + lab.name);
+      return error_result("expect.json: messages." + id + ": not a check of the lab " + lab.name);
     }
   }
   return {};

@@ -16,12 +16,12 @@ namespace sockgrade {
 namespace {
 
 Result<int> parse_positive(int x) {
-  if (x <= 0) return fail("not positive: " + std::to_string(x));
+  if (x <= 0) return error_result("not positive: " + std::to_string(x));
   return x;
 }
 
 Result<void> check_even(int x) {
-  if (x % 2) return fail("odd: " + std::to_string(x));
+  if (x % 2) return error_result("odd: " + std::to_string(x));
   return {};
 }
 
@@ -44,7 +44,7 @@ TEST(Result, HoldsAValueOrAnError) {
   EXPECT_TRUE(ok.ok());
   EXPECT_TRUE(static_cast<bool>(ok));
   EXPECT_EQ(*ok, 5);
-  Result<int> bad = fail("boom");
+  Result<int> bad = error_result("boom");
   EXPECT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message, "boom");
   EXPECT_EQ(bad.error().code, 0);
@@ -60,7 +60,7 @@ TEST(Result, WorksWithMoveOnlyValues) {
 TEST(Result, VoidDefaultsToOk) {
   Result<void> r;
   EXPECT_TRUE(r.ok());
-  Result<void> e = fail("no");
+  Result<void> e = error_result("no");
   EXPECT_FALSE(e.ok());
   EXPECT_EQ(e.error().message, "no");
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -64,9 +65,9 @@ TEST(StarvationWatch, ASleepingProcessIsNotStarved) {
   stop(pid);
 }
 
-TEST(StarvationWatch, AProcessKeptOffTheCpusByBusierOnesIsStarved) {
-  // The child spins at SCHED_IDLE; this test spins a thread per CPU at the normal policy, so the
-  // child is ready to run all the time and gets (almost) no CPU: the machine starved it.
+// One attempt: a child spinning at SCHED_IDLE while this test spins a thread per CPU at the
+// normal policy, so the child is ready to run all the time and gets (almost) no CPU.
+std::optional<Starvation> starve_a_child() {
   pid_t pid = spawn([] {
     sched_param none{};
     if (::sched_setscheduler(0, SCHED_IDLE, &none) != 0) ::_exit(3);
@@ -88,11 +89,20 @@ TEST(StarvationWatch, AProcessKeptOffTheCpusByBusierOnesIsStarved) {
   done = true;
   for (auto& h : hogs) h.join();
   // schedstat counts a wait when the task next runs: judge once the child has run again.
-  ASSERT_TRUE(wait_until(Deadline::after(Millis(10000)), [&] { return net::cpu_times(pid).cpu_ns > cpu_at_stop; }));
-  auto starved = watch.starved();
+  bool ran = wait_until(Deadline::after(Millis(10000)), [&] { return net::cpu_times(pid).cpu_ns > cpu_at_stop; });
+  auto starved = ran ? watch.starved() : std::nullopt;
   int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "the child could not set SCHED_IDLE";
+  bool alive = ::waitpid(pid, &status, WNOHANG) == 0;
   stop(pid);
+  EXPECT_TRUE(alive) << "the child could not set SCHED_IDLE";
+  return starved;
+}
+
+TEST(StarvationWatch, AProcessKeptOffTheCpusByBusierOnesIsStarved) {
+  // Other tests running at once may hand the child some CPU in one attempt: the watch must see
+  // the starvation when it happens, so one of three attempts must show it.
+  std::optional<Starvation> starved;
+  for (int attempt = 0; attempt < 3 && !starved; ++attempt) starved = starve_a_child();
   ASSERT_TRUE(starved.has_value());
   EXPECT_LT(starved->cpu_ms, 0.25 * starved->wall_ms);
 }
