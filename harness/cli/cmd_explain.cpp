@@ -79,6 +79,9 @@ void print_checks(const lab::LabSpec& spec) {
     std::printf("  %-42s %5g  %s%s\n", c.id.c_str(), c.weight, def->info.title.c_str(), c.hidden ? " (hidden)" : "");
   }
   std::printf("\n  %-42s %5g\n", "total", total);
+  if (spec.points > 0) {
+    std::printf("  (the lab is out of %g points: each weight written in a lab file is a share of them)\n", spec.points);
+  }
 }
 
 // "label: a, b, c" under a file, wrapped so that a long list of checks stays readable.

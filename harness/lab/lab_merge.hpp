@@ -17,8 +17,8 @@ namespace sockgrade::lab {
 inline constexpr const char* kSchemaV1 = "sockgrade.lab/1";
 inline constexpr const char* kSchemaV2 = "sockgrade.lab/2";  // adds "extends" and remove/before/after
 // The keys of a complete lab document, at its top and in each entry of "checks".
-inline const std::vector<std::string> kLabKeys = {"schema", "name",  "title", "role",   "transport",
-                                                  "contract", "build", "run", "limits", "checks"};
+inline const std::vector<std::string> kLabKeys = {"schema", "name",  "title",  "role",   "transport", "contract",
+                                                  "build",  "run",   "limits", "points", "checks"};
 inline const std::vector<std::string> kCheckKeys = {"id", "weight", "hidden", "params"};
 
 // One lab file as read.

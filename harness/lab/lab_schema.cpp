@@ -1,6 +1,7 @@
 #include "lab/lab_schema.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "lab/lab_loader.hpp"
 #include "lab/lab_merge.hpp"
@@ -71,6 +72,28 @@ std::vector<CheckSpec> checks_from_document(const json& checks) {
   return out;
 }
 
+// Each weight becomes its share of `points`, in hundredths of a point that add up to exactly
+// `points` (the largest remainders get the odd hundredths), so that a report's total is `points`.
+void scale_weights(std::vector<CheckSpec>& checks, double points) {
+  double sum = 0;
+  for (const auto& c : checks) sum += c.weight;
+  if (sum <= 0) throw LabError{"/checks", "the weights add up to 0, so \"points\" cannot be shared among them"};
+  if (std::fabs(sum - points) < 1e-9) return;  // already shares (a resolved lab loaded again)
+  const auto cents = std::llround(points * 100);
+  std::vector<int64_t> share(checks.size());
+  std::vector<std::pair<double, std::size_t>> remainders;
+  int64_t given = 0;
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    const double exact = checks[i].weight * static_cast<double>(cents) / sum;
+    share[i] = static_cast<int64_t>(std::floor(exact));
+    given += share[i];
+    remainders.emplace_back(exact - static_cast<double>(share[i]), i);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  for (std::size_t k = 0; given < cents && k < remainders.size(); ++k, ++given) ++share[remainders[k].second];
+  for (std::size_t i = 0; i < checks.size(); ++i) checks[i].weight = static_cast<double>(share[i]) / 100.0;
+}
+
 // `value` when `allowed` has it; else an error naming the choices.
 std::string one_of(const std::string& key, const std::string& value, const std::vector<std::string>& allowed) {
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return value;
@@ -127,6 +150,8 @@ LabSpec spec_from_document(const json& doc) {
   lab.run = parse_run(o.raw("run"), lab.transport);
   if (o.has("limits")) lab.limits = parse_limits(o.raw("limits"));
   lab.checks = checks_from_document(o.raw("checks"));
+  lab.points = o.has("points") ? o.number("points", 0, 100000) : 0;
+  if (lab.points > 0) scale_weights(lab.checks, lab.points);
   return lab;
 }
 
@@ -165,21 +190,23 @@ ordered_json lab_to_json(const LabSpec& lab) {
   if (lab.run.requested_port != 0) run["requested_port"] = lab.run.requested_port;
   ordered_json checks = ordered_json::array();
   for (const auto& c : lab.checks) checks.push_back(check_to_json(c));
-  return {{"schema", "sockgrade.lab/2"},
-          {"name", lab.name},
-          {"title", lab.title},
-          {"role", lab.role},
-          {"transport", std::string(transport_name(lab.transport))},
-          {"contract", lab.contract},
-          {"build",
-           {{"executable", lab.build.executable},
-            {"make", lab.build.make},
-            {"c", lab.build.c},
-            {"cpp", lab.build.cpp},
-            {"timeout_seconds", lab.build.timeout_seconds}}},
-          {"run", run},
-          {"limits", lab_limits_json(lab.limits)},
-          {"checks", checks}};
+  ordered_json j = {{"schema", "sockgrade.lab/2"},
+                    {"name", lab.name},
+                    {"title", lab.title},
+                    {"role", lab.role},
+                    {"transport", std::string(transport_name(lab.transport))},
+                    {"contract", lab.contract},
+                    {"build",
+                     {{"executable", lab.build.executable},
+                      {"make", lab.build.make},
+                      {"c", lab.build.c},
+                      {"cpp", lab.build.cpp},
+                      {"timeout_seconds", lab.build.timeout_seconds}}},
+                    {"run", run},
+                    {"limits", lab_limits_json(lab.limits)}};
+  if (lab.points > 0) j["points"] = weight_json(lab.points);
+  j["checks"] = checks;
+  return j;
 }
 
 }  // namespace sockgrade::lab

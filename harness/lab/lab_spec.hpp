@@ -54,6 +54,10 @@ struct LabSpec {
   BuildRule build;
   RunSpec run;
   cell::Limits limits;
+  // 0 (or absent): the lab is out of the sum of its weights. Else it is out of `points`, and each check's
+  // weight (as resolved) is its share of them: a check added to a lab that others extend
+  // re-weighs every lab by itself, and none needs its weights re-added by hand.
+  double points = 0;
   std::vector<CheckSpec> checks;
   std::filesystem::path file;
 };

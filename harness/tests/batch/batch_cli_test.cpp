@@ -67,7 +67,8 @@ int finish(pid_t pid) {
 
 int run(const std::vector<std::string>& args, const fs::path& log) { return finish(start(args, log)); }
 
-// A small lab (three checks of echo-server) keeps the test quick; the submissions are real.
+// A small lab (three checks of echo-server, out of the defaults' 100 points) keeps the test quick;
+// the submissions are real.
 void make_inputs(Scratch& s) {
   auto lab = nlohmann::json::parse(slurp(kSource / "labs/echo-server.json"));
   lab["contract"] = (kSource / "labs/echo-server.md").string();
@@ -95,9 +96,9 @@ TEST(BatchCli, ShardsMergeIntoTheSameGradebookAsOneRun) {
   ASSERT_EQ(run({"grade", lab, subs, "--out", (s / "one").string(), "--jobs", "2"}, s / "one.log"), 1)
       << slurp(s / "one.log");  // 1: mallory's archive was refused
   std::string book = slurp(s / "one/gradebook.csv");
-  EXPECT_THAT(book, HasSubstr("ref,10,10,"));
-  EXPECT_THAT(book, HasSubstr("no-write-loop,7,10,"));
-  EXPECT_THAT(book, HasSubstr("broken,0,10,"));
+  EXPECT_THAT(book, HasSubstr("ref,100,100,"));
+  EXPECT_THAT(book, HasSubstr("no-write-loop,70,100,"));
+  EXPECT_THAT(book, HasSubstr("broken,0,100,"));
   EXPECT_THAT(book, HasSubstr(",failed,"));
   EXPECT_THAT(book, HasSubstr("carol,"));
   EXPECT_THAT(book, HasSubstr("mallory,0,,"));
@@ -147,8 +148,8 @@ TEST(BatchCli, InterruptLeavesWholeReportsAndResumeFinishes) {
   }
   EXPECT_FALSE(fs::exists(s / "out/gradebook.csv"));
   run({"grade", lab, subs, "--out", out, "--resume"}, s / "resume.log");
-  EXPECT_THAT(slurp(s / "out/gradebook.csv"), HasSubstr("ref,10,10,"));
-  EXPECT_THAT(slurp(s / "out/gradebook.csv"), HasSubstr("no-write-loop,7,10,"));
+  EXPECT_THAT(slurp(s / "out/gradebook.csv"), HasSubstr("ref,100,100,"));
+  EXPECT_THAT(slurp(s / "out/gradebook.csv"), HasSubstr("no-write-loop,70,100,"));
 }
 
 TEST(BatchCli, BadInputIsOneLine) {

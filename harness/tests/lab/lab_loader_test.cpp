@@ -69,6 +69,44 @@ TEST(ParseLab, AcceptsAMinimalLab) {
   EXPECT_EQ(lab.checks[1].params["rounds"], 5);
 }
 
+TEST(ParseLab, WithoutPointsALabIsOutOfTheSumOfItsWeights) {
+  auto lab = parse_lab(minimal_lab(), "test.json");
+  ASSERT_TRUE(lab.ok()) << lab.error().message;
+  EXPECT_EQ(lab->points, 0);
+  EXPECT_EQ(lab->checks[0].weight, 8);  // as written: 10.5 in all
+}
+
+// Each weight becomes its share of the points, in hundredths that add up to exactly the points:
+// three equal weights of 100 are 33.34, 33.33 and 33.33 (the first of equal remainders gets the
+// odd hundredth), never 33.33 three times (a report out of 99.99).
+TEST(ParseLab, PointsShareOutAmongTheWeightsInHundredths) {
+  auto doc = minimal_lab();
+  doc["points"] = 100;
+  doc["checks"] = json::parse(R"([{"id": "a.x", "weight": 1}, {"id": "a.y", "weight": 1}, {"id": "a.z", "weight": 1}])");
+  auto thirds = parse_lab(doc, "test.json");
+  ASSERT_TRUE(thirds.ok()) << thirds.error().message;
+  EXPECT_EQ(thirds->points, 100);
+  EXPECT_EQ(thirds->checks[0].weight, 33.34);
+  EXPECT_EQ(thirds->checks[1].weight, 33.33);
+  EXPECT_EQ(thirds->checks[2].weight, 33.33);
+  // 8 and 2.5 of 10: 76.19 and 23.81 (8/10.5 = 76.190…, 2.5/10.5 = 23.809…).
+  doc = minimal_lab();
+  doc["points"] = 100;
+  auto shares = parse_lab(doc, "test.json");
+  ASSERT_TRUE(shares.ok()) << shares.error().message;
+  EXPECT_EQ(shares->checks[0].weight, 76.19);
+  EXPECT_EQ(shares->checks[1].weight, 23.81);
+  // Weights that already add up to the points stay as they are (a resolved lab loaded again).
+  doc["points"] = 10.5;
+  auto same = parse_lab(doc, "test.json");
+  ASSERT_TRUE(same.ok()) << same.error().message;
+  EXPECT_EQ(same->checks[1].weight, 2.5);
+  // Nothing to share among.
+  doc["points"] = 100;
+  doc["checks"] = json::parse(R"([{"id": "a.x", "weight": 0}])");
+  EXPECT_EQ(error_of(doc), "test.json: /checks: the weights add up to 0, so \"points\" cannot be shared among them");
+}
+
 TEST(ParseLab, ReadsLimits) {
   auto doc = minimal_lab();
   doc["limits"] = {{"cpu_seconds", 3}, {"address_space_mib", 512}, {"open_files", 64}, {"wall_seconds", 9}};

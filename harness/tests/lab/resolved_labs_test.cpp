@@ -1,8 +1,11 @@
-// Every bundled lab, resolved (after "extends" and the build defaults), is exactly the lab it was
-// before labs could inherit: the snapshots in resolved/ were written by `sockgrade explain LAB
-// --json` from labs/*.json as they were at commit 88275a9, when each file spelled out everything.
-// A lab changed on purpose gets its snapshot rewritten the same way, in the same commit (since:
-// concurrency.model names its model, "fork", "thread", "select", instead of 1, 2, 3).
+// Every bundled lab, resolved (after "extends" and the build defaults), has exactly the build, run,
+// limits and points of its snapshot in resolved/: what a lab inherits, so that a change to
+// labs/base/defaults.json or to a lab others extend shows in every lab it reaches. The snapshots
+// were first written by `sockgrade explain LAB --json` from labs/*.json as they were at commit
+// 88275a9, when each file spelled out everything, and proved that inheriting changed nothing.
+// They leave out "checks": a lab's checks and weights are pinned by its fixtures' expectations and
+// the ConcurrentLabs tests, so that adding a check is one line in one lab file, not five files.
+// A lab changed on purpose gets its snapshot rewritten (explain --json, without "checks").
 #include "sockgrade_source_dir.hpp"
 #include "lab/lab_loader.hpp"
 
@@ -42,8 +45,20 @@ TEST(ResolvedLabs, EachEqualsItsSnapshot) {
     std::ifstream in(kSnapshots / (name + ".json"));
     auto expected = json::parse(in);
     auto resolved = json::parse(lab_to_json(*lab).dump());
+    resolved.erase("checks");
     // The patch from the snapshot to the resolved lab names every difference.
     EXPECT_EQ(resolved, expected) << name << ": " << json::diff(expected, resolved).dump();
+  }
+}
+
+TEST(ResolvedLabs, EachIsOutOfItsPointsWhateverItsWeightsAddUpTo) {
+  for (const auto& name : json_stems(kSnapshots)) {
+    auto lab = load_lab_file(kLabs / (name + ".json"));
+    ASSERT_TRUE(lab.ok()) << name << ": " << lab.error().message;
+    EXPECT_EQ(lab->points, 100) << name;
+    double total = 0;
+    for (const auto& c : lab->checks) total += c.weight;
+    EXPECT_NEAR(total, lab->points, 1e-9) << name;
   }
 }
 
