@@ -257,7 +257,7 @@ Outcome burst(Context& ctx) {
         note_waiting(ctx);
         // Clients short of their echo with none crossed: a server the machine kept off the
         // CPUs is not proven slow.
-        if (j.crossed.empty()) SG_CHECK(not_starved(ctx, starvation));
+        if (j.crossed.empty()) SG_CHECK(not_starved(ctx, starvation, srv->label()));
         return unexpected(round_failure(ctx, round, j, scene));
       }
       if (drops.any()) {

@@ -12,7 +12,6 @@
 #include "grading/busy_writer.hpp"
 #include "grading/context.hpp"
 #include "grading/server_under_test.hpp"
-#include "grading/starvation.hpp"
 #include "grading/verify.hpp"
 #include "net/observe.hpp"
 
@@ -178,12 +177,11 @@ Outcome slow_reader(Context& ctx) {
     auto cpu_before = net::sample_cpu(srv->pid());
     Stopwatch clock;
     BusyWriteWatch watch(srv->pid(), srv->endpoint().port);
-    StarvationWatch starvation(ctx, srv->pid());
+    // A deadline that runs out here while a loaded machine keeps the server off the CPUs (a
+    // server moving one byte per call needs CPU for every byte) is excused by the runner, which
+    // watches every program from its start (starvation.hpp).
     auto got = client.exchange(block, block.size(), ctx.ms(5000), ctx.deadline(60000));
     auto seen = watch.stop();
-    // A deadline that ran out while a loaded machine kept the server off the CPUs proves
-    // nothing about it (a server moving one byte per call needs CPU for every byte).
-    if (got.end == net::End::timeout) SG_CHECK(not_starved(ctx, starvation));
     auto use = net::cpu_use_since(cpu_before, srv->pid());
     double cpu_ms = use.cpu_ms;
     double wall_ms = clock.elapsed_ms();

@@ -149,10 +149,8 @@ void excuse_if_starved(Context& ctx, Outcome& outcome) {
   for (const auto* p : programs) {
     auto starved = p->starved_since_start();
     if (!starved) continue;
-    ctx.evidence()["starved"] = p->label() + ": " + starved->sentence();
     ctx.evidence()["deadline_missed"] = outcome.message;
-    outcome = Outcome::error("the machine was too busy to judge this: the " + p->label() +
-                             " was ready to run but got almost no CPU, and a deadline ran out (evidence: starved)");
+    outcome = Outcome::error(record_starvation(ctx, p->label(), *starved));
     return;
   }
 }

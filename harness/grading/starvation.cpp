@@ -56,12 +56,16 @@ std::optional<Starvation> StarvationWatch::starved() const {
   return starvation_of(clock_.elapsed_ms(), use.cpu_ms, use.runnable_ms, submission_ms);
 }
 
-Step<void> not_starved(Context& ctx, const StarvationWatch& watch) {
+std::string record_starvation(Context& ctx, const std::string& who, const Starvation& starved) {
+  ctx.evidence()["starved"] = who + ": " + starved.sentence();
+  return "the machine was too busy to judge this: the " + who +
+         " was ready to run but got almost no CPU, and a deadline ran out (evidence: starved)";
+}
+
+Step<void> not_starved(Context& ctx, const StarvationWatch& watch, const std::string& who) {
   auto starved = watch.starved();
   if (!starved) return {};
-  ctx.evidence()["starved"] = starved->sentence();
-  return harness_error("the machine was too busy to judge this: the program was ready to run but got almost no CPU "
-                       "before the deadline (evidence: starved)");
+  return harness_error(record_starvation(ctx, who, *starved));
 }
 
 }  // namespace sockgrade::grading

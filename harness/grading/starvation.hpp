@@ -61,9 +61,13 @@ class StarvationWatch {
   Stopwatch clock_;
 };
 
-// For a check about to charge a missed deadline: when `watch` proves the program starved, the
-// proof goes into the evidence ("starved") and the result is a harness error (not charged;
-// the runner retries the check alone). Otherwise passes through, claiming nothing.
-Step<void> not_starved(Context& ctx, const StarvationWatch& watch);
+// The one wording of an excused deadline: writes the proof into the evidence ("starved":
+// "server: over 5.2 s its tasks waited …") and returns the harness error's message.
+std::string record_starvation(Context& ctx, const std::string& who, const Starvation& starved);
+
+// For a check about to charge a missed deadline: when `watch` proves the program (`who`, "server")
+// starved, the proof goes into the evidence and the result is a harness error (not charged; the
+// runner retries the check alone). Otherwise passes through, claiming nothing.
+Step<void> not_starved(Context& ctx, const StarvationWatch& watch, const std::string& who);
 
 }  // namespace sockgrade::grading

@@ -63,6 +63,9 @@ struct TreeSnapshot {
   int threads = 0;        // over the tree
   uint64_t cpu_ns = 0;    // CPU time of the live tasks of the tree
   char root_state = '?';
+  // Children running or waiting for a CPU (R), or inside the kernel (D): not stuck, but busy
+  // (one that saw its client leave is runnable until it has exited).
+  int busy_children = 0;
 };
 TreeSnapshot snapshot_tree(pid_t root);
 
