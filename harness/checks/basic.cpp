@@ -230,6 +230,8 @@ Outcome executable_name(Context& ctx) {
 
 }  // namespace
 
+// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
+// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
 std::vector<CheckDef> basic_checks() {
   return {
       {.info = {.id = "basic.small-echo",

@@ -437,6 +437,8 @@ Outcome several_senders(Context& ctx) {
 
 }  // namespace
 
+// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
+// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
 std::vector<CheckDef> concurrency_checks() {
   return {
       {.info = {.id = "concurrency.simultaneous-clients",

@@ -413,6 +413,8 @@ Outcome udp_client_argv(Context& ctx) {
 
 }  // namespace
 
+// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
+// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
 std::vector<CheckDef> connect_accept_checks() {
   return {
       {.info = {.id = "connect-accept.listens-on-requested-port",

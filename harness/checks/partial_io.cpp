@@ -168,8 +168,8 @@ Outcome slow_reader(Context& ctx) {
     // server without a namespace), the stream outgrows the default 4 MiB instead.
     ServerOptions opts;
     auto cap = ctx.cap_server_send_buffer(64 * 1024, opts);
-    if (cap.bytes == 0) size = std::max<std::size_t>(size, 6 << 20);
-    ctx.evidence()["tcp_wmem_max"] = cap.bytes;
+    if (cap == 0) size = std::max<std::size_t>(size, 6 << 20);
+    ctx.evidence()["tcp_wmem_max"] = cap;
     SG_TRY(auto* srv, ctx.start_server(opts));
     SG_CHECK(ctx.start_proxy({"slow-reader:rcvbuf=32768,bytes=65536,interval_ms=50,direction=from-program"}));
     SG_TRY(auto client, ctx.connect_via_proxy("client"));
@@ -269,6 +269,8 @@ Outcome daytime_sliced(Context& ctx) {
 
 }  // namespace
 
+// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
+// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
 std::vector<CheckDef> partial_io_checks() {
   return {
       {.info = {.id = "partial-io.one-byte-segments",

@@ -94,6 +94,8 @@ Outcome idle_cpu(Context& ctx) {
 
 }  // namespace
 
+// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
+// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
 std::vector<CheckDef> resources_checks() {
   return {
       {.info = {.id = "resources.fd-baseline",

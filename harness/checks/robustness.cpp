@@ -100,6 +100,8 @@ Outcome udp_client_gives_up(Context& ctx) {
 
 }  // namespace
 
+// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
+// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
 std::vector<CheckDef> robustness_checks() {
   return {
       {.info = {.id = "robustness.daytime-long-reply",

@@ -197,6 +197,8 @@ Outcome client_reset_by_server(Context& ctx) {
 
 }  // namespace
 
+// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
+// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
 std::vector<CheckDef> shutdown_checks() {
   return {
       {.info = {.id = "shutdown.half-close",

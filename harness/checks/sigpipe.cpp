@@ -232,7 +232,7 @@ Outcome peer_vanishes(Context& ctx) {
     // Where it cannot be capped (a static server without a namespace) the host's maximum applies
     // (4 MiB by default; some containers cannot read the sysctl): the situation takes longer to
     // build, never less.
-    auto max = cap.bytes > 0 ? cell::SendBufferMax{cap.bytes, true} : cell::tcp_send_buffer_max();
+    auto max = cap > 0 ? cell::SendBufferMax{cap, true} : cell::tcp_send_buffer_max();
     ctx.evidence()["tcp_wmem_max"] = max.bytes;
     if (!max.read_from_sysctl) ctx.evidence()["tcp_wmem_max_source"] = "kernel default: net.ipv4.tcp_wmem is unreadable here";
     SG_TRY(auto* srv, ctx.start_server(opts));
@@ -408,6 +408,8 @@ Outcome client_stdout_closed(Context& ctx) {
 
 }  // namespace
 
+// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
+// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
 std::vector<CheckDef> sigpipe_checks() {
   return {
       {.info = {.id = "sigpipe.peer-vanishes",

@@ -113,18 +113,18 @@ Step<void> Context::require_preload() {
   return {};
 }
 
-SendBufferCap Context::cap_server_send_buffer(int bytes, ServerOptions& options) {
+long Context::cap_server_send_buffer(int bytes, ServerOptions& options) {
   if (settings_.private_network && cell::cap_tcp_send_buffers(bytes)) {
     evidence_["send_buffer_cap"] = "namespace: net.ipv4.tcp_wmem max " + std::to_string(bytes);
-    return {bytes, evidence_["send_buffer_cap"]};
+    return bytes;
   }
   auto dynamic = faults::is_dynamically_linked(settings_.executable);
-  if (settings_.shim_library.empty() || !dynamic || !*dynamic) return {};
+  if (settings_.shim_library.empty() || !dynamic || !*dynamic) return 0;
   if (!options.shim) options.shim = faults::ShimConfig{};
   // The kernel doubles what SO_SNDBUF asks, for its own bookkeeping, as tcp_wmem's cap includes.
   options.shim->send_buffer = bytes / 2;
   evidence_["send_buffer_cap"] = "preload shim: SO_SNDBUF " + std::to_string(bytes / 2) + " on each accepted socket";
-  return {bytes, evidence_["send_buffer_cap"]};
+  return bytes;
 }
 
 Step<faults::ShimSession> Context::prepare_shim(const faults::ShimConfig& config, std::vector<std::string>& env) {

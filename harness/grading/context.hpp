@@ -32,13 +32,6 @@ struct ServerOptions {
   std::optional<faults::ShimConfig> shim;  // load the preload shim with this configuration
 };
 
-// How a check that needs the server's send buffer to fill keeps it small (see
-// Context::cap_server_send_buffer). bytes 0: it could not.
-struct SendBufferCap {
-  long bytes = 0;   // the most the server's send buffer holds, as the kernel counts it
-  std::string how;  // for the evidence: "namespace: net.ipv4.tcp_wmem max 65536"
-};
-
 // What a check's cell knows about the run and its own place in it.
 struct RunSettings {
   uint64_t seed = 1;
@@ -93,15 +86,16 @@ class Context {
   // The preload shim works only in a dynamically linked program: a skip (with the reason)
   // for a static one, an error when the harness cannot tell.
   Step<void> require_preload();
-  // The shim for one program of this check: its variables appended to `env`, what it does
-  // recorded in the evidence.
   // Keeps the send buffer of every connection the server accepts at `bytes`, so that a server
   // whose echo cannot go out blocks after kilobytes instead of megabytes: in the cell's own
   // namespace through net.ipv4.tcp_wmem; without one, the preload shim (added to `options`) sets
   // SO_SNDBUF on each socket the server accepts. Neither for a statically linked server without
-  // a namespace: then bytes is 0 and the host's autotuned maximum applies. The evidence's
-  // "send_buffer_cap" says which cap was used.
-  SendBufferCap cap_server_send_buffer(int bytes, ServerOptions& options);
+  // a namespace: then it returns 0 and the host's autotuned maximum applies. The evidence's
+  // "send_buffer_cap" says which cap was used. Returns the most the server's send buffer then
+  // holds, as the kernel counts it.
+  long cap_server_send_buffer(int bytes, ServerOptions& options);
+  // The shim for one program of this check: its variables appended to `env`, what it does
+  // recorded in the evidence.
   Step<faults::ShimSession> prepare_shim(const faults::ShimConfig& config, std::vector<std::string>& env);
   // Puts the fault-injecting proxy in front of the current server; `connect_via_proxy`
   // clients then go through it. The faults, the seed and the equivalent `sockgrade proxy`
