@@ -28,6 +28,7 @@ Result<lab::ResolvedLab> load_resolved_lab(const std::string& name_or_path);
 void add_test_command(CLI::App& app, int& exit_code);
 void add_labs_command(CLI::App& app, int& exit_code);
 void add_explain_command(CLI::App& app, int& exit_code);
+void add_lab_command(CLI::App& app, int& exit_code);
 void add_proxy_command(CLI::App& app, int& exit_code);
 void add_doctor_command(CLI::App& app, int& exit_code);
 void add_grade_command(CLI::App& app, int& exit_code);

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   sockgrade::cli::add_test_command(app, exit_code);
   sockgrade::cli::add_labs_command(app, exit_code);
   sockgrade::cli::add_explain_command(app, exit_code);
+  sockgrade::cli::add_lab_command(app, exit_code);
   sockgrade::cli::add_proxy_command(app, exit_code);
   sockgrade::cli::add_doctor_command(app, exit_code);
   sockgrade::cli::add_grade_command(app, exit_code);

@@ -390,3 +390,63 @@ TEST(Cli, AHiddenCheckIsOnlyATotalForTheStudent) {
   }
   EXPECT_TRUE(found);
 }
+
+// ---- sockgrade lab check / lab try: the loop an instructor iterates in -----------------------
+
+TEST(Cli, LabCheckSaysWhatALabResolvesTo) {
+  auto r = run("lab check " + kSource + "/labs/echo-server-fork.json");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("labs/echo-server-fork.json: ok, 25 checks in 7 categories, out of 100 points; a tcp server; "
+                       "contract echo-server-fork.md\n"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(Cli, LabCheckOfATypoIsOneLineNamingThePath) {
+  Scratch s;
+  write(s / "lab.json", R"({"schema": "sockgrade.lab/2", "name": "x", "extends": "echo-server",
+                            "checks": [{"id": "basic.smal-echo", "weight": 3}]})");
+  auto r = run("lab check " + (s / "lab.json").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.out), 1) << r.out;
+  EXPECT_NE(r.out.find("/checks/0/id: unknown check 'basic.smal-echo' (did you mean 'basic.small-echo'?)"),
+            std::string::npos)
+      << r.out;
+}
+
+// Two checks of equal weight keep it quick: the reference scores every point, a fixture loses the check of its
+// bug only; a reference that does not score every point is said so, with exit code 1.
+TEST(Cli, LabTryGradesTheReferenceAndShowsEachFixture) {
+  Scratch s;
+  write(s / "lab.json", R"({"schema": "sockgrade.lab/2", "name": "small", "extends": "echo-server",
+                            "checks": [{"id": "basic.small-echo", "weight": 1},
+                                       {"id": "partial-io.short-writes", "weight": 1}, )" +
+                            [] {
+                              std::string remove;
+                              for (const char* id :
+                                   {"basic.binary", "basic.interactive", "basic.large-stream",
+                                    "connect-accept.listens-on-requested-port", "connect-accept.sequential-clients",
+                                    "connect-accept.queued-while-busy", "connect-accept.restart-reuseaddr",
+                                    "partial-io.one-byte-segments", "partial-io.coalesced-messages",
+                                    "partial-io.eintr", "partial-io.slow-reader", "sigpipe.peer-vanishes",
+                                    "shutdown.half-close", "shutdown.reset-by-peer", "resources.fd-baseline",
+                                    "resources.idle-cpu"}) {
+                                remove += std::string(remove.empty() ? "" : ", ") + R"({"id": ")" + id +
+                                          R"(", "remove": true})";
+                              }
+                              return remove;
+                            }() +
+                            "]}");
+  auto lab = (s / "lab.json").string();
+  auto ok = run("lab try " + lab + " " + kSource + "/reference/echo-server " + kSource +
+                "/fixtures/echo-server/no-write-loop");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find(": 2 checks in 2 categories, out of 100 points;"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("/reference/echo-server: 100/100; every check passed\n"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("/fixtures/echo-server/no-write-loop: 50/100; not passed: partial-io.short-writes (timeout)\n"),
+            std::string::npos)
+      << ok.out;
+  auto bad = run("lab try " + lab + " " + kSource + "/fixtures/echo-server/no-write-loop");
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("<- the reference must score every point"), std::string::npos) << bad.out;
+}
