@@ -110,6 +110,51 @@ CellOutcome finish(Running& r, bool overran) {
   return o;
 }
 
+// Forks the cell of `job` (index i) and adds it to `running`; the error text when it cannot.
+std::string launch_cell(const CellJob& job, std::size_t i, std::vector<Running>& running) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return std::string("pipe2: ") + std::strerror(errno);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(p[0]);
+    ::close(p[1]);
+    return std::string("fork: ") + std::strerror(errno);
+  }
+  if (pid == 0) {
+    ::close(p[0]);
+    cell_main(job, p[1]);
+  }
+  ::close(p[1]);
+  running.push_back(Running{i, pid, Fd(p[0]), {}, Stopwatch(), Deadline::after(job.budget)});
+  return {};
+}
+
+// Waits until a running cell writes, closes its pipe or reaches the earliest deadline; one
+// pollfd per running cell, in order.
+std::vector<struct pollfd> poll_running(const std::vector<Running>& running) {
+  std::vector<struct pollfd> fds;
+  Deadline earliest = Deadline::never();
+  for (auto& r : running) {
+    fds.push_back({r.result.get(), POLLIN, 0});
+    if (r.deadline.at() < earliest.at()) earliest = r.deadline;
+  }
+  retry_eintr([&] { return ::poll(fds.data(), fds.size(), earliest.poll_timeout_ms()); });
+  return fds;
+}
+
+// Reads what the cell wrote; whether it is done: its pipe closed, or its budget is spent (overran).
+bool collect_result(Running& r, short revents, bool& overran) {
+  bool done = false;
+  if (revents & (POLLIN | POLLHUP | POLLERR)) {
+    char buf[65536];
+    ssize_t n = retry_eintr([&] { return ::read(r.result.get(), buf, sizeof buf); });
+    if (n > 0) r.data.append(buf, static_cast<std::size_t>(n));
+    else done = true;
+  }
+  if (!done && r.deadline.expired()) done = overran = true;
+  return done;
+}
+
 }  // namespace
 
 std::vector<CellOutcome> run_cells(const std::vector<CellJob>& jobs, int parallel,
@@ -125,51 +170,20 @@ std::vector<CellOutcome> run_cells(const std::vector<CellJob>& jobs, int paralle
   if (parallel < 1) parallel = 1;
 
   auto launch = [&](std::size_t i) {
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) {
-      outcomes[i].error = std::string("pipe2: ") + std::strerror(errno);
-      if (on_done) on_done(i, outcomes[i]);
-      return;
-    }
-    pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(p[0]);
-      ::close(p[1]);
-      outcomes[i].error = std::string("fork: ") + std::strerror(errno);
-      if (on_done) on_done(i, outcomes[i]);
-      return;
-    }
-    if (pid == 0) {
-      ::close(p[0]);
-      cell_main(jobs[i], p[1]);
-    }
-    ::close(p[1]);
-    running.push_back(Running{i, pid, Fd(p[0]), {}, Stopwatch(), Deadline::after(jobs[i].budget)});
+    std::string error = launch_cell(jobs[i], i, running);
+    if (error.empty()) return;
+    outcomes[i].error = error;
+    if (on_done) on_done(i, outcomes[i]);
   };
 
   while (next < jobs.size() || !running.empty()) {
     while (next < jobs.size() && static_cast<int>(running.size()) < parallel) launch(start_order[next++]);
     if (running.empty()) continue;
-
-    std::vector<struct pollfd> fds;
-    Deadline earliest = Deadline::never();
-    for (auto& r : running) {
-      fds.push_back({r.result.get(), POLLIN, 0});
-      if (r.deadline.at() < earliest.at()) earliest = r.deadline;
-    }
-    retry_eintr([&] { return ::poll(fds.data(), fds.size(), earliest.poll_timeout_ms()); });
-
+    auto fds = poll_running(running);
     for (std::size_t k = running.size(); k-- > 0;) {
       auto& r = running[k];
-      bool done = false, overran = false;
-      if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-        char buf[65536];
-        ssize_t n = retry_eintr([&] { return ::read(r.result.get(), buf, sizeof buf); });
-        if (n > 0) r.data.append(buf, static_cast<std::size_t>(n));
-        else done = true;
-      }
-      if (!done && r.deadline.expired()) done = overran = true;
-      if (!done) continue;
+      bool overran = false;
+      if (!collect_result(r, fds[k].revents, overran)) continue;
       outcomes[r.index] = finish(r, overran);
       if (on_done) on_done(r.index, outcomes[r.index]);
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(k));

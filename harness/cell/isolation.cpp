@@ -57,24 +57,20 @@ std::string enter_rights(bool userns) {
   return r ? std::string() : r.error().message;
 }
 
-}  // namespace
-
-Isolation detect_isolation() {
-  Isolation iso;
-  const bool root = ::geteuid() == 0;
-  if (!root) {
-    std::string err = probe_in_child([] {
-      auto r = enter_user_namespace();
-      return r ? std::string() : r.error().message;
-    });
-    iso.userns = err.empty();
-    if (!iso.userns) {
-      iso.missing.push_back({"userns", err, "run as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces)"});
-    }
+// Without root, every other layer needs the rights a user namespace gives.
+void probe_userns(Isolation& iso) {
+  std::string err = probe_in_child([] {
+    auto r = enter_user_namespace();
+    return r ? std::string() : r.error().message;
+  });
+  iso.userns = err.empty();
+  if (!iso.userns) {
+    iso.missing.push_back(
+        {"userns", err, "run as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces)"});
   }
-  const bool privileged = root || iso.userns;
-  const bool use_userns = !root && iso.userns;
+}
 
+void probe_netns(Isolation& iso, bool privileged, bool use_userns) {
   std::string err = privileged ? probe_in_child([&] {
     if (auto e = enter_rights(use_userns); !e.empty()) return e;
     auto r = enter_private_network();
@@ -90,35 +86,43 @@ Isolation detect_isolation() {
     iso.missing.push_back({"netns", err,
                            "in Docker add " + caps + " (or --privileged); meanwhile checks run one at a time on free ports"});
   }
+}
 
-  err = privileged ? probe_in_child([&]() -> std::string {
-    if (auto e = enter_rights(use_userns); !e.empty()) return e;
-    if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) return errno_text("unshare(CLONE_NEWPID | CLONE_NEWNS)");
-    pid_t init = ::fork();
-    if (init < 0) return errno_text("fork");
-    if (init == 0) {
-      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(2);
-      if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) ::_exit(3);
-      // The view: a tmpfs can be mounted and the tree made read-only.
-      struct mount_attr ro{};
-      ro.attr_set = MOUNT_ATTR_RDONLY;
-      if (::mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof ro) != 0) ::_exit(4);
-      if (::mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m") != 0) ::_exit(5);
-      ::_exit(0);
-    }
-    int status = 0;
-    ::waitpid(init, &status, 0);
-    if (!WIFEXITED(status)) return "the namespace's init died";
-    switch (WEXITSTATUS(status)) {
-      case 0: return "";
-      case 2: return "mount(/, MS_REC | MS_PRIVATE) failed";
-      case 3: return "mount(proc, /proc) failed";
-      case 4: return "view: mount_setattr(/, RDONLY) failed";
-      case 5: return "view: mount(tmpfs, /tmp) failed";
-    }
-    return "the probe failed";
-  })
-                   : "unshare(CLONE_NEWPID): not root and no user namespace";
+// The init of the new pid namespace: mounts what a cell mounts, and exits with the step that failed.
+[[noreturn]] void mount_as_namespace_init() {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(2);
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) ::_exit(3);
+  // The view: a tmpfs can be mounted and the tree made read-only.
+  struct mount_attr ro{};
+  ro.attr_set = MOUNT_ATTR_RDONLY;
+  if (::mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof ro) != 0) ::_exit(4);
+  if (::mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m") != 0) ::_exit(5);
+  ::_exit(0);
+}
+
+// In a probe child: a pid + mount namespace, then its init's mounts; "view: ..." when only the view failed.
+std::string try_pid_namespace_and_view(bool use_userns) {
+  if (auto e = enter_rights(use_userns); !e.empty()) return e;
+  if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) return errno_text("unshare(CLONE_NEWPID | CLONE_NEWNS)");
+  pid_t init = ::fork();
+  if (init < 0) return errno_text("fork");
+  if (init == 0) mount_as_namespace_init();
+  int status = 0;
+  ::waitpid(init, &status, 0);
+  if (!WIFEXITED(status)) return "the namespace's init died";
+  switch (WEXITSTATUS(status)) {
+    case 0: return "";
+    case 2: return "mount(/, MS_REC | MS_PRIVATE) failed";
+    case 3: return "mount(proc, /proc) failed";
+    case 4: return "view: mount_setattr(/, RDONLY) failed";
+    case 5: return "view: mount(tmpfs, /tmp) failed";
+  }
+  return "the probe failed";
+}
+
+void probe_pidns_and_view(Isolation& iso, bool privileged, bool use_userns) {
+  std::string err = privileged ? probe_in_child([&]() -> std::string { return try_pid_namespace_and_view(use_userns); })
+                               : "unshare(CLONE_NEWPID): not root and no user namespace";
   iso.pidns = err.empty() || starts_with(err, "view:");
   iso.fs_view = err.empty();
   if (!iso.pidns) {
@@ -128,9 +132,11 @@ Isolation detect_isolation() {
     iso.missing.push_back({"fs_view", err.empty() ? "needs the mount namespace of pidns" : err,
                            "needs CAP_SYS_ADMIN (a mount namespace); meanwhile the program sees the host's files"});
   }
+}
 
+void probe_uid_drop(Isolation& iso, bool root) {
   if (root) {
-    err = probe_in_child([]() -> std::string {
+    std::string err = probe_in_child([]() -> std::string {
       if (const char* step = drop_privileges(identity_for_cell(4095))) return errno_text(step);
       return "";
     });
@@ -141,18 +147,38 @@ Isolation detect_isolation() {
                            iso.userns ? "the program runs as root of a user namespace, which is no one outside it"
                                       : "run as root (in Docker: the default root user)"});
   }
+}
 
+void probe_cgroup(Isolation& iso) {
   iso.cgroups = detect_cgroups();
   iso.cgroup = iso.cgroups.version != 0;
   if (!iso.cgroup) iso.missing.push_back({"cgroup", iso.cgroups.why_not, "memory and process limits fall back to rlimits"});
+}
 
-  err = probe_in_child([]() -> std::string {
+void probe_seccomp(Isolation& iso) {
+  std::string err = probe_in_child([]() -> std::string {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno_text("prctl(PR_SET_NO_NEW_PRIVS)");
     if (const char* step = install_seccomp_filter()) return errno_text(step);
     return "";
   });
   iso.seccomp = err.empty();
   if (!iso.seccomp) iso.missing.push_back({"seccomp", err, "a kernel with CONFIG_SECCOMP_FILTER"});
+}
+
+}  // namespace
+
+// The layers in the order a cell sets them up; each probe records what it lacks in iso.missing.
+Isolation detect_isolation() {
+  Isolation iso;
+  const bool root = ::geteuid() == 0;
+  if (!root) probe_userns(iso);
+  const bool privileged = root || iso.userns;
+  const bool use_userns = !root && iso.userns;
+  probe_netns(iso, privileged, use_userns);
+  probe_pidns_and_view(iso, privileged, use_userns);
+  probe_uid_drop(iso, root);
+  probe_cgroup(iso);
+  probe_seccomp(iso);
   return iso;
 }
 

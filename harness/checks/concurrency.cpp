@@ -319,71 +319,97 @@ Outcome parent_closes(Context& ctx) {
                                "parent's descriptor count stayed flat");
 }
 
+// What resources_reclaimed saw: the server at the start, after the first batch of clients (the
+// baseline) and after all of them.
+struct Reclaimed {
+  int batch = 0;
+  int served = 0;
+  int threads_at_start = 0;
+  net::TreeSnapshot tree;  // the last look at the server's processes and threads
+  bool settled = false;    // back to one process, no zombie, no more threads than at the start
+  int stacks_before = 0, stacks_after = 0;
+  int64_t rss_before = 0, rss_after = 0;
+};
+
+// A batch of clients connected at once, each greeted, then all closed.
+Step<void> serve_batch(Context& ctx, Rng& rng, Reclaimed& m) {
+  const int batch = m.batch, served = m.served;
+  std::string scene = (served == 0 ? std::string("in the first batch of ")
+                                   : "after " + std::to_string(served) + " clients, in batches of ") +
+                      std::to_string(batch) + " connected at once: ";
+  SG_TRY(auto peers,
+         connect_each_greeting(ctx, batch, rng, "batch" + std::to_string(served / batch + 1) + "-client#", scene));
+  for (auto& p : peers) p.close();
+  m.served += batch;
+  return {};
+}
+
+bool back_to_start(const ServerUnderTest& srv, Reclaimed& m) {
+  m.tree = srv.snapshot();
+  return m.tree.processes == 1 && m.tree.zombies == 0 && m.tree.root_threads <= m.threads_at_start;
+}
+
+void record_reclaimed(Context& ctx, const Reclaimed& m) {
+  auto& ev = ctx.evidence();
+  ev["thread_stacks_after_first_batch"] = m.stacks_before;
+  ev["thread_stacks_after"] = m.stacks_after;
+  ev["rss_kib_after_first_batch"] = m.rss_before;
+  ev["rss_kib_after"] = m.rss_after;
+  ev["threads_at_start"] = m.threads_at_start;
+  ev["after_clients_left"] = describe_tree(m.tree);
+}
+
+Step<void> judge_reclaimed(const Reclaimed& m) {
+  constexpr int64_t kRssSlackKib = 64 * 1024;
+  std::string head = "after " + std::to_string(m.served) + " clients had come and gone (" + std::to_string(m.batch) +
+                     " at a time), ";
+  if (!m.settled) {
+    if (m.tree.root_threads > m.threads_at_start) {
+      return failed(head + "the server still runs " + plural(m.tree.root_threads, "thread", "threads") + " (" +
+                    std::to_string(m.threads_at_start) + " before any client): client threads do not end when their "
+                    "client leaves");
+    }
+    return failed(head + "the server still has " + describe_tree(m.tree) +
+                  ": workers are not reclaimed when their clients leave");
+  }
+  // Some stacks may stay cached or belong to threads still unwinding: up to a batch's worth.
+  if (m.stacks_before >= 0 && m.stacks_after > m.stacks_before + m.batch) {
+    return failed(head + "every client thread has ended, yet the server still maps " + std::to_string(m.stacks_after) +
+                  " thread stacks (" + std::to_string(m.stacks_before) + " after the first " + std::to_string(m.batch) +
+                  " clients): threads that are neither joined nor detached keep their stack (8 MiB of address "
+                  "space each) after they end — pthread_detach() them, or pthread_join() them");
+  }
+  if (m.rss_before > 0 && m.rss_after > m.rss_before + kRssSlackKib) {
+    return failed(head + "the server's resident memory grew from " + std::to_string(m.rss_before / 1024) + " MiB to " +
+                  std::to_string(m.rss_after / 1024) + " MiB (about " +
+                  std::to_string((m.rss_after - m.rss_before) / (m.served - m.batch)) +
+                  " KiB per client): memory allocated for each client is never freed");
+  }
+  return {};
+}
+
 Outcome resources_reclaimed(Context& ctx) {
   int clients = static_cast<int>(ctx.param("clients"));
   int batch = static_cast<int>(ctx.param("batch"));
-  constexpr int64_t kRssSlackKib = 64 * 1024;
   auto steps = [&]() -> Step<void> {
     SG_TRY(auto* srv, ctx.start_server());
-    int threads_at_start = srv->snapshot().root_threads;
+    Reclaimed m;
+    m.batch = batch;
+    m.threads_at_start = srv->snapshot().root_threads;
     auto rng = ctx.rng("messages");
-    int served = 0;
-    auto run_batch = [&]() -> Step<void> {
-      SG_TRY(auto peers, connect_each_greeting(ctx, batch, rng, "batch" + std::to_string(served / batch + 1) + "-client#",
-                                               (served == 0 ? std::string("in the first batch of ")
-                                                            : "after " + std::to_string(served) + " clients, in batches of ") +
-                                                   std::to_string(batch) + " connected at once: "));
-      for (auto& p : peers) p.close();
-      served += batch;
-      return {};
-    };
-    net::TreeSnapshot s;
-    auto back = [&] {
-      s = srv->snapshot();
-      return s.processes == 1 && s.zombies == 0 && s.root_threads <= threads_at_start;
-    };
+    auto back = [&] { return back_to_start(*srv, m); };
     // The first batch sets the baseline: allocators keep caches once they have grown.
-    SG_CHECK(run_batch());
+    SG_CHECK(serve_batch(ctx, rng, m));
     wait_until(ctx.deadline(1500), back);
-    int stacks_before = net::thread_stacks(srv->pid());
-    int64_t rss_before = net::status_kib(srv->pid(), "VmRSS");
-    while (served < clients) SG_CHECK(run_batch());
-    bool settled = wait_until(ctx.deadline(2000), back);
-    int stacks_after = net::thread_stacks(srv->pid());
-    int64_t rss_after = net::status_kib(srv->pid(), "VmRSS");
-    auto& ev = ctx.evidence();
-    ev["thread_stacks_after_first_batch"] = stacks_before;
-    ev["thread_stacks_after"] = stacks_after;
-    ev["rss_kib_after_first_batch"] = rss_before;
-    ev["rss_kib_after"] = rss_after;
-    ev["threads_at_start"] = threads_at_start;
-    ev["after_clients_left"] = describe_tree(s);
-    SG_CHECK(srv->expect_alive("after " + std::to_string(served) + " clients"));
-    std::string head = "after " + std::to_string(served) + " clients had come and gone (" + std::to_string(batch) +
-                       " at a time), ";
-    if (!settled) {
-      if (s.root_threads > threads_at_start) {
-        return failed(head + "the server still runs " + plural(s.root_threads, "thread", "threads") + " (" +
-                      std::to_string(threads_at_start) + " before any client): client threads do not end when their "
-                      "client leaves");
-      }
-      return failed(head + "the server still has " + describe_tree(s) +
-                    ": workers are not reclaimed when their clients leave");
-    }
-    // Some stacks may stay cached or belong to threads still unwinding: up to a batch's worth.
-    if (stacks_before >= 0 && stacks_after > stacks_before + batch) {
-      return failed(head + "every client thread has ended, yet the server still maps " + std::to_string(stacks_after) +
-                    " thread stacks (" + std::to_string(stacks_before) + " after the first " + std::to_string(batch) +
-                    " clients): threads that are neither joined nor detached keep their stack (8 MiB of address "
-                    "space each) after they end — pthread_detach() them, or pthread_join() them");
-    }
-    if (rss_before > 0 && rss_after > rss_before + kRssSlackKib) {
-      return failed(head + "the server's resident memory grew from " + std::to_string(rss_before / 1024) + " MiB to " +
-                    std::to_string(rss_after / 1024) + " MiB (about " +
-                    std::to_string((rss_after - rss_before) / (served - batch)) +
-                    " KiB per client): memory allocated for each client is never freed");
-    }
-    return {};
+    m.stacks_before = net::thread_stacks(srv->pid());
+    m.rss_before = net::status_kib(srv->pid(), "VmRSS");
+    while (m.served < clients) SG_CHECK(serve_batch(ctx, rng, m));
+    m.settled = wait_until(ctx.deadline(2000), back);
+    m.stacks_after = net::thread_stacks(srv->pid());
+    m.rss_after = net::status_kib(srv->pid(), "VmRSS");
+    record_reclaimed(ctx, m);
+    SG_CHECK(srv->expect_alive("after " + std::to_string(m.served) + " clients"));
+    return judge_reclaimed(m);
   };
   return conclude(steps(), std::to_string(clients) + " clients later, processes, threads, thread stacks and "
                                                      "resident memory were back to their baseline");

@@ -203,6 +203,99 @@ Outcome round_failure(Context& ctx, const Round& round, const Judgement& j, cons
   return Outcome::fail(msg);
 }
 
+// The check's parameters, as the lab gives them.
+struct BurstParams {
+  int clients;
+  int rounds;
+  std::size_t size;
+  int pieces;
+};
+
+void add_payloads(Round& round, int r, Rng& rng, std::size_t size) {
+  for (auto& p : round.peers) {
+    round.payloads.push_back("<" + p.name() + " round " + std::to_string(r) + ">" + rng.text(size));
+  }
+}
+
+// Judges round `r` and fails the check unless every client it judges got exactly its bytes back.
+Step<void> judge_round(Context& ctx, const Round& round, int r, const ListenDrops& drops,
+                       const StarvationWatch& starvation, const std::string& scene) {
+  auto j = judge(round);
+  ctx.evidence()["round"] = r;
+  ctx.evidence()["clients_served_exactly"] = j.exact.size();
+  // Clients the server never got to, after the accept queue overflowed, are the backlog's
+  // failure, not the echo's: crosstalk is judged on the clients that were served.
+  if (!j.unserved.empty() && drops.any()) {
+    ctx.evidence()["unserved_after_listen_overflow"] = j.unserved;
+    drops.record(ctx);
+    ctx.trace().add("harness", "observe", std::to_string(j.unserved.size()) +
+                                              " clients unserved after the accept queue overflowed: not judged");
+    j.exact.insert(j.exact.end(), j.unserved.begin(), j.unserved.end());
+    j.unserved.clear();
+  }
+  if (j.exact.size() != round.peers.size()) {
+    note_waiting(ctx);
+    // Clients short of their echo with none crossed: a server the machine kept off the
+    // CPUs is not proven slow.
+    if (j.crossed.empty()) SG_CHECK(not_starved(ctx, starvation, "server"));
+    return unexpected(round_failure(ctx, round, j, scene));
+  }
+  return {};
+}
+
+// Each burst starts from an idle server: the last one's workers gone (their exit is the
+// children-reaped check's business; here they would only crowd the process limit).
+void wait_until_idle(Context& ctx, const net::TreeSnapshot& idle) {
+  wait_until(ctx.deadline(2000), [&] {
+    auto now = ctx.server().snapshot();
+    return now.processes <= idle.processes && now.threads <= idle.threads;
+  });
+}
+
+// Starts the server and plays the rounds; `overflow_seen` tells whether an accept queue overflowed.
+Step<void> play_bursts(Context& ctx, const BurstParams& p, bool& overflow_seen) {
+  SG_TRY(auto* srv, ctx.start_server());
+  auto idle = srv->snapshot();
+  auto rng = ctx.rng("payloads");
+  auto queue = net::listen_queue(srv->listener().inode);
+  const bool counters_are_ours =
+      ctx.settings().private_network || (queue && queue->backlog < static_cast<uint32_t>(p.clients));
+  // The message names nothing that varies between runs (which round, which clients, how
+  // many): those go into the evidence, so that a program gets the same words every time.
+  const std::string scene = std::to_string(p.clients) + " clients connected in a burst, each sent its own " +
+                            format_bytes(p.size) + " in pieces interleaved with the others'; ";
+  for (int r = 1; r <= p.rounds; ++r) {
+    ctx.evidence()["round"] = r;
+    // A full accept queue drops SYNs (and handshake ACKs), which are retried after 1 s, 3 s:
+    // the connects and the echoes get that long.
+    ListenDrops drops(counters_are_ours);
+    // Retried SYNs cost seconds: after an overflow, rounds stop while time is still left to
+    // judge the clients that were served.
+    if (overflow_seen && ctx.wall_deadline().at() - Clock::now() < ctx.ms(9000)) break;
+    SG_TRY(auto round, connect_round(ctx, p.clients, drops, scene));
+    add_payloads(round, r, rng, p.size);
+    // Over the whole round, sampled once: a sample walks the server's process tree, which a
+    // fork server that never reaps fills with hundreds of processes, and one per wave ate the
+    // round's own deadline (seen: echo-server-fork/child-no-exit short of its last piece). The
+    // wave that does not come back whole is most of a failing round's time anyway.
+    StarvationWatch starvation(ctx, srv->pid());
+    SG_CHECK(send_in_waves(ctx, round, p.pieces, drops, scene));
+    SG_CHECK(judge_round(ctx, round, r, drops, starvation, scene));
+    if (drops.any()) {
+      overflow_seen = true;
+      drops.record(ctx);
+    }
+    ctx.evidence()["rounds_judged"] = r;
+    if (round.connects_cut) {
+      ctx.evidence()["clients_connected_in_last_round"] = round.peers.size();
+      break;
+    }
+    for (auto& peer : round.peers) peer.close();
+    wait_until_idle(ctx, idle);
+  }
+  return {};
+}
+
 }  // namespace
 
 Outcome burst(Context& ctx) {
@@ -211,75 +304,7 @@ Outcome burst(Context& ctx) {
   auto size = static_cast<std::size_t>(ctx.param("bytes"));
   int pieces = static_cast<int>(ctx.param("pieces"));
   bool overflow_seen = false;  // the server's accept queue overflowed in a round
-  auto steps = [&]() -> Step<void> {
-    SG_TRY(auto* srv, ctx.start_server());
-    auto idle = srv->snapshot();
-    auto rng = ctx.rng("payloads");
-    auto queue = net::listen_queue(srv->listener().inode);
-    const bool counters_are_ours =
-        ctx.settings().private_network || (queue && queue->backlog < static_cast<uint32_t>(clients));
-    // The message names nothing that varies between runs (which round, which clients, how
-    // many): those go into the evidence, so that a program gets the same words every time.
-    const std::string scene = std::to_string(clients) + " clients connected in a burst, each sent its own " +
-                              format_bytes(size) + " in pieces interleaved with the others'; ";
-    for (int r = 1; r <= rounds; ++r) {
-      ctx.evidence()["round"] = r;
-      // A full accept queue drops SYNs (and handshake ACKs), which are retried after 1 s, 3 s:
-      // the connects and the echoes get that long.
-      ListenDrops drops(counters_are_ours);
-      // Retried SYNs cost seconds: after an overflow, rounds stop while time is still left to
-      // judge the clients that were served.
-      if (overflow_seen && ctx.wall_deadline().at() - Clock::now() < ctx.ms(9000)) break;
-      SG_TRY(auto round, connect_round(ctx, clients, drops, scene));
-      for (auto& p : round.peers) {
-        round.payloads.push_back("<" + p.name() + " round " + std::to_string(r) + ">" + rng.text(size));
-      }
-      // Over the whole round, sampled once: a sample walks the server's process tree, which a
-      // fork server that never reaps fills with hundreds of processes, and one per wave ate the
-      // round's own deadline (seen: echo-server-fork/child-no-exit short of its last piece). The
-      // wave that does not come back whole is most of a failing round's time anyway.
-      StarvationWatch starvation(ctx, srv->pid());
-      SG_CHECK(send_in_waves(ctx, round, pieces, drops, scene));
-      auto j = judge(round);
-      ctx.evidence()["round"] = r;
-      ctx.evidence()["clients_served_exactly"] = j.exact.size();
-      // Clients the server never got to, after the accept queue overflowed, are the backlog's
-      // failure, not the echo's: crosstalk is judged on the clients that were served.
-      if (!j.unserved.empty() && drops.any()) {
-        ctx.evidence()["unserved_after_listen_overflow"] = j.unserved;
-        drops.record(ctx);
-        ctx.trace().add("harness", "observe", std::to_string(j.unserved.size()) +
-                                                  " clients unserved after the accept queue overflowed: not judged");
-        j.exact.insert(j.exact.end(), j.unserved.begin(), j.unserved.end());
-        j.unserved.clear();
-      }
-      if (j.exact.size() != round.peers.size()) {
-        note_waiting(ctx);
-        // Clients short of their echo with none crossed: a server the machine kept off the
-        // CPUs is not proven slow.
-        if (j.crossed.empty()) SG_CHECK(not_starved(ctx, starvation, srv->label()));
-        return unexpected(round_failure(ctx, round, j, scene));
-      }
-      if (drops.any()) {
-        overflow_seen = true;
-        drops.record(ctx);
-      }
-      ctx.evidence()["rounds_judged"] = r;
-      if (round.connects_cut) {
-        ctx.evidence()["clients_connected_in_last_round"] = round.peers.size();
-        break;
-      }
-      for (auto& p : round.peers) p.close();
-      // Each burst starts from an idle server: the last one's workers gone (their exit is the
-      // children-reaped check's business; here they would only crowd the process limit).
-      wait_until(ctx.deadline(2000), [&] {
-        auto now = ctx.server().snapshot();
-        return now.processes <= idle.processes && now.threads <= idle.threads;
-      });
-    }
-    return {};
-  };
-  auto r = steps();
+  auto r = play_bursts(ctx, {clients, rounds, size, pieces}, overflow_seen);
   if (r && overflow_seen) {
     return Outcome::pass("bursts of " + std::to_string(clients) + " clients: every client served got exactly its own " +
                          format_bytes(size) + " back, no crosstalk (the listen queue overflowed and dropped some "

@@ -33,62 +33,55 @@ struct TestArgs {
   std::string color = "auto";
 };
 
-int run_test(const TestArgs& args) {
-  // Report requests are checked before grading, which can take minutes.
+Result<std::vector<ReportRequest>> report_requests(const TestArgs& args) {
   std::vector<ReportRequest> requests;
   if (!args.json_path.empty()) requests.push_back({report::find_format("json"), args.json_path});
   for (const auto& spec : args.reports) {
-    auto req = parse_report_request(spec);
-    if (!req) {
-      print_error(req.error().message);
-      return kBadInput;
-    }
-    requests.push_back(*req);
+    SG_TRY(auto req, parse_report_request(spec));
+    requests.push_back(req);
   }
-  if (auto ok = check_report_requests(requests); !ok) {
-    print_error(ok.error().message);
-    return kBadInput;
-  }
-  auto lab = load_lab(args.lab);
-  if (!lab) {
-    print_error(lab.error().message);
-    return kBadInput;
-  }
-  auto submission = lab::resolve_submission(args.submission);
-  if (!submission) {
-    print_error(submission.error().message);
-    return kBadInput;
-  }
+  SG_CHECK(check_report_requests(requests));
+  return requests;
+}
+
+// --only GLOB, repeated or comma-separated.
+std::vector<std::string> only_globs(const std::vector<std::string>& only) {
   std::vector<std::string> globs;
-  for (const auto& o : args.only) {
+  for (const auto& o : only) {
     for (auto& g : split(o, ',')) {
       if (!g.empty()) globs.push_back(g);
     }
   }
-  auto selected = grading::select_checks(*lab, globs);
-  if (!selected) {
-    print_error(selected.error().message);
-    return kBadInput;
-  }
+  return globs;
+}
 
+// What to grade and how: the lab, the submission, the checks selected and the isolation.
+struct Grading {
   grading::RunRequest req;
+  std::vector<lab::CheckSpec> selected;
+};
+
+Result<Grading> prepare_grading(const TestArgs& args) {
+  SG_TRY(auto lab, load_lab(args.lab));
+  SG_TRY(auto submission, lab::resolve_submission(args.submission));
+  Grading g;
+  SG_TRY(g.selected, grading::select_checks(lab, only_globs(args.only)));
+  grading::RunRequest& req = g.req;
   req.catalogue = &checks::builtin_checks();
-  req.lab = *lab;
-  req.submission = *submission;
+  req.lab = lab;
+  req.submission = submission;
   req.seed = args.seed;
   req.stretch = args.stretch;
   req.jobs = args.jobs;
-  auto isolation = cell::isolation_for_mode(args.isolation);
-  if (!isolation) {
-    print_error(isolation.error().message);
-    return kBadInput;
-  }
-  req.isolation = *isolation;
+  SG_TRY(req.isolation, cell::isolation_for_mode(args.isolation));
   req.trace_all = args.trace_all;
   req.lab_arg = args.lab;
   req.submission_arg = args.submission;
-  auto rep = grading::run_lab(req, *selected);
+  return g;
+}
 
+// The terminal view, on stderr when a report goes to standard output.
+void print_text_view(const report::Report& rep, const TestArgs& args, const std::vector<ReportRequest>& requests) {
   bool report_to_stdout = false;
   for (const auto& r : requests) report_to_stdout = report_to_stdout || r.path == "-";
   report::TextOptions text;
@@ -98,17 +91,39 @@ int run_test(const TestArgs& args) {
   auto rendered = report::render_text(rep, text);
   std::fwrite(rendered.data(), 1, rendered.size(), text_out);
   std::fflush(text_out);
-  for (const auto& r : requests) {
+}
+
+int exit_code_of(const report::Report& rep) {
+  if (rep.count("error") > 0) return kInternal;
+  // A skipped check scored nothing (it could not be verified): not "all passed" either.
+  if (rep.build.status == "failed" || rep.count("failed") + rep.count("timeout") + rep.count("skipped") > 0) {
+    return kChecksFailed;
+  }
+  return kAllPassed;
+}
+
+int run_test(const TestArgs& args) {
+  // Report requests are checked before grading, which can take minutes.
+  auto requests = report_requests(args);
+  if (!requests) {
+    print_error(requests.error().message);
+    return kBadInput;
+  }
+  auto prepared = prepare_grading(args);
+  if (!prepared) {
+    print_error(prepared.error().message);
+    return kBadInput;
+  }
+  auto rep = grading::run_lab(prepared->req, prepared->selected);
+  print_text_view(rep, args, *requests);
+  for (const auto& r : *requests) {
     auto w = report::write_output(r.path, r.format->render(rep));
     if (!w) {
       print_error(w.error().message);
       return kBadInput;
     }
   }
-  if (rep.count("error") > 0) return kInternal;
-  // A skipped check scored nothing (it could not be verified): not "all passed" either.
-  if (rep.build.status == "failed" || rep.count("failed") + rep.count("timeout") + rep.count("skipped") > 0) return kChecksFailed;
-  return kAllPassed;
+  return exit_code_of(rep);
 }
 
 }  // namespace

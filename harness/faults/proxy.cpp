@@ -94,86 +94,108 @@ class Engine {
 
   void run(int stop_fd) {
     for (;;) {
-      std::vector<struct pollfd> fds;
-      std::vector<std::pair<Conn*, int>> owners;  // which conn and role (0 peer, 1 program, -1 none)
-      fds.push_back({stop_fd, POLLIN, 0});
-      owners.push_back({nullptr, -1});
-      fds.push_back({listener_.get(), POLLIN, 0});
-      owners.push_back({nullptr, -1});
-      auto now = Clock::now();
-      Deadline wake = Deadline::never();
-      auto consider = [&](Clock::time_point t) {
-        if (t < wake.at()) wake = Deadline(t);
-      };
-      for (auto& c : conns_) {
-        short peer_events = 0, program_events = 0;
-        if (!c.connected) {
-          program_events |= POLLOUT;
-        } else {
-          for (auto& s : c.streams) {
-            short& src_events = s.src == c.peer.get() ? peer_events : program_events;
-            short& dst_events = s.dst == c.peer.get() ? peer_events : program_events;
-            if (!s.src_done && s.held() < kMaxQueued) {
-              if (now >= s.next_read) src_events |= POLLIN;
-              else consider(s.next_read);
-            }
-            if (s.fast && s.in_pipe > 0) dst_events |= POLLOUT;
-            if (!s.queue.empty()) {
-              if (s.queue.front().at <= now) dst_events |= POLLOUT;
-              else consider(s.queue.front().at);
-            }
-            for (auto& f : s.chain) {
-              if (auto t = f->wake_at()) consider(*t);
-            }
-          }
-        }
-        // A socket we want nothing from is left out (fd -1): a shut one reports POLLHUP at once
-        // and would keep the loop spinning while a fault holds data back.
-        fds.push_back({peer_events ? c.peer.get() : -1, peer_events, 0});
-        owners.push_back({&c, 0});
-        fds.push_back({program_events ? c.program.get() : -1, program_events, 0});
-        owners.push_back({&c, 1});
-      }
-      int timeout = wake.poll_timeout_ms();
-      retry_eintr([&] { return ::poll(fds.data(), fds.size(), timeout); });
-      if (fds[0].revents) return;
-      if (fds[1].revents & POLLIN) accept_one();
-      now = Clock::now();
-      for (std::size_t i = 2; i < fds.size(); ++i) {
-        auto [c, role] = owners[i];
-        if (!c || c->finished || !fds[i].revents) continue;
-        if (role == 1 && !c->connected) {
-          finish_connect(*c);
-          continue;
-        }
-        for (auto& s : c->streams) {
-          int fd = role == 0 ? c->peer.get() : c->program.get();
-          if (c->finished) break;
-          if (s.src == fd && !s.src_done && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) read_source(*c, s);
-          if (!c->finished && s.dst == fd && (fds[i].revents & (POLLOUT | POLLERR))) write_queue(*c, s);
-        }
-      }
-      // Time-driven work: faults that release held data, pieces whose time has come.
-      now = Clock::now();
-      for (auto& c : conns_) {
-        if (c.finished || !c.connected) continue;
-        for (auto& s : c.streams) {
-          for (std::size_t k = 0; k < s.chain.size(); ++k) {
-            auto t = s.chain[k]->wake_at();
-            if (t && *t <= now) {
-              StageEmitter e(s, k + 1);
-              s.chain[k]->wake(now, e);
-            }
-          }
-          if (!c.finished && !s.queue.empty() && s.queue.front().at <= now) write_queue(c, s);
-        }
-        if (!c.finished && c.streams[0].ended && c.streams[1].ended) finish(c, "both directions closed");
-      }
+      PollSet set = poll_set(stop_fd);
+      int timeout = set.wake.poll_timeout_ms();
+      retry_eintr([&] { return ::poll(set.fds.data(), set.fds.size(), timeout); });
+      if (set.fds[0].revents) return;
+      if (set.fds[1].revents & POLLIN) accept_one();
+      serve_ready(set);
+      do_timed_work();
       conns_.remove_if([](const Conn& c) { return c.finished; });
     }
   }
 
  private:
+  // What one poll() waits for: the stop fd, the listener, then a peer and a program slot per
+  // connection; and when time-driven work is due at the latest.
+  struct PollSet {
+    std::vector<struct pollfd> fds;
+    std::vector<std::pair<Conn*, int>> owners;  // which conn and role (0 peer, 1 program, -1 none)
+    Deadline wake = Deadline::never();
+    void consider(Clock::time_point t) {
+      if (t < wake.at()) wake = Deadline(t);
+    }
+  };
+
+  PollSet poll_set(int stop_fd) {
+    PollSet set;
+    set.fds.push_back({stop_fd, POLLIN, 0});
+    set.owners.push_back({nullptr, -1});
+    set.fds.push_back({listener_.get(), POLLIN, 0});
+    set.owners.push_back({nullptr, -1});
+    auto now = Clock::now();
+    for (auto& c : conns_) add_connection(set, c, now);
+    return set;
+  }
+
+  void add_connection(PollSet& set, Conn& c, Clock::time_point now) {
+    short peer_events = 0, program_events = 0;
+    if (!c.connected) {
+      program_events |= POLLOUT;
+    } else {
+      for (auto& s : c.streams) {
+        short& src_events = s.src == c.peer.get() ? peer_events : program_events;
+        short& dst_events = s.dst == c.peer.get() ? peer_events : program_events;
+        if (!s.src_done && s.held() < kMaxQueued) {
+          if (now >= s.next_read) src_events |= POLLIN;
+          else set.consider(s.next_read);
+        }
+        if (s.fast && s.in_pipe > 0) dst_events |= POLLOUT;
+        if (!s.queue.empty()) {
+          if (s.queue.front().at <= now) dst_events |= POLLOUT;
+          else set.consider(s.queue.front().at);
+        }
+        for (auto& f : s.chain) {
+          if (auto t = f->wake_at()) set.consider(*t);
+        }
+      }
+    }
+    // A socket we want nothing from is left out (fd -1): a shut one reports POLLHUP at once
+    // and would keep the loop spinning while a fault holds data back.
+    set.fds.push_back({peer_events ? c.peer.get() : -1, peer_events, 0});
+    set.owners.push_back({&c, 0});
+    set.fds.push_back({program_events ? c.program.get() : -1, program_events, 0});
+    set.owners.push_back({&c, 1});
+  }
+
+  // The sockets poll() found ready: connects completed, sources read, queues written.
+  void serve_ready(const PollSet& set) {
+    for (std::size_t i = 2; i < set.fds.size(); ++i) {
+      auto [c, role] = set.owners[i];
+      short revents = set.fds[i].revents;
+      if (!c || c->finished || !revents) continue;
+      if (role == 1 && !c->connected) {
+        finish_connect(*c);
+        continue;
+      }
+      for (auto& s : c->streams) {
+        int fd = role == 0 ? c->peer.get() : c->program.get();
+        if (c->finished) break;
+        if (s.src == fd && !s.src_done && (revents & (POLLIN | POLLHUP | POLLERR))) read_source(*c, s);
+        if (!c->finished && s.dst == fd && (revents & (POLLOUT | POLLERR))) write_queue(*c, s);
+      }
+    }
+  }
+
+  // Time-driven work: faults that release held data, pieces whose time has come.
+  void do_timed_work() {
+    auto now = Clock::now();
+    for (auto& c : conns_) {
+      if (c.finished || !c.connected) continue;
+      for (auto& s : c.streams) {
+        for (std::size_t k = 0; k < s.chain.size(); ++k) {
+          auto t = s.chain[k]->wake_at();
+          if (t && *t <= now) {
+            StageEmitter e(s, k + 1);
+            s.chain[k]->wake(now, e);
+          }
+        }
+        if (!c.finished && !s.queue.empty() && s.queue.front().at <= now) write_queue(c, s);
+      }
+      if (!c.finished && c.streams[0].ended && c.streams[1].ended) finish(c, "both directions closed");
+    }
+  }
+
   void event(const std::string& what, const std::string& detail) {
     if (config_.on_event) config_.on_event(what, detail);
   }

@@ -46,6 +46,43 @@ std::vector<std::string> expand_argv(const std::vector<std::string>& tmpl, uint1
   return out;
 }
 
+// A path bound relative to the server's working directory: reached through that directory.
+void resolve_relative_path(Context& ctx, net::Listener& listener) {
+  auto& path = listener.local.address;
+  if (path.empty() || path[0] == '/') return;
+  // Read as the program's uid: a root harness without CAP_SYS_PTRACE (a default
+  // container) cannot read another uid's cwd link otherwise.
+  if (auto cwd = net::read_proc_link("/proc/" + std::to_string(listener.pid) + "/cwd")) {
+    path = *cwd + "/" + path;
+  } else {
+    ctx.evidence()["unix_path_unresolved"] = "cannot read /proc/" + std::to_string(listener.pid) + "/cwd";
+  }
+}
+
+// The listener at the port asked, else the first one.
+net::Listener preferred_listener(Context& ctx, lab::Transport transport, uint16_t port,
+                                 const std::vector<net::Listener>& listeners) {
+  // A UNIX-domain lab's server listens at a path (/proc/net/unix), preferably the one asked.
+  bool unix_socket = transport == lab::Transport::unix_stream;
+  auto it = std::find_if(listeners.begin(), listeners.end(), [&](const net::Listener& l) {
+    return unix_socket ? l.local.address == ctx.socket_path() : l.local.port == port;
+  });
+  net::Listener chosen = it != listeners.end() ? *it : listeners.front();
+  if (unix_socket) resolve_relative_path(ctx, chosen);
+  return chosen;
+}
+
+// Whether the cell holds more processes than last seen (at least 2) and none was refused yet;
+// remembers the count.
+bool still_multiplying(cell::Cgroup& cgroup, uint64_t& processes_seen) {
+  auto stats = cgroup.stats();
+  if (stats.pids_refused == 0 && stats.processes > std::max<uint64_t>(processes_seen, 1)) {
+    processes_seen = stats.processes;
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint16_t port, std::string label,
@@ -59,9 +96,6 @@ Step<std::unique_ptr<ServerUnderTest>> ServerUnderTest::spawn(Context& ctx, uint
 }
 
 Step<void> ServerUnderTest::wait_listening(Context& ctx) {
-  auto* s = this;
-  const auto& label = label_;
-  const uint16_t port = requested_port_;
   // Wait for a listening socket: /proc is scanned between waits on the process's exit, with
   // a short growing interval. Descendants are scanned too (a server may fork before listen).
   auto deadline = ctx.deadline(3000);
@@ -72,75 +106,64 @@ Step<void> ServerUnderTest::wait_listening(Context& ctx) {
   uint64_t processes_seen = 0;
   int interval_ms = 1;
   for (int round = 0;; ++round) {
-    auto v = s->program_->poll();
-    if (!v.running()) {
-      s->program_->finish_output(200);
-      ctx.trace().add(label, "exit", v.describe());
-      // Its children outlived it: it probably daemonized.
-      bool others = !net::descendants_of(::getpid()).empty();
-      // Only what was seen: no listening socket while it ran (a socket it had for an instant
-      // before failing at accept() is gone with it); its own last words say where it stopped.
-      std::string what = "the server " + s->fate_sentence() + " before the harness saw it listening on a " +
-                         (s->lab_->transport == lab::Transport::unix_stream ? "socket" : "port");
-      if (others) {
-        what += " (processes it forked are still running: a server must stay in the foreground, not daemonize)";
-      }
-      return failed(what + s->stderr_clause(ctx));
-    }
-    std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(s->pid()) : std::vector<pid_t>{s->pid()};
-    // A UNIX-domain lab's server listens at a path (/proc/net/unix), preferably the one asked.
-    bool unix_socket = s->lab_->transport == lab::Transport::unix_stream;
-    auto listeners = listeners_of(s->lab_->transport, pids);
+    auto v = program_->poll();
+    if (!v.running()) return exited_before_listening(ctx, v);
+    std::vector<pid_t> pids = round % 8 == 7 ? net::process_tree(pid()) : std::vector<pid_t>{pid()};
+    auto listeners = listeners_of(lab_->transport, pids);
     if (!listeners.empty()) {
-      auto it = std::find_if(listeners.begin(), listeners.end(), [&](const net::Listener& l) {
-        return unix_socket ? l.local.address == ctx.socket_path() : l.local.port == port;
-      });
-      s->listener_ = it != listeners.end() ? *it : listeners.front();
-      // A path bound relative to the server's working directory: reached through that directory.
-      auto& path = s->listener_.local.address;
-      if (unix_socket && !path.empty() && path[0] != '/') {
-        // Read as the program's uid: a root harness without CAP_SYS_PTRACE (a default
-        // container) cannot read another uid's cwd link otherwise.
-        if (auto cwd = net::read_proc_link("/proc/" + std::to_string(s->listener_.pid) + "/cwd")) {
-          path = *cwd + "/" + path;
-        } else {
-          ctx.evidence()["unix_path_unresolved"] = "cannot read /proc/" + std::to_string(s->listener_.pid) + "/cwd";
-        }
-      }
+      listener_ = preferred_listener(ctx, lab_->transport, requested_port_, listeners);
       break;
     }
-    if (deadline.expired() && s->cgroup_ && !forking_limit.expired()) {
-      auto stats = s->cgroup_->stats();
-      if (stats.pids_refused == 0 && stats.processes > std::max<uint64_t>(processes_seen, 1)) {
-        processes_seen = stats.processes;
-        deadline = forking_limit.capped(ctx.ms(1000));
-        continue;
-      }
+    if (deadline.expired() && cgroup_ && !forking_limit.expired() && still_multiplying(*cgroup_, processes_seen)) {
+      deadline = forking_limit.capped(ctx.ms(1000));
+      continue;
     }
-    if (deadline.expired()) {
-      ctx.trace().add(label, "not-listening", "no listening socket after " + ctx.human(3000));
-      std::string waited = "the server did not listen on any " + std::string(lab::transport_endpoint(s->lab_->transport)) +
-                           (s->lab_->transport == lab::Transport::udp ? " (no bound socket)" : "") + " within " +
-                           ctx.human(3000);
-      if (s->cgroup_) {
-        auto pressure = cell::describe_pressure(s->cgroup_->stats(), s->lab_->limits);
-        // Stuck at its memory limit: a failure of the program, whether or not the OOM killer
-        // has struck yet (the same verdict as when it has).
-        if (pressure.memory_exhausted) return failed(waited + ": " + pressure.sentence);
-        if (!pressure.sentence.empty()) return timed_out(waited + " (it is still running; " + pressure.sentence + ")");
-      }
-      return timed_out(waited + " (it is still running; is listen() called?)");
-    }
-    struct pollfd pfd{s->program_->exit_fd(), POLLIN, 0};
+    if (deadline.expired()) return did_not_listen(ctx);
+    struct pollfd pfd{program_->exit_fd(), POLLIN, 0};
     retry_eintr([&] { return ::poll(&pfd, 1, std::min(interval_ms, std::max(deadline.poll_timeout_ms(), 1))); });
     interval_ms = std::min(interval_ms * 2, 8);
   }
-  s->listened_ = true;
-  s->ready_ms_ = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
-  auto reachable = net::reachable_over_loopback(s->listener_.local);
+  return listening_seen(ctx);
+}
+
+Step<void> ServerUnderTest::exited_before_listening(Context& ctx, const cell::Verdict& v) {
+  program_->finish_output(200);
+  ctx.trace().add(label_, "exit", v.describe());
+  // Its children outlived it: it probably daemonized.
+  bool others = !net::descendants_of(::getpid()).empty();
+  // Only what was seen: no listening socket while it ran (a socket it had for an instant
+  // before failing at accept() is gone with it); its own last words say where it stopped.
+  std::string what = "the server " + fate_sentence() + " before the harness saw it listening on a " +
+                     (lab_->transport == lab::Transport::unix_stream ? "socket" : "port");
+  if (others) {
+    what += " (processes it forked are still running: a server must stay in the foreground, not daemonize)";
+  }
+  return failed(what + stderr_clause(ctx));
+}
+
+Step<void> ServerUnderTest::did_not_listen(Context& ctx) {
+  ctx.trace().add(label_, "not-listening", "no listening socket after " + ctx.human(3000));
+  std::string waited = "the server did not listen on any " + std::string(lab::transport_endpoint(lab_->transport)) +
+                       (lab_->transport == lab::Transport::udp ? " (no bound socket)" : "") + " within " +
+                       ctx.human(3000);
+  if (cgroup_) {
+    auto pressure = cell::describe_pressure(cgroup_->stats(), lab_->limits);
+    // Stuck at its memory limit: a failure of the program, whether or not the OOM killer
+    // has struck yet (the same verdict as when it has).
+    if (pressure.memory_exhausted) return failed(waited + ": " + pressure.sentence);
+    if (!pressure.sentence.empty()) return timed_out(waited + " (it is still running; " + pressure.sentence + ")");
+  }
+  return timed_out(waited + " (it is still running; is listen() called?)");
+}
+
+Step<void> ServerUnderTest::listening_seen(Context& ctx) {
+  listened_ = true;
+  ready_ms_ = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  auto reachable = net::reachable_over_loopback(listener_.local);
   if (!reachable) return failed(reachable.error().message);
-  s->endpoint_ = *reachable;
-  ctx.trace().add(label, "listen", s->listener_.local.to_string() + " after " + std::to_string(static_cast<int>(s->ready_ms_)) + " ms");
+  endpoint_ = *reachable;
+  ctx.trace().add(label_, "listen",
+                  listener_.local.to_string() + " after " + std::to_string(static_cast<int>(ready_ms_)) + " ms");
   return {};
 }
 

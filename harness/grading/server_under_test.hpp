@@ -50,6 +50,10 @@ class ServerUnderTest : public ProgramUnderTest {
   std::vector<net::Listener> listeners() const;
 
  private:
+  // wait_listening's ends: the program exited first, never listened in time, or listened.
+  Step<void> exited_before_listening(Context& ctx, const cell::Verdict& v);
+  Step<void> did_not_listen(Context& ctx);
+  Step<void> listening_seen(Context& ctx);
   // The program exited after it listened: whether a process it forked kept the socket.
   Step<void> exited_after_listening(Context& ctx);
   static bool server_busy_forking(pid_t pid);

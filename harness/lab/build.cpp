@@ -126,6 +126,53 @@ Result<void> stage_sources(const Submission& sub, const fs::path& dir) {
   return {};
 }
 
+namespace {
+
+// The lab's make command when the submission has a Makefile, else its compile command over the
+// C (or C++) sources at the top of the submission.
+std::vector<std::string> build_command(const fs::path& src, const BuildRule& rule) {
+  bool has_makefile = fs::exists(src / "Makefile") || fs::exists(src / "makefile") || fs::exists(src / "GNUmakefile");
+  if (has_makefile) return rule.make;
+  std::vector<std::string> sources;
+  bool cpp = false;
+  for (const auto& e : fs::directory_iterator(src)) {
+    auto ext = e.path().extension().string();
+    if (ext == ".c" || is_cpp(e.path())) {
+      sources.push_back(e.path().filename().string());
+      cpp = cpp || is_cpp(e.path());
+    }
+  }
+  std::sort(sources.begin(), sources.end());
+  return expand_compile_command(cpp && !rule.cpp.empty() ? rule.cpp : rule.c, rule.executable, sources);
+}
+
+std::string shell_command(const std::vector<std::string>& command) {
+  std::vector<std::string> q;
+  for (const auto& a : command) q.push_back(shell_quote(a));
+  return join(q, " ");
+}
+
+cell::LaunchSpec build_launch_spec(const std::vector<std::string>& command, const BuildRule& rule,
+                                   const cell::Limits& limits, const BuildPlace& place) {
+  cell::LaunchSpec spec;
+  spec.executable = command.front();
+  spec.args.assign(command.begin() + 1, command.end());
+  spec.env = cell::minimal_environment(place.home);
+  spec.env.push_back("TMPDIR=" + place.home);
+  spec.cwd = place.src.string();
+  spec.identity = place.identity;
+  spec.cgroup_fds = place.cgroup_fds;
+  spec.seccomp = place.seccomp;
+  spec.limits = limits;
+  spec.limits.cpu_seconds = std::max(rule.timeout_seconds, 1);
+  spec.limits.address_space_bytes = 4ull << 30;  // compilers need room
+  spec.limits.file_size_bytes = 512ull << 20;
+  spec.limits.open_files = 1024;
+  return spec;
+}
+
+}  // namespace
+
 BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell::Limits& limits,
                         const BuildPlace& place) {
   BuildOutcome b;
@@ -137,44 +184,9 @@ BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell
   }
   Stopwatch clock;
   const fs::path& src = place.src;
-
-  std::vector<std::string> command;
-  bool has_makefile = fs::exists(src / "Makefile") || fs::exists(src / "makefile") || fs::exists(src / "GNUmakefile");
-  if (has_makefile) {
-    command = rule.make;
-  } else {
-    std::vector<std::string> sources;
-    bool cpp = false;
-    for (const auto& e : fs::directory_iterator(src)) {
-      auto ext = e.path().extension().string();
-      if (ext == ".c" || is_cpp(e.path())) {
-        sources.push_back(e.path().filename().string());
-        cpp = cpp || is_cpp(e.path());
-      }
-    }
-    std::sort(sources.begin(), sources.end());
-    command = expand_compile_command(cpp && !rule.cpp.empty() ? rule.cpp : rule.c, rule.executable, sources);
-  }
-  b.command = join([&] {
-    std::vector<std::string> q;
-    for (const auto& a : command) q.push_back(shell_quote(a));
-    return q;
-  }(), " ");
-
-  cell::LaunchSpec spec;
-  spec.executable = command.front();
-  spec.args.assign(command.begin() + 1, command.end());
-  spec.env = cell::minimal_environment(place.home);
-  spec.env.push_back("TMPDIR=" + place.home);
-  spec.cwd = src.string();
-  spec.identity = place.identity;
-  spec.cgroup_fds = place.cgroup_fds;
-  spec.seccomp = place.seccomp;
-  spec.limits = limits;
-  spec.limits.cpu_seconds = std::max(rule.timeout_seconds, 1);
-  spec.limits.address_space_bytes = 4ull << 30;  // compilers need room
-  spec.limits.file_size_bytes = 512ull << 20;
-  spec.limits.open_files = 1024;
+  std::vector<std::string> command = build_command(src, rule);
+  b.command = shell_command(command);
+  cell::LaunchSpec spec = build_launch_spec(command, rule, limits, place);
   const auto executables_before = executables_in(src);
   auto program = cell::Program::start(spec);
   if (!program) {

@@ -161,22 +161,96 @@ std::string event_text(const json& e) {
   return text;
 }
 
-std::string sequence_svg(const json& trace) {
-  // Lifelines: the program (the actor that starts, listens or exits), then the others in
-  // order of appearance. Peers' actions point at the program; what they receive comes from it.
-  std::vector<std::string> actors;
+// The diagram's geometry in px: left margin (the time column), lifelines' spacing, first row, row height.
+constexpr int kLeft = 90, kGap = 250, kTop = 46, kRow = 30;
+
+// The program: the actor that starts, listens or exits ("program" when none does).
+std::string program_actor(const json& trace) {
   std::string program;
   for (const auto& e : trace) {
     std::string actor = e.value("actor", "");
     if (program.empty() && is_program_event(e.value("event", ""))) program = actor;
   }
   if (program.empty()) program = "program";
+  return program;
+}
+
+// The program, then the other actors in order of appearance.
+std::vector<std::string> actors_of(const json& trace, const std::string& program) {
+  std::vector<std::string> actors;
   actors.push_back(program);
   for (const auto& e : trace) {
     std::string actor = e.value("actor", "");
     if (!actor.empty() && std::find(actors.begin(), actors.end(), actor) == actors.end()) actors.push_back(actor);
   }
-  const int kLeft = 90, kGap = 250, kTop = 46, kRow = 30;
+  return actors;
+}
+
+void draw_lifelines(std::ostream& out, const std::vector<std::string>& actors, const std::map<std::string, int>& x,
+                    const std::string& program, int height) {
+  for (const auto& a : actors) {
+    int ax = x.at(a);
+    out << "<rect class=\"actor" << (a == program ? " program" : "") << "\" x=\"" << ax - 55
+        << "\" y=\"6\" width=\"110\" height=\"24\" rx=\"4\"/>";
+    out << "<text class=\"actor-name\" x=\"" << ax << "\" y=\"22\" text-anchor=\"middle\">" << esc(clip(a, 16))
+        << "</text>";
+    out << "<line class=\"lifeline\" x1=\"" << ax << "\" y1=\"30\" x2=\"" << ax << "\" y2=\"" << height - 8 << "\"/>";
+  }
+}
+
+// A message between a peer and the program, labelled with as much of `full` as fits the span.
+void draw_arrow(std::ostream& out, int from, int to, int y, const std::string& event, const std::string& full) {
+  std::string kind = event == "reset" || event == "reset-received" ? "reset"
+                     : event == "eof" || event == "half-close" || event == "close" ? "end"
+                                                                                   : "data";
+  int dir = to > from ? 1 : -1;
+  out << "<line class=\"msg " << kind << "\" x1=\"" << from << "\" y1=\"" << y << "\" x2=\"" << to - dir * 2
+      << "\" y2=\"" << y << "\"/>";
+  out << "<polygon class=\"head " << kind << "\" points=\"" << to << "," << y << " " << to - dir * 9 << ","
+      << y - 4 << " " << to - dir * 9 << "," << y + 4 << "\"/>";
+  int mid = (from + to) / 2;
+  int span_chars = std::max(12, std::abs(to - from) / 7);
+  out << "<text class=\"label\" x=\"" << mid << "\" y=\"" << y - 5 << "\" text-anchor=\"middle\">"
+      << esc(clip(full, static_cast<std::size_t>(span_chars))) << "</text>";
+}
+
+// A note on the actor's own lifeline: its start, exit, a timeout, what the harness saw.
+void draw_note(std::ostream& out, int ax, int y, const std::string& event, const std::string& full) {
+  // 11 px monospace is about 6.7 px a character; a note stays within its lifeline's column.
+  std::string text = clip(full, 33);
+  int chars = 0;
+  for (unsigned char c : text) chars += (c & 0xc0) != 0x80;
+  int w = std::min(kGap - 16, 14 + chars * 67 / 10);
+  out << "<rect class=\"note " << (is_alert(event) ? "alert" : "plain")
+      << "\" x=\"" << ax - w / 2 << "\" y=\"" << y - 11 << "\" width=\"" << w << "\" height=\"18\" rx=\"3\"/>";
+  out << "<text class=\"note-text\" x=\"" << ax << "\" y=\"" << y + 2 << "\" text-anchor=\"middle\">" << esc(text)
+      << "</text>";
+}
+
+// One event at height y: an arrow when a peer acts or receives, else a note.
+void draw_event(std::ostream& out, const json& e, int y, const std::string& program,
+                const std::map<std::string, int>& x) {
+  std::string actor = e.value("actor", "");
+  std::string event = e.value("event", "");
+  std::string full = event_text(e);
+  out << "<g><title>" << esc(ms_text(e.value("t_ms", 0.0)) + "  " + actor + " " + full) << "</title>";
+  out << "<text class=\"time\" x=\"6\" y=\"" << y + 4 << "\">" << esc(ms_text(e.value("t_ms", 0.0))) << "</text>";
+  bool arrow = actor != program && x.count(actor) && (is_peer_action(event) || is_peer_reception(event));
+  if (arrow) {
+    int from = is_peer_action(event) ? x.at(actor) : x.at(program);
+    int to = is_peer_action(event) ? x.at(program) : x.at(actor);
+    draw_arrow(out, from, to, y, event, full);
+  } else {
+    draw_note(out, x.count(actor) ? x.at(actor) : x.at(program), y, event, full);
+  }
+  out << "</g>";
+}
+
+std::string sequence_svg(const json& trace) {
+  // Lifelines: the program (the actor that starts, listens or exits), then the others in
+  // order of appearance. Peers' actions point at the program; what they receive comes from it.
+  std::string program = program_actor(trace);
+  std::vector<std::string> actors = actors_of(trace, program);
   std::map<std::string, int> x;
   // Lifelines kGap apart, the first one far enough from the time column for a full note.
   for (std::size_t i = 0; i < actors.size(); ++i) x[actors[i]] = kLeft + kGap / 2 + static_cast<int>(i) * kGap;
@@ -186,49 +260,10 @@ std::string sequence_svg(const json& trace) {
   std::ostringstream out;
   out << "<svg class=\"sequence\" width=\"" << width << "\" height=\"" << height
       << "\" viewBox=\"0 0 " << width << " " << height << "\" role=\"img\" aria-label=\"event trace as a sequence diagram\">";
-  for (const auto& a : actors) {
-    int ax = x[a];
-    out << "<rect class=\"actor" << (a == program ? " program" : "") << "\" x=\"" << ax - 55 << "\" y=\"6\" width=\"110\" height=\"24\" rx=\"4\"/>";
-    out << "<text class=\"actor-name\" x=\"" << ax << "\" y=\"22\" text-anchor=\"middle\">" << esc(clip(a, 16)) << "</text>";
-    out << "<line class=\"lifeline\" x1=\"" << ax << "\" y1=\"30\" x2=\"" << ax << "\" y2=\"" << height - 8 << "\"/>";
-  }
+  draw_lifelines(out, actors, x, program, height);
   int y = kTop;
   for (const auto& e : trace) {
-    std::string actor = e.value("actor", "");
-    std::string event = e.value("event", "");
-    std::string full = event_text(e);
-    out << "<g><title>" << esc(ms_text(e.value("t_ms", 0.0)) + "  " + actor + " " + full) << "</title>";
-    out << "<text class=\"time\" x=\"6\" y=\"" << y + 4 << "\">" << esc(ms_text(e.value("t_ms", 0.0))) << "</text>";
-    bool arrow = actor != program && x.count(actor) && (is_peer_action(event) || is_peer_reception(event));
-    if (arrow) {
-      int from = is_peer_action(event) ? x[actor] : x[program];
-      int to = is_peer_action(event) ? x[program] : x[actor];
-      std::string kind = event == "reset" || event == "reset-received" ? "reset"
-                         : event == "eof" || event == "half-close" || event == "close" ? "end"
-                                                                                       : "data";
-      int dir = to > from ? 1 : -1;
-      out << "<line class=\"msg " << kind << "\" x1=\"" << from << "\" y1=\"" << y << "\" x2=\"" << to - dir * 2
-          << "\" y2=\"" << y << "\"/>";
-      out << "<polygon class=\"head " << kind << "\" points=\"" << to << "," << y << " " << to - dir * 9 << ","
-          << y - 4 << " " << to - dir * 9 << "," << y + 4 << "\"/>";
-      int mid = (from + to) / 2;
-      int span_chars = std::max(12, std::abs(to - from) / 7);
-      out << "<text class=\"label\" x=\"" << mid << "\" y=\"" << y - 5 << "\" text-anchor=\"middle\">"
-          << esc(clip(full, static_cast<std::size_t>(span_chars))) << "</text>";
-    } else {
-      // A note on the actor's own lifeline: its start, exit, a timeout, what the harness saw.
-      int ax = x.count(actor) ? x[actor] : x[program];
-      // 11 px monospace is about 6.7 px a character; a note stays within its lifeline's column.
-      std::string text = clip(full, 33);
-      int chars = 0;
-      for (unsigned char c : text) chars += (c & 0xc0) != 0x80;
-      int w = std::min(kGap - 16, 14 + chars * 67 / 10);
-      out << "<rect class=\"note " << (is_alert(event) ? "alert" : "plain")
-          << "\" x=\"" << ax - w / 2 << "\" y=\"" << y - 11 << "\" width=\"" << w << "\" height=\"18\" rx=\"3\"/>";
-      out << "<text class=\"note-text\" x=\"" << ax << "\" y=\"" << y + 2 << "\" text-anchor=\"middle\">" << esc(text)
-          << "</text>";
-    }
-    out << "</g>";
+    draw_event(out, e, y, program, x);
     y += kRow;
   }
   out << "</svg>";

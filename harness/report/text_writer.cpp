@@ -170,9 +170,29 @@ std::string render_test_details(const TestResult& t, const TextOptions& options)
   return out.str();
 }
 
-std::string render_text(const Report& r, const TextOptions& options) {
-  Painter paint(options.color);
-  std::ostringstream out;
+namespace {
+
+// The layers of isolation in force, and those that are not.
+void render_isolation(std::ostringstream& out, const nlohmann::json& iso) {
+  static const std::pair<const char*, const char*> kLayers[] = {
+      {"netns", "network namespace"}, {"pidns", "pid namespace"}, {"fs_view", "read-only view"},
+      {"uid_drop", "own uid"},        {"userns", "user namespace"}, {"cgroup", "cgroup"},
+      {"seccomp", "seccomp"}};
+  std::vector<std::string> on, off;
+  for (const auto& [key, name] : kLayers) {
+    bool in_force = iso.value(key, false);
+    if (in_force) on.push_back(name);
+    // A user namespace is only needed (and missed) when the harness is not root.
+    else if (std::string(key) != "userns" || !iso.value("uid_drop", false)) off.push_back(name);
+  }
+  on.push_back("process group + rlimits");
+  out << "isolation   " << join(on, ", ");
+  if (!off.empty()) out << " · not in force: " << join(off, ", ");
+  out << "\n";
+}
+
+// The tool, the lab, the submission, the build and the isolation, one line each.
+void render_header(std::ostringstream& out, const Report& r, const Painter& paint) {
   out << paint(r.tool_name + " " + r.tool_version, "1") << " · lab " << r.lab;
   if (!r.lab_title.empty()) out << " (" << r.lab_title << ")";
   out << "\n";
@@ -187,35 +207,13 @@ std::string render_text(const Report& r, const TextOptions& options) {
   out << "\n";
   // A build that succeeded may carry a note: the program graded has another name.
   if (r.build.status == "ok" && !r.build.message.empty()) out << "            " << r.build.message << "\n";
-  if (r.environment.contains("isolation")) {
-    const auto& iso = r.environment["isolation"];
-    static const std::pair<const char*, const char*> kLayers[] = {
-        {"netns", "network namespace"}, {"pidns", "pid namespace"}, {"fs_view", "read-only view"},
-        {"uid_drop", "own uid"},        {"userns", "user namespace"}, {"cgroup", "cgroup"},
-        {"seccomp", "seccomp"}};
-    std::vector<std::string> on, off;
-    for (const auto& [key, name] : kLayers) {
-      bool in_force = iso.value(key, false);
-      if (in_force) on.push_back(name);
-      // A user namespace is only needed (and missed) when the harness is not root.
-      else if (std::string(key) != "userns" || !iso.value("uid_drop", false)) off.push_back(name);
-    }
-    on.push_back("process group + rlimits");
-    out << "isolation   " << join(on, ", ");
-    if (!off.empty()) out << " · not in force: " << join(off, ", ");
-    out << "\n";
-  }
+  if (r.environment.contains("isolation")) render_isolation(out, r.environment["isolation"]);
   out << "\n";
+}
 
-  if (r.build.status == "failed") {
-    out << paint("The build failed", "31;1") << ": " << r.build.message << "\n";
-    std::string log = options.verbose ? r.build.log : last_lines(r.build.log, 30);
-    if (!log.empty()) block(out, "compiler", log);
-    out << "\n";
-  }
-
-  // Hidden checks count in the score; a student sees only their total (report/view.hpp).
-  auto shown = visible_tests(r);
+// One line per check shown, its id and title in aligned columns, then the hidden checks' total.
+void render_check_list(std::ostringstream& out, const Report& r, const std::vector<const TestResult*>& shown,
+                       const Painter& paint) {
   std::size_t width = 0, title_width = 0;
   for (const auto* t : shown) {
     width = std::max(width, t->id.size());
@@ -226,18 +224,40 @@ std::string render_text(const Report& r, const TextOptions& options) {
         << test_points(*t) << "\n";
   }
   if (auto hidden = hidden_line(r); !hidden.empty()) out << "  " << hidden << "\n";
+}
 
-  for (const auto* t : shown) {
-    if (t->status == "passed") continue;
-    out << "\n" << paint("── " + t->id + ": " + t->title, "1") << "\n" << render_test_details(*t, options);
-  }
-
+void render_score_line(std::ostringstream& out, const Report& r, const Painter& paint) {
   int errors = r.count("error");
   out << "\n" << paint("score " + num(r.score) + "/" + num(r.max_score), "1") << " · " << count_visible(r, "passed")
       << " passed · " << count_visible(r, "failed") << " failed · " << count_visible(r, "timeout") << " timed out";
   if (errors) out << " · " << paint(std::to_string(errors) + " harness error" + (errors == 1 ? "" : "s") + " (not counted: score incomplete)", "35;1");
   if (int skipped = count_visible(r, "skipped")) out << " · " << skipped << " skipped";
   out << " · " << num(r.duration_ms / 1000.0) << " s\n";
+}
+
+}  // namespace
+
+std::string render_text(const Report& r, const TextOptions& options) {
+  Painter paint(options.color);
+  std::ostringstream out;
+  render_header(out, r, paint);
+
+  if (r.build.status == "failed") {
+    out << paint("The build failed", "31;1") << ": " << r.build.message << "\n";
+    std::string log = options.verbose ? r.build.log : last_lines(r.build.log, 30);
+    if (!log.empty()) block(out, "compiler", log);
+    out << "\n";
+  }
+
+  // Hidden checks count in the score; a student sees only their total (report/view.hpp).
+  auto shown = visible_tests(r);
+  render_check_list(out, r, shown, paint);
+
+  for (const auto* t : shown) {
+    if (t->status == "passed") continue;
+    out << "\n" << paint("── " + t->id + ": " + t->title, "1") << "\n" << render_test_details(*t, options);
+  }
+  render_score_line(out, r, paint);
   return out.str();
 }
 
