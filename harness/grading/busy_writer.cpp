@@ -78,11 +78,16 @@ void BusyWriteWatch::run() {
       pids = net::process_tree(root_);
       since_scan = 0;
     }
+    // Blocked means asleep in the call: a spinning task preempted inside send() (most of a
+    // MSG_DONTWAIT loop's time is in the kernel) still names send in its syscall file, and on a
+    // loaded machine it is preempted often (seen: echo-server/spins-on-eagain passing next to
+    // hostile/fd-exhaustion, its looks counted as "blocked in a write").
     bool running = false, waiting = false;
     for (const auto& task : net::blocked_calls(pids)) {
       auto kind = net::call_kind(task.call.nr);
-      running = running || (task.readable && kind == net::CallKind::running);
-      waiting = waiting || kind == net::CallKind::write || kind == net::CallKind::poll;
+      bool in_wait_call = kind == net::CallKind::write || kind == net::CallKind::poll;
+      running = running || (task.readable && (kind == net::CallKind::running || task.state == 'R'));
+      waiting = waiting || (in_wait_call && task.asleep());
     }
     if (waiting) ++found_.waiting_while_full;
     else if (running) ++found_.running_while_full;

@@ -333,9 +333,13 @@ std::vector<TaskCall> blocked_calls(const std::vector<pid_t>& pids) {
     for (long tid : numeric_entries(base)) {
       TaskCall t;
       t.pid = p;
-      if (auto text = read_proc_file(base + "/" + std::to_string(tid) + "/syscall")) {
+      const std::string task = base + "/" + std::to_string(tid);
+      if (auto text = read_proc_file(task + "/syscall")) {
         t.readable = true;
         t.call = parse_blocked_call(*text);
+      }
+      if (auto stat = read_proc_file(task + "/stat")) {
+        if (auto st = parse_proc_stat(*stat)) t.state = st->state;
       }
       out.push_back(t);
     }

@@ -111,6 +111,11 @@ struct TaskCall {
   pid_t pid = 0;
   BlockedCall call;
   bool readable = false;  // the syscall file could be read (not for a zombie, say)
+  // From the task's stat: 'R' runnable (on a CPU, or preempted and waiting for one: then its
+  // syscall file names the call it was preempted in, though it is not blocked there), 'S' or
+  // 'D' asleep; '?' unreadable.
+  char state = '?';
+  bool asleep() const { return state == 'S' || state == 'D'; }
 };
 // For each task of each process: the call it is blocked in and its first argument.
 std::vector<TaskCall> blocked_calls(const std::vector<pid_t>& pids);
