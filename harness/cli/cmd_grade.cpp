@@ -25,15 +25,9 @@ struct GradeArgs {
 int run_grade(const GradeArgs& args) {
   // The lab is checked once here, so that a typo is one error, not one per submission.
   auto lab = load_lab(args.lab);
-  if (!lab) {
-    print_error(lab.error().message);
-    return kBadInput;
-  }
+  if (printed_error(lab)) return kBadInput;
   auto shard = batch::parse_shard(args.shard);
-  if (!shard) {
-    print_error(shard.error().message);
-    return kBadInput;
-  }
+  if (printed_error(shard)) return kBadInput;
   batch::BatchRequest req;
   req.lab = args.lab;
   req.submissions = args.submissions;
@@ -45,19 +39,13 @@ int run_grade(const GradeArgs& args) {
   req.test_args = {"--isolation", args.isolation};
   if (args.stretch != 1.0) req.test_args.insert(req.test_args.end(), {"--stretch", std::to_string(args.stretch)});
   auto result = batch::run_batch(req);
-  if (!result) {
-    print_error(result.error().message);
-    return kBadInput;
-  }
+  if (printed_error(result)) return kBadInput;
   if (result->interrupted) {
     std::fprintf(stderr, "sockgrade: interrupted after %d graded; `sockgrade grade ... --resume` goes on\n", result->graded);
     return 130;
   }
   auto summary = batch::write_gradebook(req.out);
-  if (!summary) {
-    print_error(summary.error().message);
-    return kInternal;
-  }
+  if (printed_error(summary)) return kInternal;
   std::fputs(summary->c_str(), stdout);
   std::printf("gradebook: %s/gradebook.csv, reports: %s/reports/\n", args.out.c_str(), args.out.c_str());
   return result->not_graded > 0 ? kChecksFailed : kAllPassed;

@@ -58,18 +58,12 @@ int run_merge(const MergeArgs& args) {
         fs::path target = fs::path(args.out) / key;
         if (fs::equivalent(e.path(), target, ec)) continue;  // merging into one of the inputs
         auto w = report::write_file_atomically(target.string(), content);
-        if (!w) {
-          print_error(w.error().message);
-          return kBadInput;
-        }
+        if (printed_error(w)) return kBadInput;
       }
     }
   }
   auto summary = batch::write_gradebook(args.out);
-  if (!summary) {
-    print_error(summary.error().message);
-    return kBadInput;
-  }
+  if (printed_error(summary)) return kBadInput;
   std::fputs(summary->c_str(), stdout);
   return kAllPassed;
 }

@@ -65,10 +65,7 @@ int run_proxy(const ProxyArgs& args) {
     for (const auto& f : config.faults) std::fprintf(stderr, "proxy: fault %s\n", faults::fault_text(f).c_str());
     std::fprintf(stderr, "proxy: Ctrl-C stops\n");
   });
-  if (!r) {
-    print_error(r.error().message);
-    return kBadInput;
-  }
+  if (printed_error(r)) return kBadInput;
   std::fprintf(stderr, "proxy: stopped\n");
   return kAllPassed;
 }

@@ -45,19 +45,10 @@ int run_render(const RenderArgs& args) {
     print_error(unknown_format_error(args.format).message);
     return kBadInput;
   }
-  if (auto ok = check_report_requests({{format, args.out}}); !ok) {
-    print_error(ok.error().message);
-    return kBadInput;
-  }
+  if (printed_error(check_report_requests({{format, args.out}}))) return kBadInput;
   auto rep = read_report(args.report_path);
-  if (!rep) {
-    print_error(rep.error().message);
-    return kBadInput;
-  }
-  if (auto w = report::write_output(args.out, format->render(*rep)); !w) {
-    print_error(w.error().message);
-    return kBadInput;
-  }
+  if (printed_error(rep)) return kBadInput;
+  if (printed_error(report::write_output(args.out, format->render(*rep)))) return kBadInput;
   return kAllPassed;
 }
 

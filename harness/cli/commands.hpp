@@ -49,5 +49,11 @@ Error unknown_format_error(const std::string& name);
 
 // "sockgrade: <message>" on stderr.
 void print_error(const std::string& message);
+// True when `r` failed, after printing its message: `if (printed_error(lab)) return kBadInput;`.
+template <typename T>
+bool printed_error(const Result<T>& r) {
+  if (!r) print_error(r.error().message);
+  return !r;
+}
 
 }  // namespace sockgrade::cli

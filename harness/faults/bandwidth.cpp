@@ -13,16 +13,12 @@ class Bandwidth : public Fault {
       order_.emit(std::move(piece), out);
       return;
     }
-    std::size_t off = 0;
-    while (off < piece.bytes.size()) {
-      std::size_t take = std::min(piece.bytes.size() - off, quantum_ - offset_ % quantum_);
+    for_each_segment(piece.bytes, offset_, quantum_, [&](std::string seg) {
       auto start = std::max(piece.at, next_);
       next_ = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                          static_cast<double>(take) / static_cast<double>(rate_)));
-      order_.emit(Piece{Piece::Kind::data, piece.bytes.substr(off, take), start}, out);
-      off += take;
-      offset_ += take;
-    }
+                          static_cast<double>(seg.size()) / static_cast<double>(rate_)));
+      order_.emit(Piece{Piece::Kind::data, std::move(seg), start}, out);
+    });
   }
 
  private:

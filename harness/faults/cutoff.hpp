@@ -52,4 +52,14 @@ class Cutoff : public Fault {
   InOrder order_;
 };
 
+// The factory of each of the three: a Cutoff ending with `end` after the parameter "bytes", and
+// "after_ms" from the connect for a fault that has that parameter (reset).
+inline FaultFactory cutoff_factory(Piece::Kind end) {
+  return [end](FaultFactoryArgs a) {
+    auto after = a.params.find("after_ms");
+    return std::make_unique<Cutoff>(end, static_cast<uint64_t>(a.params.at("bytes")),
+                                    Millis(after == a.params.end() ? 0 : after->second));
+  };
+}
+
 }  // namespace sockgrade::faults

@@ -5,6 +5,7 @@
 // or duplicated unless that is the fault's purpose).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -79,6 +80,20 @@ class InOrder {
  private:
   Clock::time_point last_{};
 };
+
+// Cuts `bytes` where the stream's multiples of `n` lie (`offset`: the stream's bytes before
+// them, advanced here), so that one stream gives the same segments on every run. `segment`
+// gets each one's bytes, before `offset` counts them.
+template <typename Segment>
+void for_each_segment(const std::string& bytes, uint64_t& offset, std::size_t n, Segment&& segment) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    std::size_t take = std::min(bytes.size() - off, n - offset % n);
+    segment(bytes.substr(off, take));
+    off += take;
+    offset += take;
+  }
+}
 
 // What a factory gets: the validated parameters and the fault's own seeded randomness.
 struct FaultFactoryArgs {

@@ -10,9 +10,7 @@ FaultInfo half_close_fault() {
           "after `bytes` bytes, shuts this direction (FIN); the other stays open",
           Direction::to_program,
           {{"bytes", 0, 0, int64_t{1} << 40, "bytes forwarded before the FIN"}},
-          [](FaultFactoryArgs a) {
-            return std::make_unique<Cutoff>(Piece::Kind::half_close, static_cast<uint64_t>(a.params.at("bytes")), Millis(0));
-          }};
+          cutoff_factory(Piece::Kind::half_close)};
 }
 
 }  // namespace sockgrade::faults

@@ -10,9 +10,7 @@ FaultInfo limit_fault() {
           "after `bytes` bytes, closes both sides of the connection",
           Direction::from_program,
           {{"bytes", 1024, 1, int64_t{1} << 40, "bytes forwarded before the close"}},
-          [](FaultFactoryArgs a) {
-            return std::make_unique<Cutoff>(Piece::Kind::close, static_cast<uint64_t>(a.params.at("bytes")), Millis(0));
-          }};
+          cutoff_factory(Piece::Kind::close)};
 }
 
 }  // namespace sockgrade::faults

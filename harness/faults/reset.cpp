@@ -11,10 +11,7 @@ FaultInfo reset_fault() {
           Direction::from_program,
           {{"bytes", 0, 0, int64_t{1} << 40, "bytes forwarded first (0: count time only)"},
            {"after_ms", 0, 0, 3600000, "time from the connect (0: count bytes only)"}},
-          [](FaultFactoryArgs a) {
-            return std::make_unique<Cutoff>(Piece::Kind::reset, static_cast<uint64_t>(a.params.at("bytes")),
-                                            Millis(a.params.at("after_ms")));
-          }};
+          cutoff_factory(Piece::Kind::reset)};
 }
 
 }  // namespace sockgrade::faults

@@ -13,17 +13,12 @@ class Slice : public Fault {
       order_.emit(std::move(piece), out);
       return;
     }
-    std::size_t off = 0;
-    while (off < piece.bytes.size()) {
-      // The segment ends where the stream's next multiple of `bytes` lies.
-      std::size_t take = std::min(piece.bytes.size() - off, bytes_ - offset_ % bytes_);
-      Piece seg{Piece::Kind::data, piece.bytes.substr(off, take), piece.at};
+    for_each_segment(piece.bytes, offset_, bytes_, [&](std::string bytes) {
+      Piece seg{Piece::Kind::data, std::move(bytes), piece.at};
       if (started_ && offset_ % bytes_ == 0) seg.at = std::max(seg.at, order_.last() + gap_);
       started_ = true;
       order_.emit(std::move(seg), out);
-      off += take;
-      offset_ += take;
-    }
+    });
   }
 
  private:

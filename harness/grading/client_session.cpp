@@ -311,6 +311,13 @@ void ClientSession::end_connection(bool reset, const std::string& why) {
   ctx_.trace().add("server", reset ? "reset" : "close", why);
 }
 
+void ClientSession::connection_failed(const char* what) {
+  client_reset_ = true;
+  ctx_.trace().add("server", "reset", what + std::string(std::strerror(errno)));
+  conn_.reset();
+  server_ended_ = true;
+}
+
 void ClientSession::half_close() {
   if (!conn_) return;
   ::shutdown(conn_.get(), SHUT_WR);
@@ -374,10 +381,7 @@ void ClientSession::on_readable() {
     ssize_t r = ::recv(conn_.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (r < 0) {
-      client_reset_ = true;
-      ctx_.trace().add("server", "reset", std::string("the client's connection was reset: ") + std::strerror(errno));
-      conn_.reset();
-      server_ended_ = true;
+      connection_failed("the client's connection was reset: ");
       return;
     }
     if (r == 0) {
@@ -416,10 +420,7 @@ void ClientSession::on_writable() {
     ssize_t w = ::send(conn_.get(), p.bytes.data(), n, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (w < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (w < 0) {
-      client_reset_ = true;
-      ctx_.trace().add("server", "reset", std::string("sending to the client failed: ") + std::strerror(errno));
-      conn_.reset();
-      server_ended_ = true;
+      connection_failed("sending to the client failed: ");
       return;
     }
     ctx_.trace().data("server", "send", std::string_view(p.bytes).substr(0, static_cast<std::size_t>(w)));

@@ -135,6 +135,8 @@ class ClientSession {
   void on_writable();
   void settle();
   void end_connection(bool reset, const std::string& why);
+  // A recv or send on the connection failed (errno says why): the client reset it.
+  void connection_failed(const char* what);
   Clock::time_point next_timer() const;
   // What run() waits for in one poll(): each descriptor and what it is.
   enum class Source { listener, connection, client_stdin, client_stdout, client_exit };

@@ -159,24 +159,38 @@ int count_fds(pid_t pid) {
   return static_cast<int>(numeric_entries(dir).size());
 }
 
-std::vector<SocketRow> tcp_table(pid_t pid) {
-  std::string base = "/proc/" + std::to_string(pid) + "/net/";
+namespace {
+
+// The rows of /proc/<pid>/net/<table> and of <table>6 (udp has the columns of tcp).
+std::vector<SocketRow> inet_table(pid_t pid, const std::string& table) {
+  std::string base = "/proc/" + std::to_string(pid) + "/net/" + table;
   std::vector<SocketRow> rows;
-  if (auto t = read_proc_file(base + "tcp")) rows = parse_proc_net_tcp(*t, AF_INET);
-  if (auto t = read_proc_file(base + "tcp6")) {
+  if (auto t = read_proc_file(base)) rows = parse_proc_net_tcp(*t, AF_INET);
+  if (auto t = read_proc_file(base + "6")) {
     auto v6 = parse_proc_net_tcp(*t, AF_INET6);
     rows.insert(rows.end(), v6.begin(), v6.end());
   }
   return rows;
 }
 
-std::vector<Listener> listening_sockets(const std::vector<pid_t>& pids) {
-  std::vector<Listener> out;
-  if (pids.empty()) return out;
+// Which of `pids` holds each socket inode (the first to hold it): the listings below keep only
+// the sockets of these processes.
+std::map<uint64_t, pid_t> socket_owners(const std::vector<pid_t>& pids) {
   std::map<uint64_t, pid_t> owner;
   for (pid_t p : pids) {
     for (uint64_t inode : socket_inodes(p)) owner.emplace(inode, p);
   }
+  return owner;
+}
+
+}  // namespace
+
+std::vector<SocketRow> tcp_table(pid_t pid) { return inet_table(pid, "tcp"); }
+
+std::vector<Listener> listening_sockets(const std::vector<pid_t>& pids) {
+  std::vector<Listener> out;
+  if (pids.empty()) return out;
+  auto owner = socket_owners(pids);
   if (owner.empty()) return out;
   for (const auto& row : tcp_table(pids.front())) {
     if (row.state != kTcpListen) continue;
@@ -189,10 +203,7 @@ std::vector<Listener> listening_sockets(const std::vector<pid_t>& pids) {
 std::vector<Listener> listening_unix_sockets(const std::vector<pid_t>& pids) {
   std::vector<Listener> out;
   if (pids.empty()) return out;
-  std::map<uint64_t, pid_t> owner;
-  for (pid_t p : pids) {
-    for (uint64_t inode : socket_inodes(p)) owner.emplace(inode, p);
-  }
+  auto owner = socket_owners(pids);
   auto table = read_proc_file("/proc/" + std::to_string(pids.front()) + "/net/unix");
   if (owner.empty() || !table) return out;
   // "Num RefCount Protocol Flags Type St Inode [Path]": Flags 00010000 is __SO_ACCEPTCON
@@ -220,20 +231,9 @@ std::vector<Listener> listening_unix_sockets(const std::vector<pid_t>& pids) {
 std::vector<Listener> bound_udp_sockets(const std::vector<pid_t>& pids) {
   std::vector<Listener> out;
   if (pids.empty()) return out;
-  std::map<uint64_t, pid_t> owner;
-  for (pid_t p : pids) {
-    for (uint64_t inode : socket_inodes(p)) owner.emplace(inode, p);
-  }
+  auto owner = socket_owners(pids);
   if (owner.empty()) return out;
-  std::string base = "/proc/" + std::to_string(pids.front()) + "/net/";
-  std::vector<SocketRow> rows;
-  // The same columns as /proc/net/tcp.
-  if (auto t = read_proc_file(base + "udp")) rows = parse_proc_net_tcp(*t, AF_INET);
-  if (auto t = read_proc_file(base + "udp6")) {
-    auto v6 = parse_proc_net_tcp(*t, AF_INET6);
-    rows.insert(rows.end(), v6.begin(), v6.end());
-  }
-  for (const auto& row : rows) {
+  for (const auto& row : inet_table(pids.front(), "udp")) {
     if (row.local.port == 0 || row.remote.port != 0) continue;  // unbound, or connected
     auto it = owner.find(row.inode);
     if (it != owner.end()) out.push_back(Listener{row.local, row.inode, it->second});

@@ -206,58 +206,45 @@ bool Peer::read_some(Received& out, std::size_t max) {
   return false;
 }
 
-Received Peer::receive(std::size_t n, Deadline deadline) {
-  Received r;
+bool Peer::read_up_to(Received& r, std::size_t limit, Deadline deadline) {
   if (!fd_) {
     r.end = End::error;
     r.err = EBADF;
-    return r;
+    return false;
   }
-  reserve_large(r.bytes, std::min(n, kMaxReserve));
   Clock::time_point last_progress;
   moved(last_progress);  // the wait starts from here
-  while (r.bytes.size() < n) {
+  while (r.bytes.size() < limit) {
     if (wait_fd(fd_.get(), POLLIN, poll_until(deadline, true)) == 0) {
       if (!deadline.expired()) {
-        if (other_side_stopped(r, last_progress)) return r;
+        if (other_side_stopped(r, last_progress)) return false;
         continue;
       }
       r.end = End::timeout;
-      trace_->add(name_, "timeout", "waited for " + format_bytes(n) + ", got " + format_bytes(r.bytes.size()));
-      return r;
+      return true;
     }
     std::size_t before = r.bytes.size();
-    if (!read_some(r, n - r.bytes.size())) return r;
+    if (!read_some(r, limit - r.bytes.size())) return false;
     if (r.bytes.size() > before) moved(last_progress);
   }
   r.end = End::complete;
+  return false;
+}
+
+Received Peer::receive(std::size_t n, Deadline deadline) {
+  Received r;
+  if (fd_) reserve_large(r.bytes, std::min(n, kMaxReserve));
+  if (read_up_to(r, n, deadline)) {
+    trace_->add(name_, "timeout", "waited for " + format_bytes(n) + ", got " + format_bytes(r.bytes.size()));
+  }
   return r;
 }
 
 Received Peer::receive_until_eof(Deadline deadline, std::size_t max) {
   Received r;
-  if (!fd_) {
-    r.end = End::error;
-    r.err = EBADF;
-    return r;
+  if (read_up_to(r, max, deadline)) {
+    trace_->add(name_, "timeout", "waited for the connection to close; it stayed open");
   }
-  Clock::time_point last_progress;
-  moved(last_progress);  // the wait starts from here
-  while (r.bytes.size() < max) {
-    if (wait_fd(fd_.get(), POLLIN, poll_until(deadline, true)) == 0) {
-      if (!deadline.expired()) {
-        if (other_side_stopped(r, last_progress)) return r;
-        continue;
-      }
-      r.end = End::timeout;
-      trace_->add(name_, "timeout", "waited for the connection to close; it stayed open");
-      return r;
-    }
-    std::size_t before = r.bytes.size();
-    if (!read_some(r, max - r.bytes.size())) return r;
-    if (r.bytes.size() > before) moved(last_progress);
-  }
-  r.end = End::complete;
   return r;
 }
 

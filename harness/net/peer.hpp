@@ -118,6 +118,10 @@ class Peer {
   // True when a wait with everything sent is over because the other side provably stopped
   // (then r ends as a timeout, and the trace says why).
   bool other_side_stopped(Received& r, Clock::time_point last_progress);
+  // What both receives do: read into `r` until it holds `limit` bytes or the stream ends. True
+  // when the deadline passed first: r ends as a timeout, not yet traced (the caller says what
+  // it waited for).
+  bool read_up_to(Received& r, std::size_t limit, Deadline deadline);
   Fd fd_;
   std::string name_;
   Trace* trace_;

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/retry.hpp"
+#include "report/formats.hpp"
 
 namespace sockgrade::report {
 
@@ -48,14 +49,7 @@ Result<void> write_file_atomically(const std::string& path, const std::string& c
 }
 
 Result<void> write_json(const Report& r, const std::string& path) {
-  auto text = render_json(r);
-  if (path == "-") {
-    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
-      return unexpected(errno_error("cannot write the report to standard output"));
-    }
-    return {};
-  }
-  return write_file_atomically(path, text);
+  return write_output(path, render_json(r));
 }
 
 }  // namespace sockgrade::report

@@ -21,9 +21,9 @@ struct TestResult {
   double duration_ms = 0;
   std::string message;
   std::string hint;
-  std::string requirement;
+  std::string requirement = {};                        // "= {}": may be left out of a designated initialiser
   bool hidden = false;
-  std::string repro;                                   // failures: the command that reproduces it
+  std::string repro = {};                              // failures: the command that reproduces it
   nlohmann::json evidence = nlohmann::json::object();  // failures: what was observed
   nlohmann::json trace = nlohmann::json::array();      // failures: the event timeline
 };

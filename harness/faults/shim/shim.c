@@ -54,19 +54,26 @@ static struct shim_stats *stats;
 static uint64_t call_counter;
 static __thread int eintr_run;
 
-static ssize_t (*real_write)(int, const void *, size_t);
-static ssize_t (*real_send)(int, const void *, size_t, int);
-static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
-static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
-static ssize_t (*real_writev)(int, const struct iovec *, int);
-static ssize_t (*real_read)(int, void *, size_t);
-static ssize_t (*real_recv)(int, void *, size_t, int);
-static ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
-static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
-static ssize_t (*real_readv)(int, const struct iovec *, int);
-static int (*real_accept)(int, struct sockaddr *, socklen_t *);
-static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
-static int (*real_connect)(int, const struct sockaddr *, socklen_t);
+/* The calls the shim wraps, listed once: each gets real_<name>, the libc function it wraps,
+   found when the shim loads. */
+#define SHIM_WRAPPED_CALLS(X)                                                                   \
+  X(ssize_t, write, (int, const void *, size_t))                                                \
+  X(ssize_t, send, (int, const void *, size_t, int))                                            \
+  X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))      \
+  X(ssize_t, sendmsg, (int, const struct msghdr *, int))                                        \
+  X(ssize_t, writev, (int, const struct iovec *, int))                                          \
+  X(ssize_t, read, (int, void *, size_t))                                                       \
+  X(ssize_t, recv, (int, void *, size_t, int))                                                  \
+  X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *))              \
+  X(ssize_t, recvmsg, (int, struct msghdr *, int))                                              \
+  X(ssize_t, readv, (int, const struct iovec *, int))                                           \
+  X(int, accept, (int, struct sockaddr *, socklen_t *))                                         \
+  X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                                   \
+  X(int, connect, (int, const struct sockaddr *, socklen_t))
+
+#define SHIM_DECLARE_REAL(type, name, params) static type(*real_##name) params;
+SHIM_WRAPPED_CALLS(SHIM_DECLARE_REAL)
+#undef SHIM_DECLARE_REAL
 
 static long env_long(const char *name, long fallback) {
   const char *v = getenv(name);
@@ -74,19 +81,9 @@ static long env_long(const char *name, long fallback) {
 }
 
 __attribute__((constructor)) static void shim_init(void) {
-  real_write = dlsym(RTLD_NEXT, "write");
-  real_send = dlsym(RTLD_NEXT, "send");
-  real_sendto = dlsym(RTLD_NEXT, "sendto");
-  real_sendmsg = dlsym(RTLD_NEXT, "sendmsg");
-  real_writev = dlsym(RTLD_NEXT, "writev");
-  real_read = dlsym(RTLD_NEXT, "read");
-  real_recv = dlsym(RTLD_NEXT, "recv");
-  real_recvfrom = dlsym(RTLD_NEXT, "recvfrom");
-  real_recvmsg = dlsym(RTLD_NEXT, "recvmsg");
-  real_readv = dlsym(RTLD_NEXT, "readv");
-  real_accept = dlsym(RTLD_NEXT, "accept");
-  real_accept4 = dlsym(RTLD_NEXT, "accept4");
-  real_connect = dlsym(RTLD_NEXT, "connect");
+#define SHIM_FIND_REAL(type, name, params) real_##name = dlsym(RTLD_NEXT, #name);
+  SHIM_WRAPPED_CALLS(SHIM_FIND_REAL)
+#undef SHIM_FIND_REAL
   const char *s = getenv("SOCKGRADE_SHIM_SEED");
   seed = s ? strtoull(s, NULL, 10) : 1;
   short_mode = env_long("SOCKGRADE_SHIM_SHORT", 0);

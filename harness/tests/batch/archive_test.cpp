@@ -14,10 +14,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/result_matchers.hpp"
+#include "support/temp_dir.hpp"
+
 namespace sockgrade::batch {
 namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using sockgrade::testing::FailsWith;
 
 struct Member {
   std::string name;
@@ -30,18 +34,8 @@ Member dir(std::string name) { return {std::move(name), "", AE_IFDIR, ""}; }
 Member symlink(std::string name, std::string target) { return {std::move(name), "", AE_IFLNK, std::move(target)}; }
 Member hardlink(std::string name, std::string source) { return {std::move(name), "", 0, std::move(source)}; }
 
-class Scratch {
- public:
-  Scratch() {
-    char tmpl[] = "/tmp/sockgrade-archive-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~Scratch() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& n) const { return path_ / n; }
-
- private:
-  fs::path path_;
-};
+using sockgrade::testing::read_file;
+using sockgrade::testing::TempDir;
 
 // Writes an archive of `members` in libarchive's `format` (tar: gnutar + gzip; zip).
 void write_archive(const fs::path& p, const std::vector<Member>& members, bool zip) {
@@ -73,80 +67,70 @@ void write_archive(const fs::path& p, const std::vector<Member>& members, bool z
   archive_write_free(a);
 }
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+// Writes `members` as `archive` (a zip when its name ends in .zip) and extracts it into `out`:
+// why the extraction was refused, "" when it was not.
+std::string refusal(const fs::path& archive, const std::vector<Member>& members, const fs::path& out,
+                    const ArchiveLimits& limits = {}) {
+  write_archive(archive, members, archive.extension() == ".zip");
+  auto r = extract_archive(archive, out, limits);
+  return r ? "" : r.error().message;
 }
 
 TEST(Archive, TarGzUnpacksFilesAndDirectories) {
-  Scratch s;
+  TempDir s;
   write_archive(s / "alice.tar.gz", {dir("alice/"), file("alice/server.c", "int main(void){}\n"), file("Makefile", "all:\n")}, false);
   ASSERT_TRUE(extract_archive(s / "alice.tar.gz", s / "out"));
-  EXPECT_EQ(read(s / "out/alice/server.c"), "int main(void){}\n");
-  EXPECT_EQ(read(s / "out/Makefile"), "all:\n");
+  EXPECT_EQ(read_file(s / "out/alice/server.c"), "int main(void){}\n");
+  EXPECT_EQ(read_file(s / "out/Makefile"), "all:\n");
 }
 
 TEST(Archive, ZipUnpacks) {
-  Scratch s;
+  TempDir s;
   write_archive(s / "bob.zip", {file("server.c", "x")}, true);
   ASSERT_TRUE(extract_archive(s / "bob.zip", s / "out"));
-  EXPECT_EQ(read(s / "out/server.c"), "x");
+  EXPECT_EQ(read_file(s / "out/server.c"), "x");
 }
 
 TEST(Archive, DotDotIsRefusedAndNothingIsLeft) {
-  Scratch s;
-  write_archive(s / "evil.tar.gz", {file("ok.c", "x"), file("../escaped", "pwned")}, false);
-  auto r = extract_archive(s / "evil.tar.gz", s / "out");
-  ASSERT_FALSE(r);
-  EXPECT_THAT(r.error().message, HasSubstr("'..'"));
+  TempDir s;
+  EXPECT_THAT(refusal(s / "evil.tar.gz", {file("ok.c", "x"), file("../escaped", "pwned")}, s / "out"),
+              HasSubstr("'..'"));
   EXPECT_FALSE(fs::exists(s / "escaped"));
   EXPECT_FALSE(fs::exists(s / "out"));  // the partial extraction is removed
 }
 
 TEST(Archive, AbsolutePathsAreRefused) {
-  Scratch s;
-  write_archive(s / "evil.zip", {file("/tmp/sockgrade-archive-abs", "pwned")}, true);
-  auto r = extract_archive(s / "evil.zip", s / "out");
-  ASSERT_FALSE(r);
-  EXPECT_THAT(r.error().message, HasSubstr("absolute path"));
+  TempDir s;
+  EXPECT_THAT(refusal(s / "evil.zip", {file("/tmp/sockgrade-archive-abs", "pwned")}, s / "out"),
+              HasSubstr("absolute path"));
   EXPECT_FALSE(fs::exists("/tmp/sockgrade-archive-abs"));
 }
 
 TEST(Archive, SymlinksAndHardlinksAreRefused) {
-  Scratch s;
-  write_archive(s / "sym.tar.gz", {symlink("link", "/etc"), file("link/passwd", "x")}, false);
-  auto r = extract_archive(s / "sym.tar.gz", s / "out");
-  ASSERT_FALSE(r);
-  EXPECT_THAT(r.error().message, HasSubstr("not a regular file"));
-  write_archive(s / "hard.tar.gz", {file("a", "x"), hardlink("b", "/etc/passwd")}, false);
-  r = extract_archive(s / "hard.tar.gz", s / "out2");
-  ASSERT_FALSE(r);
-  EXPECT_THAT(r.error().message, HasSubstr("not a regular file"));
+  TempDir s;
+  EXPECT_THAT(refusal(s / "sym.tar.gz", {symlink("link", "/etc"), file("link/passwd", "x")}, s / "out"),
+              HasSubstr("not a regular file"));
+  EXPECT_THAT(refusal(s / "hard.tar.gz", {file("a", "x"), hardlink("b", "/etc/passwd")}, s / "out2"),
+              HasSubstr("not a regular file"));
 }
 
 TEST(Archive, SizeAndEntryCountAreBounded) {
-  Scratch s;
-  write_archive(s / "big.tar.gz", {file("zeros", std::string(3 << 20, '\0'))}, false);  // compresses to almost nothing
+  TempDir s;
   ArchiveLimits small;
   small.max_total_bytes = 1 << 20;
-  auto r = extract_archive(s / "big.tar.gz", s / "out", small);
-  ASSERT_FALSE(r);
-  EXPECT_THAT(r.error().message, HasSubstr("more than 1 MiB"));
+  // Three MiB of zeros compress to almost nothing.
+  EXPECT_THAT(refusal(s / "big.tar.gz", {file("zeros", std::string(3 << 20, '\0'))}, s / "out", small),
+              HasSubstr("more than 1 MiB"));
   std::vector<Member> many;
   for (int i = 0; i < 20; ++i) many.push_back(file("f" + std::to_string(i), "x"));
-  write_archive(s / "many.zip", many, true);
   small.max_entries = 10;
-  r = extract_archive(s / "many.zip", s / "out2", small);
-  ASSERT_FALSE(r);
-  EXPECT_THAT(r.error().message, HasSubstr("more than 10 entries"));
+  EXPECT_THAT(refusal(s / "many.zip", many, s / "out2", small), HasSubstr("more than 10 entries"));
 }
 
 TEST(Archive, NotAnArchiveIsAnError) {
-  Scratch s;
+  TempDir s;
   std::ofstream(s / "junk.tar.gz") << "this is not gzip";
-  auto r = extract_archive(s / "junk.tar.gz", s / "out");
-  ASSERT_FALSE(r);
-  EXPECT_THAT(r.error().message, HasSubstr("junk.tar.gz"));
+  EXPECT_THAT(extract_archive(s / "junk.tar.gz", s / "out"), FailsWith(HasSubstr("junk.tar.gz")));
 }
 
 TEST(Archive, NamesAndStems) {

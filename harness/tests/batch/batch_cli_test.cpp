@@ -17,6 +17,7 @@
 
 #include "core/clock.hpp"
 #include "core/wait.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sockgrade {
 namespace {
@@ -25,23 +26,8 @@ using ::testing::HasSubstr;
 
 const fs::path kSource = SOCKGRADE_TEST_SOURCE_DIR;
 
-class Scratch {
- public:
-  Scratch() {
-    char tmpl[] = "/tmp/sockgrade-batch-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~Scratch() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& n) const { return path_ / n; }
-
- private:
-  fs::path path_;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using sockgrade::testing::read_file;
+using sockgrade::testing::TempDir;
 
 pid_t start(const std::vector<std::string>& args, const fs::path& log) {
   pid_t pid = ::fork();
@@ -69,8 +55,8 @@ int run(const std::vector<std::string>& args, const fs::path& log) { return fini
 
 // A small lab (three checks of echo-server, out of the defaults' 100 points) keeps the test quick;
 // the submissions are real.
-void make_inputs(Scratch& s) {
-  auto lab = nlohmann::json::parse(slurp(kSource / "labs/echo-server.json"));
+void make_inputs(TempDir& s) {
+  auto lab = nlohmann::json::parse(read_file(kSource / "labs/echo-server.json"));
   lab["contract"] = (kSource / "labs/echo-server.md").string();
   lab["checks"] = {{{"id", "basic.small-echo"}, {"weight", 4}},
                    {{"id", "partial-io.short-writes"}, {"weight", 3}},
@@ -90,12 +76,12 @@ void make_inputs(Scratch& s) {
 }
 
 TEST(BatchCli, ShardsMergeIntoTheSameGradebookAsOneRun) {
-  Scratch s;
+  TempDir s;
   make_inputs(s);
   std::string lab = (s / "lab.json").string(), subs = (s / "subs").string();
   ASSERT_EQ(run({"grade", lab, subs, "--out", (s / "one").string(), "--jobs", "2"}, s / "one.log"), 1)
-      << slurp(s / "one.log");  // 1: mallory's archive was refused
-  std::string book = slurp(s / "one/gradebook.csv");
+      << read_file(s / "one.log");  // 1: mallory's archive was refused
+  std::string book = read_file(s / "one/gradebook.csv");
   EXPECT_THAT(book, HasSubstr("ref,100,100,"));
   EXPECT_THAT(book, HasSubstr("no-write-loop,70,100,"));
   EXPECT_THAT(book, HasSubstr("broken,0,100,"));
@@ -115,18 +101,18 @@ TEST(BatchCli, ShardsMergeIntoTheSameGradebookAsOneRun) {
   std::vector<std::string> merge = {"merge"};
   merge.insert(merge.end(), dirs.begin(), dirs.end());
   merge.insert(merge.end(), {"--out", (s / "merged").string()});
-  ASSERT_EQ(run(merge, s / "merge.log"), 0) << slurp(s / "merge.log");
-  EXPECT_EQ(slurp(s / "merged/gradebook.csv"), book);
-  EXPECT_EQ(slurp(s / "merged/summary.txt"), slurp(s / "one/summary.txt"));
+  ASSERT_EQ(run(merge, s / "merge.log"), 0) << read_file(s / "merge.log");
+  EXPECT_EQ(read_file(s / "merged/gradebook.csv"), book);
+  EXPECT_EQ(read_file(s / "merged/summary.txt"), read_file(s / "one/summary.txt"));
 
   // --resume grades nothing again and writes the same gradebook.
   run({"grade", lab, subs, "--out", (s / "one").string(), "--resume"}, s / "resume.log");
-  EXPECT_THAT(slurp(s / "resume.log"), HasSubstr("--resume: 5 already graded"));
-  EXPECT_EQ(slurp(s / "one/gradebook.csv"), book);
+  EXPECT_THAT(read_file(s / "resume.log"), HasSubstr("--resume: 5 already graded"));
+  EXPECT_EQ(read_file(s / "one/gradebook.csv"), book);
 }
 
 TEST(BatchCli, InterruptLeavesWholeReportsAndResumeFinishes) {
-  Scratch s;
+  TempDir s;
   make_inputs(s);
   std::string lab = (s / "lab.json").string(), subs = (s / "subs").string(), out = (s / "out").string();
   pid_t pid = start({"grade", lab, subs, "--out", out, "--jobs", "1"}, s / "grade.log");
@@ -140,29 +126,29 @@ TEST(BatchCli, InterruptLeavesWholeReportsAndResumeFinishes) {
   });
   ASSERT_TRUE(one);
   ::kill(pid, SIGINT);
-  EXPECT_EQ(finish(pid), 130) << slurp(s / "grade.log");
-  EXPECT_THAT(slurp(s / "grade.log"), HasSubstr("--resume"));
+  EXPECT_EQ(finish(pid), 130) << read_file(s / "grade.log");
+  EXPECT_THAT(read_file(s / "grade.log"), HasSubstr("--resume"));
   for (const auto& e : fs::directory_iterator(s / "out/reports")) {
     EXPECT_EQ(e.path().extension(), ".json") << e.path();
-    EXPECT_TRUE(nlohmann::json::accept(slurp(e.path()))) << e.path();
+    EXPECT_TRUE(nlohmann::json::accept(read_file(e.path()))) << e.path();
   }
   EXPECT_FALSE(fs::exists(s / "out/gradebook.csv"));
   run({"grade", lab, subs, "--out", out, "--resume"}, s / "resume.log");
-  EXPECT_THAT(slurp(s / "out/gradebook.csv"), HasSubstr("ref,100,100,"));
-  EXPECT_THAT(slurp(s / "out/gradebook.csv"), HasSubstr("no-write-loop,70,100,"));
+  EXPECT_THAT(read_file(s / "out/gradebook.csv"), HasSubstr("ref,100,100,"));
+  EXPECT_THAT(read_file(s / "out/gradebook.csv"), HasSubstr("no-write-loop,70,100,"));
 }
 
 TEST(BatchCli, BadInputIsOneLine) {
-  Scratch s;
+  TempDir s;
   EXPECT_EQ(run({"grade", "echo-server", (s / "missing").string(), "--out", (s / "o").string()}, s / "a.log"), 2);
-  EXPECT_THAT(slurp(s / "a.log"), HasSubstr("not a directory of submissions"));
+  EXPECT_THAT(read_file(s / "a.log"), HasSubstr("not a directory of submissions"));
   EXPECT_EQ(run({"grade", "echo-srver", (s / "missing").string(), "--out", (s / "o").string()}, s / "b.log"), 2);
-  EXPECT_THAT(slurp(s / "b.log"), HasSubstr("did you mean"));
+  EXPECT_THAT(read_file(s / "b.log"), HasSubstr("did you mean"));
   fs::create_directories(s / "subs");
   EXPECT_EQ(run({"grade", "echo-server", (s / "subs").string(), "--out", (s / "o").string(), "--shard", "2/2"}, s / "c.log"), 2);
-  EXPECT_THAT(slurp(s / "c.log"), HasSubstr("--shard"));
+  EXPECT_THAT(read_file(s / "c.log"), HasSubstr("--shard"));
   EXPECT_EQ(run({"merge", (s / "subs").string(), "--out", (s / "m").string()}, s / "d.log"), 2);
-  EXPECT_THAT(slurp(s / "d.log"), HasSubstr("not an output directory"));
+  EXPECT_THAT(read_file(s / "d.log"), HasSubstr("not an output directory"));
 }
 
 }  // namespace

@@ -10,26 +10,17 @@
 #include <gtest/gtest.h>
 
 #include "batch/collect.hpp"
+#include "support/result_matchers.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sockgrade::batch {
 namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using sockgrade::testing::FailsWith;
 using nlohmann::json;
 
-class Scratch {
- public:
-  Scratch() {
-    char tmpl[] = "/tmp/sockgrade-gradebook-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~Scratch() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& n) const { return path_ / n; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using sockgrade::testing::TempDir;
 
 TEST(Collect, IdsAreSafe) {
   EXPECT_EQ(safe_id("alice"), "alice");
@@ -41,7 +32,7 @@ TEST(Collect, IdsAreSafe) {
 }
 
 TEST(Collect, DirectoriesAndArchivesSortedOthersIgnored) {
-  Scratch s;
+  TempDir s;
   fs::create_directories(s / "subs/zed");
   fs::create_directories(s / "subs/alice");
   fs::create_directories(s / "subs/.git");
@@ -58,12 +49,10 @@ TEST(Collect, DirectoriesAndArchivesSortedOthersIgnored) {
 }
 
 TEST(Collect, TwoEntriesWithOneIdAreAnError) {
-  Scratch s;
+  TempDir s;
   fs::create_directories(s / "subs/alice");
   std::ofstream(s / "subs/alice.zip") << "";
-  auto c = collect_submissions(s / "subs");
-  ASSERT_FALSE(c);
-  EXPECT_THAT(c.error().message, HasSubstr("'alice'"));
+  EXPECT_THAT(collect_submissions(s / "subs"), FailsWith(HasSubstr("'alice'")));
   EXPECT_FALSE(collect_submissions(s / "missing"));
 }
 
@@ -99,7 +88,7 @@ json report(double score, const std::string& build, std::vector<std::tuple<std::
 }
 
 TEST(Gradebook, RowsFromReportsAndErrors) {
-  Scratch s;
+  TempDir s;
   fs::create_directories(s / "reports");
   fs::create_directories(s / "errors");
   std::ofstream(s / "reports/bob.json") << report(7.5, "ok", {{"basic.a", "basic", "passed", 5}, {"sigpipe.b", "sigpipe", "failed", 0}, {"basic.c", "basic", "passed", 2.5}});
@@ -119,7 +108,7 @@ TEST(Gradebook, RowsFromReportsAndErrors) {
 }
 
 TEST(Gradebook, AnIncompleteReportSaysWhichChecksWereNotCounted) {
-  Scratch s;
+  TempDir s;
   fs::create_directories(s / "reports");
   auto dave = report(5, "ok", {{"basic.a", "basic", "passed", 5}, {"sigpipe.b", "sigpipe", "error", 0}});
   dave["max_score"] = 5;
@@ -132,12 +121,10 @@ TEST(Gradebook, AnIncompleteReportSaysWhichChecksWereNotCounted) {
 }
 
 TEST(Gradebook, AReportThatIsNotJsonIsAnError) {
-  Scratch s;
+  TempDir s;
   fs::create_directories(s / "reports");
   std::ofstream(s / "reports/x.json") << "not json";
-  auto rows = load_rows(s.path());
-  ASSERT_FALSE(rows);
-  EXPECT_THAT(rows.error().message, HasSubstr("x.json"));
+  EXPECT_THAT(load_rows(s.path()), FailsWith(HasSubstr("x.json")));
 }
 
 }  // namespace

@@ -89,42 +89,37 @@ class CellWorld : public ::testing::Test {
   }
 };
 
-TEST_F(CellWorld, TmpIsWorldWritableAndStickyAndTakesAPidFile) {
-  auto r = run_in_cell("probe", {"tmp"});
+// `executable args` ran in a cell, exited 0 and wrote `says` among its output.
+void expect_says(const std::string& executable, const std::vector<std::string>& args, const std::string& says) {
+  auto r = run_in_cell(executable, args);
   ASSERT_EQ(r.cell_error, "");
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("mode 1777 pid-file ok"));
+  EXPECT_THAT(r.out, HasSubstr(says));
+}
+
+TEST_F(CellWorld, TmpIsWorldWritableAndStickyAndTakesAPidFile) {
+  expect_says("probe", {"tmp"}, "mode 1777 pid-file ok");
 }
 
 TEST_F(CellWorld, UnixSocketBindsInTmp) {
-  auto r = run_in_cell("probe", {"unix-bind", "/tmp/world-probe.sock"});
-  ASSERT_EQ(r.cell_error, "");
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("listened at /tmp/world-probe.sock"));
+  expect_says("probe", {"unix-bind", "/tmp/world-probe.sock"}, "listened at /tmp/world-probe.sock");
 }
 
 TEST_F(CellWorld, DevNullAndUrandomWork) {
-  auto r = run_in_cell("probe", {"devices"});
-  ASSERT_EQ(r.cell_error, "");
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("devices ok"));
+  expect_says("probe", {"devices"}, "devices ok");
 }
 
 TEST_F(CellWorld, ServicesAndHostsResolve) {
   // The cell shows the host's /etc: a host without netbase has no services file to show.
   if (!std::filesystem::exists("/etc/services")) GTEST_SKIP() << "this host has no /etc/services (package netbase)";
-  auto r = run_in_cell("probe", {"names"});
-  ASSERT_EQ(r.cell_error, "");
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("daytime 13 localhost 127.0.0.1"));
+  expect_says("probe", {"names"}, "daytime 13 localhost 127.0.0.1");
 }
 
 TEST_F(CellWorld, ShellAndUsualToolsRun) {
-  auto r = run_in_cell("/bin/sh", {"-c", "echo shell | tr a-z A-Z; ls / | grep -c . >/dev/null && "
-                                         "cat /etc/hosts | head -1 >/dev/null && date +%Y >/dev/null && echo tools"});
-  ASSERT_EQ(r.cell_error, "");
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("SHELL\ntools"));
+  expect_says("/bin/sh",
+              {"-c", "echo shell | tr a-z A-Z; ls / | grep -c . >/dev/null && "
+                     "cat /etc/hosts | head -1 >/dev/null && date +%Y >/dev/null && echo tools"},
+              "SHELL\ntools");
 }
 
 }  // namespace

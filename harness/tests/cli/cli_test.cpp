@@ -1,39 +1,27 @@
 // The command line as a user meets it: bad input gets one line naming the problem and exit
 // code 2; a build failure still writes a complete report and exits 1.
 #include "sockgrade_source_dir.hpp"
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/shell.hpp"
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-Run run(const std::string& args, const std::string& redirect = "2>&1") {
-  std::string cmd = std::string(SOCKGRADE_BIN) + " " + args + " " + redirect;
-  Run r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+// sockgrade itself, with its standard error too unless `redirect` says otherwise.
+sockgrade::testing::ShellRun run(const std::string& args, const std::string& redirect = "2>&1") {
+  return sockgrade::testing::run_shell(std::string(SOCKGRADE_BIN) + " " + args + " " + redirect);
 }
 
 int lines(const std::string& s) {
@@ -42,26 +30,25 @@ int lines(const std::string& s) {
   return n;
 }
 
-class Scratch {
- public:
-  Scratch() {
-    char tmpl[] = "/tmp/sockgrade-cli-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~Scratch() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-void write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << content;
-}
+using sockgrade::testing::read_file;
+using sockgrade::testing::TempDir;
 
 const std::string kSource = SOCKGRADE_TEST_SOURCE_DIR;
+
+// labs/echo-server.json as `edit` leaves it, written to `dir`/lab.json: the path to test with.
+std::string edited_lab(const TempDir& dir, const std::function<void(nlohmann::json&)>& edit) {
+  auto lab = nlohmann::json::parse(read_file(fs::path(kSource) / "labs/echo-server.json"));
+  edit(lab);
+  return dir.write("lab.json", lab.dump()).string();
+}
+
+// `sockgrade test` of a submission that compiles, against echo-server's lab as `edit` leaves it.
+sockgrade::testing::ShellRun test_with_lab(const std::function<void(nlohmann::json&)>& edit) {
+  TempDir s;
+  auto lab = edited_lab(s, edit);
+  s.write("sub/server.c", "int main(void) { return 0; }\n");
+  return run("test " + lab + " " + (s / "sub").string());
+}
 
 }  // namespace
 
@@ -79,7 +66,7 @@ TEST(Cli, MissingSubmissionIsOneLineAndExit2) {
 }
 
 TEST(Cli, EmptyDirectoryIsRejected) {
-  Scratch s;
+  TempDir s;
   auto r = run("test echo-server " + s.path().string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.out), 1);
@@ -87,8 +74,8 @@ TEST(Cli, EmptyDirectoryIsRejected) {
 }
 
 TEST(Cli, UnknownLabSuggestsTheClosestName) {
-  Scratch s;
-  write(s / "server.c", "int main(void) { return 0; }\n");
+  TempDir s;
+  s.write("server.c", "int main(void) { return 0; }\n");
   auto r = run("test echo-srver " + s.path().string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.out), 1);
@@ -96,27 +83,17 @@ TEST(Cli, UnknownLabSuggestsTheClosestName) {
 }
 
 TEST(Cli, LabFileWithATypoNamesTheKey) {
-  Scratch s;
-  std::ifstream in(kSource + "/labs/echo-server.json");
-  auto lab = nlohmann::json::parse(in);
-  lab["chekcs"] = lab["checks"];
-  lab.erase("checks");
-  write(s / "lab.json", lab.dump());
-  write(s / "sub/server.c", "int main(void) { return 0; }\n");
-  auto r = run("test " + (s / "lab.json").string() + " " + (s / "sub").string());
+  auto r = test_with_lab([](nlohmann::json& lab) {
+    lab["chekcs"] = lab["checks"];
+    lab.erase("checks");
+  });
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.out), 1);
   EXPECT_NE(r.out.find("unknown key 'chekcs' (did you mean 'checks'?)"), std::string::npos) << r.out;
 }
 
 TEST(Cli, LabFileWithAWrongTypeNamesThePath) {
-  Scratch s;
-  std::ifstream in(kSource + "/labs/echo-server.json");
-  auto lab = nlohmann::json::parse(in);
-  lab["checks"][2]["weight"] = "8";
-  write(s / "lab.json", lab.dump());
-  write(s / "sub/server.c", "int main(void) { return 0; }\n");
-  auto r = run("test " + (s / "lab.json").string() + " " + (s / "sub").string());
+  auto r = test_with_lab([](nlohmann::json& lab) { lab["checks"][2]["weight"] = "8"; });
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("/checks/2/weight: expected a number, got a string"), std::string::npos) << r.out;
 }
@@ -128,8 +105,8 @@ TEST(Cli, OnlyThatMatchesNothingIsBadInput) {
 }
 
 TEST(Cli, SourcesThatDoNotCompileGiveACompleteReportAndExit1) {
-  Scratch s;
-  write(s / "sub/server.c", "int main(void) { return undeclared_thing }\n");
+  TempDir s;
+  s.write("sub/server.c", "int main(void) { return undeclared_thing }\n");
   auto report = s / "report.json";
   auto r = run("test echo-server " + (s / "sub").string() + " --json " + report.string());
   EXPECT_EQ(r.exit_code, 1) << r.out;
@@ -147,15 +124,13 @@ TEST(Cli, SourcesThatDoNotCompileGiveACompleteReportAndExit1) {
 // A lab that makes the program's name cost points lists basic.executable-name: a Makefile that
 // builds 'echoserver' is graded all the same, and only that check fails.
 TEST(Cli, ALabListingExecutableNameChargesOnlyTheName) {
-  Scratch s;
-  std::ifstream in(kSource + "/labs/echo-server.json");
-  auto lab = nlohmann::json::parse(in);
-  lab["checks"] = nlohmann::json::array({{{"id", "basic.small-echo"}, {"weight", 5}},
-                                         {{"id", "basic.executable-name"}, {"weight", 5}}});
-  write(s / "lab.json", lab.dump());
+  TempDir s;
+  auto lab = edited_lab(s, [](nlohmann::json& lab) {
+    lab["checks"] = nlohmann::json::array({{{"id", "basic.small-echo"}, {"weight", 5}},
+                                           {{"id", "basic.executable-name"}, {"weight", 5}}});
+  });
   auto report = s / "report.json";
-  auto r = run("test " + (s / "lab.json").string() + " " + kSource + "/fixtures/echo-server/makefile-other-name --json " +
-               report.string());
+  auto r = run("test " + lab + " " + kSource + "/fixtures/echo-server/makefile-other-name --json " + report.string());
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("one other, 'echoserver', which was graded"), std::string::npos) << r.out;
   std::ifstream rin(report);
@@ -171,20 +146,20 @@ TEST(Cli, ALabListingExecutableNameChargesOnlyTheName) {
     }
   }
   // The reference has the right name: full marks.
-  auto ok = run("test " + (s / "lab.json").string() + " " + kSource + "/reference/echo-server");
+  auto ok = run("test " + lab + " " + kSource + "/reference/echo-server");
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
 }
 
 // Zero or several new executables under other names: one line naming what was found.
 TEST(Cli, ABuildWithoutTheExecutableNamesWhatItFound) {
-  Scratch s;
-  write(s / "none/Makefile", "all:\n\ttrue\n");
+  TempDir s;
+  s.write("none/Makefile", "all:\n\ttrue\n");
   auto none = run("test echo-server " + (s / "none").string() + " --json " + (s / "none.json").string());
   EXPECT_EQ(none.exit_code, 1) << none.out;
   EXPECT_NE(none.out.find("produced no executable named 'server', nor any other executable"), std::string::npos)
       << none.out;
-  write(s / "two/a.c", "int main(void) { return 0; }\n");
-  write(s / "two/Makefile", "all:\n\tcc -o one a.c\n\tcc -o two a.c\n");
+  s.write("two/a.c", "int main(void) { return 0; }\n");
+  s.write("two/Makefile", "all:\n\tcc -o one a.c\n\tcc -o two a.c\n");
   auto two = run("test echo-server " + (s / "two").string() + " --json " + (s / "two.json").string());
   EXPECT_EQ(two.exit_code, 1) << two.out;
   EXPECT_NE(two.out.find("produced no executable named 'server' and 2 others ('one', 'two')"), std::string::npos)
@@ -247,8 +222,8 @@ TEST(Cli, ExplainShowsTheResolvedLabAndTheFileEachValueComesFrom) {
 }
 
 TEST(Cli, ALabThatExtendsItselfIsOneLine) {
-  Scratch s;
-  write(s / "lab.json", R"({"schema": "sockgrade.lab/2", "name": "x", "extends": "./lab.json"})");
+  TempDir s;
+  s.write("lab.json", R"({"schema": "sockgrade.lab/2", "name": "x", "extends": "./lab.json"})");
   auto r = run("explain " + (s / "lab.json").string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.out), 1);
@@ -262,11 +237,6 @@ TEST(Cli, LabsListsTheBundledLab) {
 }
 
 // ---- report formats: --report FORMAT=FILE and sockgrade render ---------------------------
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 TEST(Cli, UnknownReportFormatIsOneLineAndExit2) {
   auto r = run("test echo-server " + kSource + "/reference/echo-server --report xml=out.xml");
@@ -301,24 +271,24 @@ TEST(Cli, RenderOfTheSampleReportGivesEveryGolden) {
       {"prairielearn", "sample.prairielearn.json"}, {"autolab", "sample.autolab.txt"},
       {"junit", "sample.junit.xml"},   {"html", "sample.html"},       {"markdown", "sample.md"}};
   const fs::path golden = fs::path(kSource) / "reports/golden";
-  Scratch s;
+  TempDir s;
   for (const auto& [format, file] : kGoldens) {
     auto out = s / file;
     auto r = run("render " + (golden / "sample.json").string() + " --format " + format + " --out " + out.string());
     EXPECT_EQ(r.exit_code, 0) << format << ": " << r.out;
     EXPECT_EQ(r.out, "") << format;
-    EXPECT_TRUE(read_all(out) == read_all(golden / file)) << format << " differs from " << file;
+    EXPECT_TRUE(read_file(out) == read_file(golden / file)) << format << " differs from " << file;
     auto to_stdout = run("render " + (golden / "sample.json").string() + " --format " + format, "2>/dev/null");
     EXPECT_EQ(to_stdout.exit_code, 0);
-    EXPECT_TRUE(to_stdout.out == read_all(golden / file)) << format << " on standard output";
+    EXPECT_TRUE(to_stdout.out == read_file(golden / file)) << format << " on standard output";
   }
   auto from_stdin = run("render - --format autolab < " + (golden / "sample.json").string(), "2>/dev/null");
   EXPECT_EQ(from_stdin.exit_code, 0);
-  EXPECT_EQ(from_stdin.out, read_all(golden / "sample.autolab.txt"));
+  EXPECT_EQ(from_stdin.out, read_file(golden / "sample.autolab.txt"));
 }
 
 TEST(Cli, RenderRejectsBadInputInOneLine) {
-  Scratch s;
+  TempDir s;
   const std::string sample = kSource + "/reports/golden/sample.json";
   auto bad_format = run("render " + sample + " --format pdf");
   EXPECT_EQ(bad_format.exit_code, 2);
@@ -327,24 +297,24 @@ TEST(Cli, RenderRejectsBadInputInOneLine) {
   auto missing = run("render " + (s / "none.json").string() + " --format html");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(lines(missing.out), 1) << missing.out;
-  write(s / "other.json", "{\"scores\": {}}");
+  s.write("other.json", "{\"scores\": {}}");
   auto other = run("render " + (s / "other.json").string() + " --format html");
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.out.find("is not a sockgrade report"), std::string::npos) << other.out;
-  write(s / "cut.json", "{\"schema\": \"sockgrade.report/1\", \"lab\": \"x\"}");
+  s.write("cut.json", "{\"schema\": \"sockgrade.report/1\", \"lab\": \"x\"}");
   auto cut = run("render " + (s / "cut.json").string() + " --format html");
   EXPECT_EQ(cut.exit_code, 2);
   EXPECT_EQ(lines(cut.out), 1) << cut.out;
   EXPECT_NE(cut.out.find("incomplete sockgrade report"), std::string::npos) << cut.out;
-  write(s / "garbage.json", "not json at all");
+  s.write("garbage.json", "not json at all");
   EXPECT_EQ(run("render " + (s / "garbage.json").string() + " --format junit").exit_code, 2);
 }
 
 // A failed build through every --report at once: each file written, standard output holds
 // only the one report sent there, and the build is a JUnit testcase.
 TEST(Cli, ReportsOfAFailedBuild) {
-  Scratch s;
-  write(s / "sub/server.c", "int main(void) { return undeclared_thing }\n");
+  TempDir s;
+  s.write("sub/server.c", "int main(void) { return undeclared_thing }\n");
   auto r = run("test echo-server " + (s / "sub").string() + " --report gradescope=- --report junit=" +
                    (s / "junit.xml").string() + " --report html=" + (s / "report.html").string() +
                    " --report markdown=" + (s / "summary.md").string() + " --report prairielearn=" +
@@ -354,30 +324,30 @@ TEST(Cli, ReportsOfAFailedBuild) {
   auto gs = nlohmann::json::parse(r.out);  // nothing else on stdout
   EXPECT_EQ(gs["score"], 0.0);
   EXPECT_NE(gs["output"].get<std::string>().find("undeclared_thing"), std::string::npos);
-  EXPECT_NE(read_all(s / "junit.xml").find("<testcase name=\"build\""), std::string::npos);
-  EXPECT_NE(read_all(s / "report.html").find("The build failed"), std::string::npos);
-  EXPECT_NE(read_all(s / "summary.md").find("The build failed"), std::string::npos);
-  EXPECT_EQ(nlohmann::json::parse(read_all(s / "pl.json"))["gradable"], false);
-  EXPECT_EQ(read_all(s / "autolab.txt").substr(0, 11), "{\"scores\":{");
+  EXPECT_NE(read_file(s / "junit.xml").find("<testcase name=\"build\""), std::string::npos);
+  EXPECT_NE(read_file(s / "report.html").find("The build failed"), std::string::npos);
+  EXPECT_NE(read_file(s / "summary.md").find("The build failed"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(read_file(s / "pl.json"))["gradable"], false);
+  EXPECT_EQ(read_file(s / "autolab.txt").substr(0, 11), "{\"scores\":{");
 }
 
 // A check the lab file marks hidden: graded, counted, and shown to the student only as a total.
 TEST(Cli, AHiddenCheckIsOnlyATotalForTheStudent) {
-  Scratch s;
-  auto lab = nlohmann::json::parse(read_all(fs::path(kSource) / "labs/echo-server.json"));
-  lab["points"] = 12;
-  lab["checks"] = nlohmann::json::array({{{"id", "basic.small-echo"}, {"weight", 6}},
-                                         {{"id", "basic.binary"}, {"weight", 6}, {"hidden", true}}});
-  write(s / "lab.json", lab.dump(2));
-  auto r = run("test " + (s / "lab.json").string() + " " + kSource +
+  TempDir s;
+  auto lab = edited_lab(s, [](nlohmann::json& lab) {
+    lab["points"] = 12;
+    lab["checks"] = nlohmann::json::array({{{"id", "basic.small-echo"}, {"weight", 6}},
+                                           {{"id", "basic.binary"}, {"weight", 6}, {"hidden", true}}});
+  });
+  auto r = run("test " + lab + " " + kSource +
                    "/reference/echo-server --only basic.small-echo,basic.binary --json " + (s / "r.json").string() +
                    " --report html=" + (s / "r.html").string(),
                "2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out.find("basic.binary"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("1 hidden check: 6/6 points"), std::string::npos) << r.out;
-  EXPECT_EQ(read_all(s / "r.html").find("basic.binary"), std::string::npos);
-  auto j = nlohmann::json::parse(read_all(s / "r.json"));
+  EXPECT_EQ(read_file(s / "r.html").find("basic.binary"), std::string::npos);
+  auto j = nlohmann::json::parse(read_file(s / "r.json"));
   ASSERT_EQ(j["tests"].size(), 2u);
   EXPECT_EQ(j["score"], 12);
   bool found = false;

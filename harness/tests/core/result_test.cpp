@@ -73,30 +73,23 @@ TEST(SgTry, ReturnsTheValueWhenEveryStepSucceeds) {
   EXPECT_EQ(reached, 4);
 }
 
-TEST(SgTry, ReturnsEarlyWithTheFirstError) {
-  int reached = -1;
-  auto r = sum_of_positive_evens(-1, 4, &reached);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "not positive: -1");
-  EXPECT_EQ(reached, 0);
+// sum_of_positive_evens(a, b) fails with `message`, having reached step `reached` and no further.
+void expect_stops(int a, int b, const std::string& message, int reached) {
+  int got = -1;
+  auto r = sum_of_positive_evens(a, b, &got);
+  ASSERT_FALSE(r.ok()) << "a=" << a << " b=" << b;
+  EXPECT_EQ(r.error().message, message);
+  EXPECT_EQ(got, reached) << "a=" << a << " b=" << b;
+}
 
-  r = sum_of_positive_evens(2, 0, &reached);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "not positive: 0");
-  EXPECT_EQ(reached, 2);
+TEST(SgTry, ReturnsEarlyWithTheFirstError) {
+  expect_stops(-1, 4, "not positive: -1", 0);
+  expect_stops(2, 0, "not positive: 0", 2);
 }
 
 TEST(SgCheck, ReturnsEarlyWithTheError) {
-  int reached = -1;
-  auto r = sum_of_positive_evens(3, 4, &reached);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "odd: 3");
-  EXPECT_EQ(reached, 1);
-
-  r = sum_of_positive_evens(2, 5, &reached);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "odd: 5");
-  EXPECT_EQ(reached, 3);
+  expect_stops(3, 4, "odd: 3", 1);
+  expect_stops(2, 5, "odd: 5", 3);
 }
 
 TEST(ErrnoError, NamesTheCallAndTheErrno) {

@@ -13,11 +13,13 @@
 #include "core/rng.hpp"
 #include "faults/fault.hpp"
 #include "faults/registry.hpp"
+#include "support/result_matchers.hpp"
 
 namespace sockgrade::faults {
 namespace {
 
 using ::testing::HasSubstr;
+using sockgrade::testing::FailsWith;
 using Kind = Piece::Kind;
 
 Clock::time_point at_ms(int64_t ms) { return Clock::time_point{} + Millis(ms); }
@@ -128,6 +130,40 @@ void expect_non_decreasing(const std::vector<Piece>& pieces) {
 
 std::string payload(std::size_t n, uint64_t seed = 7) { return Rng(seed).bytes(n); }
 
+const char* kind_word(Kind kind) {
+  switch (kind) {
+    case Kind::data: return "data";
+    case Kind::half_close: return "half-close";
+    case Kind::reset: return "reset";
+    case Kind::close: return "close";
+  }
+  return "?";
+}
+
+// What a fault emitted, one line a piece ("data abc @5", "half-close @5"; times in ms, to the
+// nanosecond): a whole schedule is checked in one assertion, and a failure shows all of it.
+using Schedule = std::vector<std::string>;
+Schedule schedule(const std::vector<Piece>& pieces) {
+  Schedule out;
+  for (const auto& p : pieces) {
+    std::string line = kind_word(p.kind);
+    if (p.kind == Kind::data || !p.bytes.empty()) line += " " + p.bytes;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(p.at - Clock::time_point{}).count();
+    line += " @" + std::to_string(ns / 1000000);
+    if (ns % 1000000 != 0) line += "." + std::to_string(1000000 + ns % 1000000).substr(1);
+    out.push_back(line);
+  }
+  return out;
+}
+
+// What `fault` emits for `pieces` pushed in this order, none woken: a case in one line of data.
+Schedule schedule_of(const std::string& fault, const std::vector<Piece>& pieces) {
+  auto f = make(fault);
+  Capture out;
+  for (const auto& p : pieces) f->push(p, out);
+  return schedule(out.pieces);
+}
+
 // ---------------------------------------------------------------------------------------------
 // parse_fault, fault_text, the registry
 
@@ -237,9 +273,7 @@ TEST(ParseFault, UnknownFaultSuggestsTheClosestAndListsThemAll) {
   EXPECT_THAT(r.error().message, HasSubstr("did you mean 'latency'?"));
   for (const auto& f : builtin_faults()) EXPECT_THAT(r.error().message, HasSubstr(f.name));
 
-  auto underscore = parse_fault("half_close");
-  ASSERT_FALSE(underscore.ok());
-  EXPECT_THAT(underscore.error().message, HasSubstr("did you mean 'half-close'?"));
+  EXPECT_THAT(parse_fault("half_close"), FailsWith(HasSubstr("did you mean 'half-close'?")));
 
   auto far = parse_fault("teleport");
   ASSERT_FALSE(far.ok());
@@ -254,9 +288,7 @@ TEST(ParseFault, UnknownParameterSuggestsTheClosestAndListsWhatItTakes) {
   EXPECT_THAT(r.error().message, HasSubstr("did you mean 'bytes'?"));
   EXPECT_THAT(r.error().message, HasSubstr("it takes: bytes, gap_ms, direction"));
 
-  auto dir = parse_fault("slice:directon=to-program");
-  ASSERT_FALSE(dir.ok());
-  EXPECT_THAT(dir.error().message, HasSubstr("did you mean 'direction'?"));
+  EXPECT_THAT(parse_fault("slice:directon=to-program"), FailsWith(HasSubstr("did you mean 'direction'?")));
   // A parameter of another fault is not one of this fault's.
   EXPECT_FALSE(parse_fault("latency:bytes=3").ok());
 }
@@ -267,21 +299,13 @@ TEST(ParseFault, RejectsValuesThatAreNotIntegers) {
     ASSERT_FALSE(r.ok()) << "bytes=" << value;
     EXPECT_THAT(r.error().message, HasSubstr("bytes must be an integer, got '" + value + "'"));
   }
-  auto r = parse_fault("latency:ms");
-  ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.error().message, HasSubstr("expected key=value, got 'ms'"));
+  EXPECT_THAT(parse_fault("latency:ms"), FailsWith(HasSubstr("expected key=value, got 'ms'")));
 }
 
 TEST(ParseFault, RejectsValuesOutOfRangeNamingTheRange) {
-  auto zero = parse_fault("slice:bytes=0");
-  ASSERT_FALSE(zero.ok());
-  EXPECT_THAT(zero.error().message, HasSubstr("bytes=0 is out of range [1, 1048576]"));
-  auto negative = parse_fault("latency:ms=-1");
-  ASSERT_FALSE(negative.ok());
-  EXPECT_THAT(negative.error().message, HasSubstr("ms=-1 is out of range [0, 60000]"));
-  auto big = parse_fault("latency:jitter_ms=60001");
-  ASSERT_FALSE(big.ok());
-  EXPECT_THAT(big.error().message, HasSubstr("out of range"));
+  EXPECT_THAT(parse_fault("slice:bytes=0"), FailsWith(HasSubstr("bytes=0 is out of range [1, 1048576]")));
+  EXPECT_THAT(parse_fault("latency:ms=-1"), FailsWith(HasSubstr("ms=-1 is out of range [0, 60000]")));
+  EXPECT_THAT(parse_fault("latency:jitter_ms=60001"), FailsWith(HasSubstr("out of range")));
   EXPECT_FALSE(parse_fault("slow-reader:rcvbuf=1023").ok());
   // Too large for any integer type is still an error, not a wrap-around.
   EXPECT_FALSE(parse_fault("stall:after_bytes=99999999999999999999999").ok());
@@ -305,13 +329,7 @@ TEST(Latency, DelaysEveryPieceByMsControlsIncluded) {
   f->push(data("ab", 0), out);
   f->push(data("cd", 10), out);
   f->push(control(Kind::half_close, 25), out);
-  ASSERT_EQ(out.pieces.size(), 3u);
-  EXPECT_EQ(out.pieces[0].bytes, "ab");
-  EXPECT_EQ(out.pieces[0].at, at_ms(50));
-  EXPECT_EQ(out.pieces[1].bytes, "cd");
-  EXPECT_EQ(out.pieces[1].at, at_ms(60));
-  EXPECT_EQ(out.pieces[2].kind, Kind::half_close);
-  EXPECT_EQ(out.pieces[2].at, at_ms(75));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data ab @50", "data cd @60", "half-close @75"}));
   // Latency releases on its own schedule through `at`: it holds nothing and needs no wake.
   EXPECT_EQ(f->wake_at(), std::nullopt);
   EXPECT_EQ(f->held_bytes(), 0u);
@@ -434,26 +452,15 @@ TEST(Slice, SpacesSegmentStartsByTheGap) {
 }
 
 TEST(Slice, TheRestOfASegmentIsNotDelayedOnlyTheNextSegment) {
-  auto f = make("slice:bytes=4,gap_ms=10");
-  Capture out;
-  f->push(data("ab", 0), out);
-  f->push(data("cdef", 1), out);
-  ASSERT_EQ(out.pieces.size(), 3u);
-  EXPECT_EQ(out.pieces[0].bytes, "ab");
-  EXPECT_EQ(out.pieces[0].at, at_ms(0));
-  EXPECT_EQ(out.pieces[1].bytes, "cd");  // the rest of segment [0, 4)
-  EXPECT_EQ(out.pieces[1].at, at_ms(1));
-  EXPECT_EQ(out.pieces[2].bytes, "ef");  // segment [4, 8): one gap after the previous write
-  EXPECT_EQ(out.pieces[2].at, at_ms(11));
+  EXPECT_EQ(schedule_of("slice:bytes=4,gap_ms=10", {data("ab", 0), data("cdef", 1)}),
+            (Schedule{"data ab @0",
+                       "data cd @1",  // the rest of segment [0, 4)
+                       "data ef @11"}));  // segment [4, 8): one gap after the previous write
 }
 
 TEST(Slice, DataArrivingAfterTheGapIsNotHeldBack) {
-  auto f = make("slice:bytes=1,gap_ms=5");
-  Capture out;
-  f->push(data("a", 0), out);
-  f->push(data("b", 100), out);
-  ASSERT_EQ(out.pieces.size(), 2u);
-  EXPECT_EQ(out.pieces[1].at, at_ms(100));
+  EXPECT_EQ(schedule_of("slice:bytes=1,gap_ms=5", {data("a", 0), data("b", 100)}),
+            (Schedule{"data a @0", "data b @100"}));
 }
 
 TEST(Slice, ControlPiecesFollowTheLastSegment) {
@@ -461,9 +468,8 @@ TEST(Slice, ControlPiecesFollowTheLastSegment) {
   Capture out;
   f->push(data("abcd", 0), out);
   f->push(control(Kind::half_close, 1), out);
-  ASSERT_EQ(out.pieces.size(), 5u);
-  EXPECT_EQ(out.pieces[4].kind, Kind::half_close);
-  EXPECT_EQ(out.pieces[4].at, at_ms(15)) << "the FIN may not overtake the segments before it";
+  // The FIN may not overtake the segments before it.
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data a @0", "data b @5", "data c @10", "data d @15", "half-close @15"}));
   expect_non_decreasing(out.pieces);
 }
 
@@ -482,10 +488,7 @@ TEST(Coalesce, HoldsUntilTheWindowEndsThenEmitsOneMergedPiece) {
   f->wake(at_ms(19), out);  // too early: nothing
   EXPECT_TRUE(out.pieces.empty());
   f->wake(at_ms(20), out);
-  ASSERT_EQ(out.pieces.size(), 1u);
-  EXPECT_EQ(out.pieces[0].kind, Kind::data);
-  EXPECT_EQ(out.pieces[0].bytes, "abcd");
-  EXPECT_EQ(out.pieces[0].at, at_ms(20));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data abcd @20"}));
   EXPECT_EQ(f->held_bytes(), 0u);
   EXPECT_EQ(f->wake_at(), std::nullopt);
 }
@@ -498,9 +501,7 @@ TEST(Coalesce, TheNextWindowStartsAtTheNextHeldByte) {
   f->push(data("b", 30), out);
   EXPECT_EQ(f->wake_at(), at_ms(50));
   f->wake(at_ms(50), out);
-  ASSERT_EQ(out.pieces.size(), 2u);
-  EXPECT_EQ(out.pieces[1].bytes, "b");
-  EXPECT_EQ(out.pieces[1].at, at_ms(50));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data a @20", "data b @50"}));
 }
 
 TEST(Coalesce, FlushesEarlyOnceMaxBytesAreHeld) {
@@ -509,9 +510,7 @@ TEST(Coalesce, FlushesEarlyOnceMaxBytesAreHeld) {
   f->push(data("ab", 0), out);
   EXPECT_TRUE(out.pieces.empty());
   f->push(data("cd", 3), out);
-  ASSERT_EQ(out.pieces.size(), 1u);
-  EXPECT_EQ(out.pieces[0].bytes, "abcd");
-  EXPECT_EQ(out.pieces[0].at, at_ms(3));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data abcd @3"}));
   EXPECT_EQ(f->wake_at(), std::nullopt);
   f->push(data("e", 4), out);
   EXPECT_EQ(f->wake_at(), at_ms(24));
@@ -523,23 +522,13 @@ TEST(Coalesce, AControlPieceFlushesHeldDataFirst) {
   f->push(data("ab", 0), out);
   f->push(data("c", 2), out);
   f->push(control(Kind::half_close, 5), out);
-  ASSERT_EQ(out.pieces.size(), 2u);
-  EXPECT_EQ(out.pieces[0].kind, Kind::data);
-  EXPECT_EQ(out.pieces[0].bytes, "abc");
-  EXPECT_EQ(out.pieces[0].at, at_ms(5));
-  EXPECT_EQ(out.pieces[1].kind, Kind::half_close);
-  EXPECT_EQ(out.pieces[1].at, at_ms(5));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data abc @5", "half-close @5"}));
   EXPECT_EQ(f->wake_at(), std::nullopt);
   EXPECT_EQ(f->held_bytes(), 0u);
 }
 
 TEST(Coalesce, AControlPieceWithNothingHeldPassesAlone) {
-  auto f = make("coalesce:ms=20");
-  Capture out;
-  f->push(control(Kind::reset, 7), out);
-  ASSERT_EQ(out.pieces.size(), 1u);
-  EXPECT_EQ(out.pieces[0].kind, Kind::reset);
-  EXPECT_EQ(out.pieces[0].at, at_ms(7));
+  EXPECT_EQ(schedule_of("coalesce:ms=20", {control(Kind::reset, 7)}), (Schedule{"reset @7"}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -588,17 +577,10 @@ TEST(Bandwidth, TheTimeForNBytesMatchesTheRateAcrossManyPushes) {
 }
 
 TEST(Bandwidth, QuantaAreCountedFromTheStartOfTheStream) {
-  auto f = make("bandwidth:bytes_per_s=1000");
-  Capture out;
-  f->push(data("12345", 0), out);
-  f->push(data("abcdefghijklmno", 0), out);
-  ASSERT_EQ(out.pieces.size(), 3u);
-  EXPECT_EQ(out.pieces[0].bytes, "12345");
-  EXPECT_EQ(out.pieces[0].at, at_ms(0));
-  EXPECT_EQ(out.pieces[1].bytes, "abcde");  // the rest of the first quantum
-  EXPECT_EQ(out.pieces[1].at, at_ms(5));
-  EXPECT_EQ(out.pieces[2].bytes, "fghijklmno");
-  EXPECT_EQ(out.pieces[2].at, at_ms(10));
+  EXPECT_EQ(schedule_of("bandwidth:bytes_per_s=1000", {data("12345", 0), data("abcdefghijklmno", 0)}),
+            (Schedule{"data 12345 @0",
+                       "data abcde @5",  // the rest of the first quantum
+                       "data fghijklmno @10"}));
 }
 
 TEST(Bandwidth, IdleTimeIsNotSavedUpForABurst) {
@@ -631,17 +613,11 @@ TEST(Stall, PassesBytesUpToAfterBytesAndReleasesTheRestWhenTheStallEnds) {
   f->push(data("defgh", 10), out);  // crosses the threshold at 10 ms: stalled until 110 ms
   f->push(data("ij", 20), out);
   f->push(control(Kind::half_close, 30), out);
-  ASSERT_EQ(out.pieces.size(), 5u);
-  EXPECT_EQ(out.pieces[0].bytes, "abc");
-  EXPECT_EQ(out.pieces[0].at, at_ms(0));
-  EXPECT_EQ(out.pieces[1].bytes, "de");
-  EXPECT_EQ(out.pieces[1].at, at_ms(10));
-  EXPECT_EQ(out.pieces[2].bytes, "fgh");
-  EXPECT_EQ(out.pieces[2].at, at_ms(110));
-  EXPECT_EQ(out.pieces[3].bytes, "ij");
-  EXPECT_EQ(out.pieces[3].at, at_ms(110));
-  EXPECT_EQ(out.pieces[4].kind, Kind::half_close);
-  EXPECT_EQ(out.pieces[4].at, at_ms(110));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data abc @0",
+                                            "data de @10",
+                                            "data fgh @110",
+                                            "data ij @110",
+                                            "half-close @110"}));
   // After the stall, data flows at its own pace again.
   f->push(data("k", 200), out);
   EXPECT_EQ(out.pieces.back().at, at_ms(200));
@@ -652,12 +628,9 @@ TEST(Stall, ExactlyAfterBytesPassesAndTheNextByteStalls) {
   auto f = make("stall:after_bytes=4,ms=50");
   Capture out;
   f->push(data("abcd", 0), out);
-  ASSERT_EQ(out.pieces.size(), 1u);
-  EXPECT_EQ(out.pieces[0].at, at_ms(0));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data abcd @0"}));
   f->push(data("e", 1), out);
-  ASSERT_EQ(out.pieces.size(), 2u);
-  EXPECT_EQ(out.pieces[1].bytes, "e");
-  EXPECT_EQ(out.pieces[1].at, at_ms(51));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data abcd @0", "data e @51"}));
 }
 
 TEST(Stall, ZeroMsHoldsForeverAndCountsTheHeldBytes) {
@@ -715,23 +688,14 @@ TEST(Cutoff, APushEndingExactlyAtTheLimitEndsTheStreamAtOnce) {
                         CutoffCase{"half-close:bytes=6", Kind::half_close},
                         CutoffCase{"limit:bytes=6", Kind::close}}) {
     SCOPED_TRACE(c.text);
-    auto f = make(c.text);
-    Capture out;
-    f->push(data("abcdef", 3), out);
-    ASSERT_EQ(out.pieces.size(), 2u);
-    EXPECT_EQ(out.pieces[0].bytes, "abcdef");
-    EXPECT_EQ(out.pieces[1].kind, c.end);
-    EXPECT_EQ(out.pieces[1].at, at_ms(3));
+    EXPECT_EQ(schedule_of(c.text, {data("abcdef", 3)}),
+              (Schedule{"data abcdef @3", kind_word(c.end) + std::string(" @3")}));
   }
 }
 
 TEST(Cutoff, ControlPiecesBeforeTheLimitPass) {
-  auto f = make("limit:bytes=10");
-  Capture out;
-  f->push(data("abc", 0), out);
-  f->push(control(Kind::half_close, 1), out);
-  ASSERT_EQ(out.pieces.size(), 2u);
-  EXPECT_EQ(out.pieces[1].kind, Kind::half_close);
+  EXPECT_EQ(schedule_of("limit:bytes=10", {data("abc", 0), control(Kind::half_close, 1)}),
+            (Schedule{"data abc @0", "half-close @1"}));
 }
 
 TEST(Reset, AfterMsResetsAtTheDeadlineCountedFromBegin) {
@@ -745,9 +709,7 @@ TEST(Reset, AfterMsResetsAtTheDeadlineCountedFromBegin) {
   f->wake(at_ms(1099), out);
   EXPECT_EQ(out.pieces.size(), 1u);
   f->wake(at_ms(1100), out);
-  ASSERT_EQ(out.pieces.size(), 2u);
-  EXPECT_EQ(out.pieces[1].kind, Kind::reset);
-  EXPECT_EQ(out.pieces[1].at, at_ms(1100));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data hello @1010", "reset @1100"}));
   EXPECT_EQ(f->wake_at(), std::nullopt);
   f->push(data("late", 1200), out);
   f->wake(at_ms(1300), out);
@@ -760,8 +722,7 @@ TEST(Reset, BytesOrTimeWhicheverComesFirst) {
     Capture out;
     f->begin(at_ms(0));
     f->push(data("abcdef", 10), out);
-    ASSERT_EQ(out.pieces.size(), 2u);
-    EXPECT_EQ(out.pieces[1].kind, Kind::reset);
+    ASSERT_EQ(schedule(out.pieces), (Schedule{"data abc @10", "reset @10"}));
     EXPECT_EQ(f->wake_at(), std::nullopt) << "the stream already ended";
   }
   {
@@ -770,9 +731,7 @@ TEST(Reset, BytesOrTimeWhicheverComesFirst) {
     f->begin(at_ms(0));
     f->push(data("abcdef", 10), out);
     f->wake(at_ms(100), out);
-    ASSERT_EQ(out.pieces.size(), 2u);
-    EXPECT_EQ(out.pieces[1].kind, Kind::reset);
-    EXPECT_EQ(out.pieces[1].at, at_ms(100));
+    ASSERT_EQ(schedule(out.pieces), (Schedule{"data abcdef @10", "reset @100"}));
   }
 }
 
@@ -918,15 +877,7 @@ TEST(Composition, LatencyThenSliceSlicesTheDelayedStream) {
   chain.push(data("abcdefgh", 0));
   chain.push(control(Kind::half_close, 1));
   chain.drain();
-  ASSERT_EQ(out.pieces.size(), 4u);
-  EXPECT_EQ(out.pieces[0].bytes, "abc");
-  EXPECT_EQ(out.pieces[0].at, at_ms(50));
-  EXPECT_EQ(out.pieces[1].bytes, "def");
-  EXPECT_EQ(out.pieces[1].at, at_ms(51));
-  EXPECT_EQ(out.pieces[2].bytes, "gh");
-  EXPECT_EQ(out.pieces[2].at, at_ms(52));
-  EXPECT_EQ(out.pieces[3].kind, Kind::half_close);
-  EXPECT_EQ(out.pieces[3].at, at_ms(52));
+  ASSERT_EQ(schedule(out.pieces), (Schedule{"data abc @50", "data def @51", "data gh @52", "half-close @52"}));
 }
 
 TEST(Composition, CoalesceThenLimitCutsTheMergedPiece) {

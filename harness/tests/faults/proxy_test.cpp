@@ -194,6 +194,12 @@ class OneShotServer {
   std::thread thread_;
 };
 
+// The script of a server that only reads: its connection to the end, into `into` (in reads of
+// at most `chunk` bytes, stopping after `limit`).
+OneShotServer::Script read_all_into(Received& into, std::size_t chunk = 65536, std::size_t limit = SIZE_MAX) {
+  return [&into, chunk, limit](int conn, int stop) { into = read_until_end(conn, patience(), chunk, stop, limit); };
+}
+
 // What the proxy reported, from its thread.
 struct Recorder {
   std::mutex mu;
@@ -288,8 +294,7 @@ TEST(ProxyFastPath, TheClientsHalfCloseReachesTheServerWhichCanStillReply) {
 TEST(ProxySlice, DeliversOneByteSegmentsAtLeastGapMsApart) {
   constexpr std::size_t kN = 40;
   Received at_server;
-  OneShotServer server(
-      [&](int conn, int stop) { at_server = read_until_end(conn, patience(), 64, stop); });
+  OneShotServer server(read_all_into(at_server, 64));
   auto rec = std::make_shared<Recorder>();
   auto proxy = start_proxy(server.endpoint(), {"slice:bytes=1,gap_ms=2"}, rec);
   Fd client = connect_to(proxy->endpoint());
@@ -392,8 +397,7 @@ TEST(ProxyReset, AfterMsResetsTheClientNoEarlierThanTheDeadline) {
 
 TEST(ProxyStall, ForwardsAfterBytesAndTheRestNoEarlierThanTheStallsEnd) {
   Received at_server;
-  OneShotServer server(
-      [&](int conn, int stop) { at_server = read_until_end(conn, patience(), 65536, stop); });
+  OneShotServer server(read_all_into(at_server));
   auto proxy = start_proxy(server.endpoint(), {"stall:after_bytes=5,ms=100"});
   Fd client = connect_to(proxy->endpoint());
   auto start = Clock::now();
@@ -408,8 +412,7 @@ TEST(ProxyStall, ForwardsAfterBytesAndTheRestNoEarlierThanTheStallsEnd) {
 
 TEST(ProxyBandwidth, TwoThousandBytesAtTenThousandPerSecondTakeAtLeastTheirTime) {
   Received at_server;
-  OneShotServer server(
-      [&](int conn, int stop) { at_server = read_until_end(conn, patience(), 65536, stop); });
+  OneShotServer server(read_all_into(at_server));
   auto proxy = start_proxy(server.endpoint(), {"bandwidth:bytes_per_s=10000,direction=to-program"});
   Fd client = connect_to(proxy->endpoint());
   std::string data = Rng(6).bytes(2000);
@@ -425,8 +428,7 @@ TEST(ProxyBandwidth, TwoThousandBytesAtTenThousandPerSecondTakeAtLeastTheirTime)
 
 TEST(ProxyCoalesce, HoldsTheFirstByteForTheWindow) {
   Received at_server;
-  OneShotServer server(
-      [&](int conn, int stop) { at_server = read_until_end(conn, patience(), 65536, stop, 2); });
+  OneShotServer server(read_all_into(at_server, 65536, 2));
   auto proxy = start_proxy(server.endpoint(), {"coalesce:ms=60"});
   Fd client = connect_to(proxy->endpoint());
   auto start = Clock::now();
@@ -487,8 +489,7 @@ TEST(ProxyHalfClose, TheServerReadsTheBytesThenEofAndItsReplyStillArrives) {
 
 TEST(ProxyLimit, ClosesBothSidesAfterTheLimitTowardsTheProgram) {
   Received at_server;
-  OneShotServer server(
-      [&](int conn, int stop) { at_server = read_until_end(conn, patience(), 65536, stop); });
+  OneShotServer server(read_all_into(at_server));
   auto rec = std::make_shared<Recorder>();
   auto proxy = start_proxy(server.endpoint(), {"limit:bytes=100,direction=to-program"}, rec);
   Fd client = connect_to(proxy->endpoint());

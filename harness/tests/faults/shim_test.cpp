@@ -22,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/fd.hpp"
 #include "core/strings.hpp"
+#include "support/result_matchers.hpp"
 #include "support/temp_dir.hpp"
 
 extern char** environ;
@@ -30,6 +31,7 @@ namespace sockgrade::faults {
 namespace {
 
 using ::testing::HasSubstr;
+using sockgrade::testing::FailsWith;
 using namespace std::chrono_literals;
 
 const std::string kShim = SOCKGRADE_SHIM_LIBRARY;
@@ -419,9 +421,8 @@ TEST(ShimSession, KeepsItsCountersFileInTheGivenDirectory) {
   auto path = std::filesystem::path(stats_path_of(*s));
   EXPECT_EQ(path.parent_path(), dir.path());
   EXPECT_TRUE(std::filesystem::exists(path));
-  auto missing = ShimSession::create(ShimConfig{7, 0, 3}, 1, kShim, (dir / "no/such/dir").string());
-  ASSERT_FALSE(missing.ok());
-  EXPECT_THAT(missing.error().message, HasSubstr("mkstemp"));
+  EXPECT_THAT(ShimSession::create(ShimConfig{7, 0, 3}, 1, kShim, (dir / "no/such/dir").string()),
+              FailsWith(HasSubstr("mkstemp")));
 }
 
 TEST(ShimLibraryPath, HonoursSockgradeShim) {
@@ -512,9 +513,8 @@ TEST(IsDynamicallyLinked, AnErrorForA32BitElfFile) {
 }
 
 TEST(IsDynamicallyLinked, AnErrorForAMissingFile) {
-  auto r = is_dynamically_linked("/nonexistent/sockgrade/program");
-  ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.error().message, HasSubstr("cannot read /nonexistent/sockgrade/program"));
+  EXPECT_THAT(is_dynamically_linked("/nonexistent/sockgrade/program"),
+              FailsWith(HasSubstr("cannot read /nonexistent/sockgrade/program")));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "checks/catalogue.hpp"
+#include "support/result_matchers.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sockgrade::lab {
@@ -15,6 +16,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using sockgrade::testing::FailsWith;
 using nlohmann::json;
 
 const std::string kSourceDir = SOCKGRADE_TEST_SOURCE_DIR;
@@ -431,12 +433,9 @@ TEST(ResolveLab, FindsBundledLabsAndSuggestsNames) {
   auto p = resolve_lab("echo-server");
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->filename(), "echo-server.json");
-  auto typo = resolve_lab("echo-sever");
-  ASSERT_FALSE(typo.ok());
-  EXPECT_THAT(typo.error().message, AllOf(HasSubstr("unknown lab 'echo-sever'"), HasSubstr("did you mean 'echo-server'?")));
-  auto missing = resolve_lab("/nonexistent/lab.json");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_THAT(missing.error().message, HasSubstr("/nonexistent/lab.json"));
+  EXPECT_THAT(resolve_lab("echo-sever"),
+              FailsWith(AllOf(HasSubstr("unknown lab 'echo-sever'"), HasSubstr("did you mean 'echo-server'?"))));
+  EXPECT_THAT(resolve_lab("/nonexistent/lab.json"), FailsWith(HasSubstr("/nonexistent/lab.json")));
 }
 
 TEST(ParseLab, AcceptsClientRole) {

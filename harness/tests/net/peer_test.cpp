@@ -30,6 +30,14 @@ Peer connect_or_die(const Endpoint& to, Trace& trace) {
   return std::move(p).value();
 }
 
+// A LoopbackServer in `mode` and a peer connected to it, with the peer's trace.
+struct Connected {
+  explicit Connected(Mode mode) : server(mode), peer(connect_or_die(server.endpoint(), trace)) {}
+  LoopbackServer server;
+  Trace trace;
+  Peer peer;
+};
+
 std::vector<TraceEvent> events_of_kind(const Trace& t, const std::string& kind) {
   std::vector<TraceEvent> out;
   for (const auto& e : t.events()) {
@@ -98,186 +106,160 @@ TEST(PeerConnect, MalformedAddressIsAnError) {
 }
 
 TEST(PeerIo, SendsAndReceivesExactBytes) {
-  LoopbackServer server(Mode::echo);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
+  Connected c(Mode::echo);
   std::string msg("hello\0world\xff\n", 13);
-  auto sent = peer.send(msg, patience());
+  auto sent = c.peer.send(msg, patience());
   EXPECT_EQ(sent.end, End::complete);
   EXPECT_EQ(sent.bytes, msg.size());
-  auto got = peer.receive(msg.size(), patience());
+  auto got = c.peer.receive(msg.size(), patience());
   EXPECT_EQ(got.end, End::complete);
   EXPECT_EQ(got.bytes, msg);
   EXPECT_EQ(got.describe(), "received 13 B");
 }
 
 TEST(PeerIo, ReceiveStopsAtTheRequestedCount) {
-  LoopbackServer server(Mode::echo);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  ASSERT_EQ(peer.send("abcdef", patience()).end, End::complete);
-  ASSERT_TRUE(wait_until(patience(), [&] { return peer.unread() == 6; }));  // all echoed
-  EXPECT_EQ(peer.receive(4, patience()).bytes, "abcd");
-  EXPECT_EQ(peer.unread(), 2);
-  EXPECT_EQ(peer.receive(2, patience()).bytes, "ef");
-  EXPECT_EQ(peer.unread(), 0);
+  Connected c(Mode::echo);
+  ASSERT_EQ(c.peer.send("abcdef", patience()).end, End::complete);
+  ASSERT_TRUE(wait_until(patience(), [&] { return c.peer.unread() == 6; }));  // all echoed
+  EXPECT_EQ(c.peer.receive(4, patience()).bytes, "abcd");
+  EXPECT_EQ(c.peer.unread(), 2);
+  EXPECT_EQ(c.peer.receive(2, patience()).bytes, "ef");
+  EXPECT_EQ(c.peer.unread(), 0);
 }
 
 TEST(PeerIo, ExchangesFourMiBCompletely) {
-  LoopbackServer server(Mode::echo);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
+  Connected c(Mode::echo);
   std::string data = Rng::derive(1, "peer-test").bytes(4u << 20);
-  auto got = peer.exchange(data, data.size(), 10s, patience());
+  auto got = c.peer.exchange(data, data.size(), 10s, patience());
   EXPECT_EQ(got.end, End::complete);
   ASSERT_EQ(got.bytes.size(), data.size());
   EXPECT_TRUE(got.bytes == data) << "first difference at byte " << std::mismatch(got.bytes.begin(), got.bytes.end(), data.begin()).first - got.bytes.begin();
   // The trace accounts for every byte in both directions.
-  EXPECT_EQ(total_bytes(trace, "send"), data.size());
-  EXPECT_EQ(total_bytes(trace, "recv"), data.size());
-  peer.half_close();
-  EXPECT_EQ(peer.receive_until_eof(patience()).end, End::eof);
-  server.stop();
-  EXPECT_TRUE(server.received() == data);
+  EXPECT_EQ(total_bytes(c.trace, "send"), data.size());
+  EXPECT_EQ(total_bytes(c.trace, "recv"), data.size());
+  c.peer.half_close();
+  EXPECT_EQ(c.peer.receive_until_eof(patience()).end, End::eof);
+  c.server.stop();
+  EXPECT_TRUE(c.server.received() == data);
 }
 
 TEST(PeerIo, HalfCloseThenReceiveUntilEof) {
-  LoopbackServer server(Mode::echo);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  ASSERT_EQ(peer.send("last words", patience()).end, End::complete);
-  EXPECT_TRUE(peer.half_close());
-  auto got = peer.receive_until_eof(patience());
+  Connected c(Mode::echo);
+  ASSERT_EQ(c.peer.send("last words", patience()).end, End::complete);
+  EXPECT_TRUE(c.peer.half_close());
+  auto got = c.peer.receive_until_eof(patience());
   EXPECT_EQ(got.end, End::eof);
   EXPECT_EQ(got.bytes, "last words");
   EXPECT_THAT(got.describe(), HasSubstr("EOF"));
   // In the trace: send, half-close, the echo, then EOF, in that order.
   std::vector<std::string> kinds;
-  for (const auto& e : trace.events()) kinds.push_back(e.event);
+  for (const auto& e : c.trace.events()) kinds.push_back(e.event);
   EXPECT_EQ(kinds, (std::vector<std::string>{"connect", "send", "half-close", "recv", "eof"}));
 }
 
 TEST(PeerIo, ReceiveTimesOutWhenNothingArrives) {
-  LoopbackServer server(Mode::silent);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  ASSERT_EQ(peer.send("anyone?", patience()).end, End::complete);
-  auto got = peer.receive(1, Deadline::after(50ms));
+  Connected c(Mode::silent);
+  ASSERT_EQ(c.peer.send("anyone?", patience()).end, End::complete);
+  auto got = c.peer.receive(1, Deadline::after(50ms));
   EXPECT_EQ(got.end, End::timeout);
   EXPECT_TRUE(got.bytes.empty());
-  EXPECT_EQ(trace.events().back().event, "timeout");
+  EXPECT_EQ(c.trace.events().back().event, "timeout");
   // The connection stays open: the silent server holds it.
-  EXPECT_EQ(peer.receive_until_eof(Deadline::after(20ms)).end, End::timeout);
-  EXPECT_EQ(peer.tcp_state(), kTcpEstablished);
+  EXPECT_EQ(c.peer.receive_until_eof(Deadline::after(20ms)).end, End::timeout);
+  EXPECT_EQ(c.peer.tcp_state(), kTcpEstablished);
 }
 
 TEST(PeerIo, ServerClosingWithoutEchoIsEof) {
-  LoopbackServer server(Mode::close_at_once);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  auto got = peer.receive_until_eof(patience());
+  Connected c(Mode::close_at_once);
+  auto got = c.peer.receive_until_eof(patience());
   EXPECT_EQ(got.end, End::eof);
   EXPECT_TRUE(got.bytes.empty());
-  auto more = peer.receive(10, patience());
+  auto more = c.peer.receive(10, patience());
   EXPECT_EQ(more.end, End::eof);
 }
 
 TEST(PeerIo, ResetByTheServerIsReset) {
-  LoopbackServer server(Mode::reset_after_first_byte);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  ASSERT_EQ(peer.send("x", patience()).end, End::complete);
-  auto got = peer.receive(1, patience());
+  Connected c(Mode::reset_after_first_byte);
+  ASSERT_EQ(c.peer.send("x", patience()).end, End::complete);
+  auto got = c.peer.receive(1, patience());
   EXPECT_EQ(got.end, End::reset);
   EXPECT_EQ(got.err, ECONNRESET);
   EXPECT_TRUE(got.bytes.empty());
   EXPECT_THAT(got.describe(), HasSubstr("reset"));
-  EXPECT_EQ(trace.events().back().event, "reset-received");
+  EXPECT_EQ(c.trace.events().back().event, "reset-received");
 }
 
 TEST(PeerIo, SendAfterResetReportsReset) {
-  LoopbackServer server(Mode::reset_after_first_byte);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  ASSERT_EQ(peer.send("x", patience()).end, End::complete);
+  Connected c(Mode::reset_after_first_byte);
+  ASSERT_EQ(c.peer.send("x", patience()).end, End::complete);
   // Wait for the RST to arrive (the socket leaves ESTABLISHED), then write into it.
-  ASSERT_TRUE(wait_until(patience(), [&] { return peer.tcp_state() != kTcpEstablished; }));
-  auto sent = peer.send("more", patience());
+  ASSERT_TRUE(wait_until(patience(), [&] { return c.peer.tcp_state() != kTcpEstablished; }));
+  auto sent = c.peer.send("more", patience());
   EXPECT_EQ(sent.end, End::reset);
   EXPECT_TRUE(sent.err == ECONNRESET || sent.err == EPIPE) << sent.err;
 }
 
 TEST(PeerIo, ClosedPeerReportsErrors) {
-  LoopbackServer server(Mode::echo);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  peer.close();
-  EXPECT_FALSE(peer.open());
-  EXPECT_EQ(trace.events().back().event, "close");
-  EXPECT_EQ(peer.receive(1, patience()).end, End::error);
-  EXPECT_EQ(peer.send("x", patience()).end, End::error);
-  EXPECT_FALSE(peer.half_close());
-  EXPECT_EQ(peer.tcp_state(), -1);
-  EXPECT_EQ(peer.unread(), -1);
-  EXPECT_EQ(peer.unacked(), -1);
+  Connected c(Mode::echo);
+  c.peer.close();
+  EXPECT_FALSE(c.peer.open());
+  EXPECT_EQ(c.trace.events().back().event, "close");
+  EXPECT_EQ(c.peer.receive(1, patience()).end, End::error);
+  EXPECT_EQ(c.peer.send("x", patience()).end, End::error);
+  EXPECT_FALSE(c.peer.half_close());
+  EXPECT_EQ(c.peer.tcp_state(), -1);
+  EXPECT_EQ(c.peer.unread(), -1);
+  EXPECT_EQ(c.peer.unacked(), -1);
 }
 
 TEST(PeerIo, ResetClosesTheSocketAndIsTraced) {
-  LoopbackServer server(Mode::silent);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  peer.reset();
-  EXPECT_FALSE(peer.open());
-  EXPECT_EQ(trace.events().back().event, "reset");
+  Connected c(Mode::silent);
+  c.peer.reset();
+  EXPECT_FALSE(c.peer.open());
+  EXPECT_EQ(c.trace.events().back().event, "reset");
 }
 
 TEST(PeerState, FollowsTheConnectionThroughHalfCloseAndEof) {
-  LoopbackServer server(Mode::silent);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  EXPECT_EQ(peer.tcp_state(), kTcpEstablished);
-  ASSERT_TRUE(peer.half_close());
+  Connected c(Mode::silent);
+  EXPECT_EQ(c.peer.tcp_state(), kTcpEstablished);
+  ASSERT_TRUE(c.peer.half_close());
   // The server's kernel acknowledges the FIN; the silent server keeps its side open.
-  ASSERT_TRUE(wait_until(patience(), [&] { return peer.tcp_state() == kTcpFinWait2; }))
-      << tcp_state_name(peer.tcp_state());
-  ASSERT_TRUE(wait_until(patience(), [&] { return server.connections() == 1; }));  // accepted
-  server.stop();  // the server closes its side: our socket gets the FIN
-  EXPECT_EQ(peer.receive_until_eof(patience()).end, End::eof);
-  int after = peer.tcp_state();
+  ASSERT_TRUE(wait_until(patience(), [&] { return c.peer.tcp_state() == kTcpFinWait2; }))
+      << tcp_state_name(c.peer.tcp_state());
+  ASSERT_TRUE(wait_until(patience(), [&] { return c.server.connections() == 1; }));  // accepted
+  c.server.stop();  // the server closes its side: our socket gets the FIN
+  EXPECT_EQ(c.peer.receive_until_eof(patience()).end, End::eof);
+  int after = c.peer.tcp_state();
   EXPECT_TRUE(after == kTcpTimeWait || after == kTcpClose) << tcp_state_name(after);
-  peer.close();
-  EXPECT_EQ(peer.tcp_state(), -1);
+  c.peer.close();
+  EXPECT_EQ(c.peer.tcp_state(), -1);
 }
 
 TEST(PeerState, CloseWaitAfterTheServerCloses) {
-  LoopbackServer server(Mode::close_at_once);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
-  ASSERT_TRUE(wait_until(patience(), [&] { return peer.tcp_state() == kTcpCloseWait; }))
-      << tcp_state_name(peer.tcp_state());
+  Connected c(Mode::close_at_once);
+  ASSERT_TRUE(wait_until(patience(), [&] { return c.peer.tcp_state() == kTcpCloseWait; }))
+      << tcp_state_name(c.peer.tcp_state());
 }
 
 TEST(PeerTrace, ManySendsBecomeOneEventWithCalls) {
-  LoopbackServer server(Mode::echo);
-  Trace trace;
-  Peer peer = connect_or_die(server.endpoint(), trace);
+  Connected c(Mode::echo);
   std::string data(100, 'q');
-  auto sent = peer.send(data, patience(), 1);  // 100 send() calls of one byte
+  auto sent = c.peer.send(data, patience(), 1);  // 100 send() calls of one byte
   ASSERT_EQ(sent.bytes, 100u);
-  auto got = peer.receive(100, patience());
+  auto got = c.peer.receive(100, patience());
   ASSERT_EQ(got.bytes, data);
 
-  auto sends = events_of_kind(trace, "send");
+  auto sends = events_of_kind(c.trace, "send");
   ASSERT_EQ(sends.size(), 1u);
   EXPECT_EQ(sends[0].bytes, 100u);
   EXPECT_EQ(sends[0].calls, 100u);
   EXPECT_EQ(sends[0].actor, "client#1");
-  auto recvs = events_of_kind(trace, "recv");
+  auto recvs = events_of_kind(c.trace, "recv");
   ASSERT_EQ(recvs.size(), 1u);
   EXPECT_EQ(recvs[0].bytes, 100u);
   EXPECT_GE(recvs[0].calls, 1u);
 
-  auto j = trace.to_json();
+  auto j = c.trace.to_json();
   ASSERT_EQ(j.size(), 3u);  // connect, send, recv
   EXPECT_EQ(j[0]["event"], "connect");
   EXPECT_EQ(j[1]["event"], "send");

@@ -2,13 +2,9 @@
 // nothing else, the two kinds of failure kept apart in JUnit (checked well-formed by xmllint),
 // student bytes made harmless in XML/HTML/Markdown, and hidden checks hidden from students in
 // every student-facing view while the instructors' JSON keeps them.
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <set>
 #include <string>
 
@@ -17,6 +13,7 @@
 #include "report/json_writer.hpp"
 #include "report/view.hpp"
 #include "support/sample_report.hpp"
+#include "support/shell.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sockgrade::report {
@@ -32,22 +29,7 @@ std::set<std::string> keys_of(const json& j) {
   return out;
 }
 
-struct Command {
-  int exit_code = -1;
-  std::string out;
-};
-
-Command run(const std::string& cmd) {
-  Command c;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return c;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) c.out.append(buf.data(), n);
-  int status = ::pclose(p);
-  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return c;
-}
+testing::ShellRun run(const std::string& cmd) { return testing::run_shell(cmd + " 2>&1"); }
 
 // xmllint's verdict on `xml` ("" when well-formed). CI installs libxml2-utils (setup.sh).
 std::string xml_problems(const std::string& xml) {
@@ -253,10 +235,8 @@ TEST(Junit, StripsBytesInvalidInXml) {
 }
 
 TEST(Junit, AFailedBuildIsATestcase) {
-  auto r = testing::sample_report();
-  r.build.status = "failed";
-  r.build.message = "the build failed (exit status 1)";
-  r.build.log = "server.c:3:1: error: expected ';' before '}' token & <more>\n";
+  auto r =
+      testing::sample_report_with_failed_build("server.c:3:1: error: expected ';' before '}' token & <more>\n");
   auto xml = render_junit(r);
   ASSERT_EQ(xml_problems(xml), "");
   EXPECT_EQ(xpath(xml, "string(//testcase[@name=\"build\"]/failure/@type)"), "build");
@@ -329,10 +309,7 @@ TEST(Markdown, IsASummaryWithATableAndInertStudentText) {
 }
 
 TEST(Html, AFailedBuildIsExplainedOnceNotOnceACheck) {
-  auto r = testing::sample_report();
-  r.build.status = "failed";
-  r.build.message = "the build failed (exit status 1)";
-  r.build.log = "server.c:3:1: error: expected ';' <here>\n";
+  auto r = testing::sample_report_with_failed_build("server.c:3:1: error: expected ';' <here>\n");
   auto html = render_html(r);
   EXPECT_THAT(html, HasSubstr("The build failed"));
   EXPECT_THAT(html, HasSubstr("expected &#39;;&#39; &lt;here&gt;"));

@@ -5,19 +5,16 @@
 // or opacity 0 — and the sequence diagrams drawn with a size. A probe script is added to a
 // copy of the page (the report itself has none); its findings come back through --dump-dom.
 // Without Chromium the test fails and says how to install it: it must never pass unseen.
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "report/formats.hpp"
 #include "support/sample_report.hpp"
+#include "support/shell.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sockgrade::report {
@@ -57,26 +54,14 @@ const char* kProbe = R"(<script>
 </script>
 )";
 
-std::string run_capture(const std::string& cmd, int* exit_code) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::array<char, 65536> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = ::pclose(p);
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
-
 // $SOCKGRADE_CHROMIUM, else the first Chromium on PATH; "" when there is none.
 std::string find_chromium() {
   if (const char* env = std::getenv("SOCKGRADE_CHROMIUM"); env && *env) return env;
   for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-    int code = -1;
-    std::string path = run_capture(std::string("command -v ") + name + " 2>/dev/null", &code);
+    auto found = testing::run_shell(std::string("command -v ") + name + " 2>/dev/null");
+    std::string path = found.out;
     while (!path.empty() && path.back() == '\n') path.pop_back();
-    if (code == 0 && !path.empty()) return path;
+    if (found.exit_code == 0 && !path.empty()) return path;
   }
   return "";
 }
@@ -119,9 +104,10 @@ TEST(HtmlInChromium, ScoreAndAFailuresEvidenceAreVisible) {
                     " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
                     " --user-data-dir=" + profile + " --window-size=1200,900 --dump-dom file://" + page.string() +
                     " 2>" + (dir / "chromium.log").string();
-  int code = -1;
-  std::string dom = run_capture(cmd, &code);
-  ASSERT_EQ(code, 0) << "chromium failed (" << code << "): " << testing::read_file(dir / "chromium.log");
+  auto chrome = testing::run_shell(cmd);
+  ASSERT_EQ(chrome.exit_code, 0) << "chromium failed (" << chrome.exit_code << "): "
+                                 << testing::read_file(dir / "chromium.log");
+  const std::string& dom = chrome.out;
 
   const std::string open = "<pre id=\"sockgrade-probe\">";
   auto start = dom.find(open);

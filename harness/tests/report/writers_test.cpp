@@ -13,12 +13,14 @@
 #include "report/json_writer.hpp"
 #include "report/text_writer.hpp"
 #include "support/sample_report.hpp"
+#include "support/result_matchers.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sockgrade::report {
 namespace {
 
 using ::testing::HasSubstr;
+using sockgrade::testing::FailsWith;
 using ::testing::Not;
 using nlohmann::json;
 
@@ -72,10 +74,7 @@ TEST(RenderText, ColorOnlyWhenAsked) {
 }
 
 TEST(RenderText, ShowsAFailedBuild) {
-  auto r = testing::sample_report();
-  r.build.status = "failed";
-  r.build.message = "the build failed (exit status 1)";
-  r.build.log = "server.c:3:1: error: expected ';'\n";
+  auto r = testing::sample_report_with_failed_build("server.c:3:1: error: expected ';'\n");
   auto text = render_text(r, TextOptions{});
   EXPECT_THAT(text, HasSubstr("The build failed"));
   EXPECT_THAT(text, HasSubstr("expected ';'"));
@@ -116,9 +115,7 @@ TEST(WriteJson, ReplacesAnExistingFileByRename) {
 TEST(WriteJson, MissingDirectoryIsAnErrorNamingThePath) {
   testing::TempDir dir;
   auto path = (dir / "no/such/dir/alice.json").string();
-  auto w = write_json(testing::sample_report(), path);
-  ASSERT_FALSE(w.ok());
-  EXPECT_THAT(w.error().message, HasSubstr(path));
+  EXPECT_THAT(write_json(testing::sample_report(), path), FailsWith(HasSubstr(path)));
   EXPECT_TRUE(names_in(dir.path()).empty());
 }
 
