@@ -18,6 +18,7 @@
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
 #include "core/retry.hpp"
+#include "core/wait.hpp"
 #include "net/observe.hpp"
 
 namespace sockgrade::grading {
@@ -625,6 +626,14 @@ Unexpected<Outcome> never_connected(Context& ctx, ClientSession& s, const std::s
     // Where it tried cannot be seen then, nor served: the host's ports are not the harness's.
     if (!ctx.settings().private_network) m += " (without a private network namespace only the asked and default ports are served)";
   }
+  // A client still running may only lack the CPU to do what it is about to (print its usage and
+  // exit: seen under a load of 280, charged "still running" before it had printed a byte). While
+  // it is runnable, wait for it (up to 10 s); one asleep (reading its stdin, say) is judged now.
+  wait_until(ctx.deadline(10000), [&] {
+    if (!c.status().running()) return true;
+    auto tree = net::snapshot_tree(c.pid());
+    return tree.root_state != 'R' && tree.root_state != 'D' && tree.busy_children == 0;
+  });
   if (c.status().running()) return timed_out(m + " and is still running");
   c.program().finish_output(500);
   std::string said = first_line(c.stderr_text());

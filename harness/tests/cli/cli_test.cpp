@@ -373,8 +373,8 @@ TEST(Cli, LabCheckSaysWhatALabResolvesTo) {
 }
 
 TEST(Cli, LabCheckOfATypoIsOneLineNamingThePath) {
-  Scratch s;
-  write(s / "lab.json", R"({"schema": "sockgrade.lab/2", "name": "x", "extends": "echo-server",
+  TempDir s;
+  s.write("lab.json", R"({"schema": "sockgrade.lab/2", "name": "x", "extends": "echo-server",
                             "checks": [{"id": "basic.smal-echo", "weight": 3}]})");
   auto r = run("lab check " + (s / "lab.json").string());
   EXPECT_EQ(r.exit_code, 2);
@@ -387,8 +387,8 @@ TEST(Cli, LabCheckOfATypoIsOneLineNamingThePath) {
 // Two checks of equal weight keep it quick: the reference scores every point, a fixture loses the check of its
 // bug only; a reference that does not score every point is said so, with exit code 1.
 TEST(Cli, LabTryGradesTheReferenceAndShowsEachFixture) {
-  Scratch s;
-  write(s / "lab.json", R"({"schema": "sockgrade.lab/2", "name": "small", "extends": "echo-server",
+  TempDir s;
+  s.write("lab.json", R"({"schema": "sockgrade.lab/2", "name": "small", "extends": "echo-server",
                             "checks": [{"id": "basic.small-echo", "weight": 1},
                                        {"id": "partial-io.short-writes", "weight": 1}, )" +
                             [] {
