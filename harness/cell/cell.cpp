@@ -12,6 +12,7 @@
 
 #include "cell/cleanup.hpp"
 #include "cell/net_ns.hpp"
+#include "cell/piped_fork.hpp"
 #include "cell/pid_ns.hpp"
 #include "cell/user_ns.hpp"
 #include "core/fd.hpp"
@@ -112,20 +113,10 @@ CellOutcome finish(Running& r, bool overran) {
 
 // Forks the cell of `job` (index i) and adds it to `running`; the error text when it cannot.
 std::string launch_cell(const CellJob& job, std::size_t i, std::vector<Running>& running) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return std::string("pipe2: ") + std::strerror(errno);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(p[0]);
-    ::close(p[1]);
-    return std::string("fork: ") + std::strerror(errno);
-  }
-  if (pid == 0) {
-    ::close(p[0]);
-    cell_main(job, p[1]);
-  }
-  ::close(p[1]);
-  running.push_back(Running{i, pid, Fd(p[0]), {}, Stopwatch(), Deadline::after(job.budget)});
+  PipedChild child;
+  if (auto err = fork_with_pipe(child); !err.empty()) return err;
+  if (child.pid == 0) cell_main(job, child.fd);
+  running.push_back(Running{i, child.pid, Fd(child.fd), {}, Stopwatch(), Deadline::after(job.budget)});
   return {};
 }
 

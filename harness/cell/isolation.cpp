@@ -11,6 +11,7 @@
 
 #include "cell/identity.hpp"
 #include "cell/net_ns.hpp"
+#include "cell/piped_fork.hpp"
 #include "cell/seccomp.hpp"
 #include "cell/user_ns.hpp"
 #include "core/retry.hpp"
@@ -22,28 +23,22 @@ namespace {
 // Runs `probe` in a forked child and returns its error message, or "" when it succeeded.
 template <class F>
 std::string probe_in_child(F probe) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return std::string("pipe2: ") + std::strerror(errno);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(p[0]);
-    ::close(p[1]);
-    return std::string("fork: ") + std::strerror(errno);
-  }
-  if (pid == 0) {
-    ::close(p[0]);
+  PipedChild child;
+  if (auto err = fork_with_pipe(child); !err.empty()) return err;
+  if (child.pid == 0) {
     std::string err = probe();
-    if (!err.empty()) [[maybe_unused]] auto w = ::write(p[1], err.data(), err.size());
+    if (!err.empty()) [[maybe_unused]] auto w = ::write(child.fd, err.data(), err.size());
     ::_exit(err.empty() ? 0 : 1);
   }
-  ::close(p[1]);
   std::string err;
   char buf[256];
   ssize_t n;
-  while ((n = retry_eintr([&] { return ::read(p[0], buf, sizeof buf); })) > 0) err.append(buf, static_cast<std::size_t>(n));
-  ::close(p[0]);
+  while ((n = retry_eintr([&] { return ::read(child.fd, buf, sizeof buf); })) > 0) {
+    err.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(child.fd);
   int status = 0;
-  retry_eintr([&] { return ::waitpid(pid, &status, 0); });
+  retry_eintr([&] { return ::waitpid(child.pid, &status, 0); });
   if (err.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) err = "the probe failed";
   return err;
 }
