@@ -209,9 +209,10 @@ Outcome model(Context& ctx) {
 // After clients left: no zombie and no child still alive. A failure says which.
 Step<void> children_gone(Context& ctx, ServerUnderTest& srv, const std::string& scene, const std::string& zombie_why) {
   net::TreeSnapshot s;
+  auto clean = [&] { return s.processes == 1 && s.zombies == 0; };
   auto gone = [&] {
     s = srv.snapshot();
-    return s.processes == 1 && s.zombies == 0;
+    return clean();
   };
   Stopwatch waited;
   bool done = wait_until(ctx.deadline(1500), gone);
@@ -221,8 +222,8 @@ Step<void> children_gone(Context& ctx, ServerUnderTest& srv, const std::string& 
   // unreaped (seen: echo-server-fork/backlog-5 charged for a child still runnable at 1.5 s).
   auto moving = [&] { return s.busy_children > 0 || (s.zombies > 0 && s.root_state == 'R'); };
   if (!done && moving()) {
-    wait_until(ctx.deadline(10000), [&] { return gone() || !moving(); });
-    done = s.processes == 1 && s.zombies == 0;
+    wait_until(ctx.deadline(10000), [&] { return gone() || !moving(); }, 50'000);  // a look walks /proc
+    done = clean();
   }
   ctx.evidence()["after_clients_left"] = describe_tree(s);
   if (done) return {};

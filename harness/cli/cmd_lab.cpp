@@ -3,9 +3,10 @@
 // check id and parameter) and says what it resolved to, or the one-line error; `try` grades the
 // reference, which must score every point, and shows what each fixture (a program with a known
 // bug) gets, so that the instructor sees each bug cost points in its own check and nowhere else.
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <set>
+#include <string_view>
 
 #include "cell/isolation.hpp"
 #include "checks/catalogue.hpp"
@@ -22,11 +23,8 @@ using report::format_points;
 
 // "18 checks in 7 categories, out of 100 points; a TCP server; contract echo-server.md"
 std::string summary(const lab::LabSpec& lab) {
-  std::vector<std::string> categories;
-  for (const auto& c : lab.checks) {
-    auto category = c.id.substr(0, c.id.find('.'));
-    if (std::find(categories.begin(), categories.end(), category) == categories.end()) categories.push_back(category);
-  }
+  std::set<std::string_view> categories;
+  for (const auto& c : lab.checks) categories.insert(checks::category_of(c.id));
   double total = 0;
   for (const auto& c : lab.checks) total += c.weight;
   std::string out = std::to_string(lab.checks.size()) + " checks in " + std::to_string(categories.size()) +

@@ -629,11 +629,15 @@ Unexpected<Outcome> never_connected(Context& ctx, ClientSession& s, const std::s
   // A client still running may only lack the CPU to do what it is about to (print its usage and
   // exit: seen under a load of 280, charged "still running" before it had printed a byte). While
   // it is runnable, wait for it (up to 10 s); one asleep (reading its stdin, say) is judged now.
-  wait_until(ctx.deadline(10000), [&] {
-    if (!c.status().running()) return true;
-    auto tree = net::snapshot_tree(c.pid());
-    return tree.root_state != 'R' && tree.root_state != 'D' && tree.busy_children == 0;
-  });
+  // Each look walks /proc: every 50 ms is often enough for a wait of seconds.
+  wait_until(
+      ctx.deadline(10000),
+      [&] {
+        if (!c.status().running()) return true;
+        auto tree = net::snapshot_tree(c.pid());
+        return !tree.root_busy() && tree.busy_children == 0;
+      },
+      50'000);
   if (c.status().running()) return timed_out(m + " and is still running");
   c.program().finish_output(500);
   std::string said = first_line(c.stderr_text());

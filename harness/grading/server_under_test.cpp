@@ -89,7 +89,7 @@ bool still_multiplying(cell::Cgroup& cgroup, uint64_t& processes_seen) {
 bool still_starting(pid_t pid) {
   auto tree = net::snapshot_tree(pid);
   constexpr uint64_t kEnoughToListenNs = 250'000'000;
-  return (tree.root_state == 'R' || tree.root_state == 'D') && tree.cpu_ns < kEnoughToListenNs;
+  return tree.root_busy() && tree.cpu_ns < kEnoughToListenNs;
 }
 
 }  // namespace

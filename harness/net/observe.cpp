@@ -279,7 +279,7 @@ TreeSnapshot snapshot_tree(pid_t root) {
     ++s.processes;
     s.threads += static_cast<int>(st->num_threads);
     s.cpu_ns += cpu_time_ns(p);
-    if (p != root && (st->state == 'R' || st->state == 'D')) ++s.busy_children;
+    if (p != root && TreeSnapshot::busy_state(st->state)) ++s.busy_children;
     if (p == root) {
       s.root_state = st->state;
       s.root_threads = static_cast<int>(st->num_threads);

@@ -66,6 +66,10 @@ struct TreeSnapshot {
   // Children running or waiting for a CPU (R), or inside the kernel (D): not stuck, but busy
   // (one that saw its client leave is runnable until it has exited).
   int busy_children = 0;
+  // The root busy in the same sense: it has not yet done what it is about to.
+  bool root_busy() const { return busy_state(root_state); }
+  // A process state of /proc/<pid>/stat that is busy: R or D.
+  static bool busy_state(char state) { return state == 'R' || state == 'D'; }
 };
 TreeSnapshot snapshot_tree(pid_t root);
 
