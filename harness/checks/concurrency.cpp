@@ -225,7 +225,11 @@ Step<void> children_gone(Context& ctx, ServerUnderTest& srv, const std::string& 
     wait_until(ctx.deadline(10000), [&] { return gone() || !moving(); }, 50'000);  // a look walks /proc
     done = clean();
   }
-  ctx.evidence()["after_clients_left"] = describe_tree(s);
+  // The observation behind "asleep" or "still running" in the message.
+  ctx.evidence()["after_clients_left"] =
+      describe_tree(s) + (s.busy_children > 0 ? ", " + plural(s.busy_children, "child", "children") +
+                                                    " running or waiting for a CPU"
+                                              : "");
   if (done) return {};
   SG_CHECK(srv.expect_alive(scene));
   const std::string later = format_duration(Millis(static_cast<int64_t>(waited.elapsed_ms())));
