@@ -230,140 +230,21 @@ Outcome executable_name(Context& ctx) {
 
 }  // namespace
 
-// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
-// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
-std::vector<CheckDef> basic_checks() {
+// This category's checks: each id with the function that runs it. What a check tests and tells
+// the student is data, in labs/checks/basic.json (checks/descriptions.hpp).
+std::vector<CheckFunction> basic_checks() {
   return {
-      {.info = {.id = "basic.small-echo",
-                .title = "A short line is echoed back",
-                .requirement = "The server echoes every byte it receives back to the same client.",
-                .hint = "Read from the connected socket and write back exactly the bytes read: "
-                        "write(fd, buf, n) with the n that read() returned, never sizeof buf "
-                        "(that sends stale bytes after the echo); check that your server accepts "
-                        "a connection and answers at all.",
-                .role = "server",
-                .budget_ms = 15000,
-                .typical_ms = 50},
-       .run = small_echo},
-      {.info = {.id = "basic.binary",
-                .title = "Binary data, all 256 byte values and NULs, is echoed exactly",
-                .requirement = "Echo is byte-exact: the data is not text and may contain NUL "
-                               "bytes.",
-                .hint = "Write exactly the n bytes that read() returned: write(fd, buf, n). "
-                        "strlen(), printf(\"%s\") and string functions stop at the first NUL byte.",
-                .role = "server",
-                .budget_ms = 15000,
-                .typical_ms = 50},
-       .run = binary},
-      {.info = {.id = "basic.interactive",
-                .title = "Line-by-line round trips are answered one at a time",
-                .requirement = "The server echoes what it has as soon as it has it; it does not "
-                               "wait for more input.",
-                .hint = "Echo each read() right away; do not wait for the client to finish or for "
-                        "a full buffer before writing back.",
-                .role = "server",
-                .params = {
-                    {.name = "rounds", .default_value = 20, .min = 1, .max = 1000,
-                     .description = "number of round trips"},
-                },
-                .budget_ms = 30000,
-                .typical_ms = 50},
-       .run = interactive},
-      {.info = {.id = "basic.large-stream",
-                .title = "A 512 KiB stream is echoed exactly while it is sent",
-                .requirement = "The server keeps reading and writing for as long as the client "
-                               "sends, whatever the size.",
-                .hint = "Loop until read() returns 0, and write every byte you read (a write can "
-                        "be short: loop on it). Do not keep the whole stream in memory.",
-                .role = "server",
-                // 512 KiB: a correct server moving one byte per read()/write() spends about 2 s of CPU
-                // on it here (two syscalls per byte, ~4 us), within the 10 s CPU limit and the 20 s
-                // wall limit with margin, also on a loaded machine.
-                .params = {
-                    {.name = "bytes", .default_value = 512 << 10, .min = 256 << 10, .max = 256 << 20,
-                     .description = "size of the stream in bytes"},
-                },
-                .budget_ms = 150000,
-                .typical_ms = 50},
-       .run = large_stream},
-      {.info = {.id = "basic.client-echo",
-                .title = "Lines typed one at a time are printed back",
-                .requirement = "The client copies stdin to the server and the server's bytes to "
-                               "stdout.",
-                .hint = "Read stdin, write what you read to the socket, read the socket and write "
-                        "what arrives to stdout; print each reply as soon as it arrives (stdout "
-                        "is a pipe when graded, so stdio buffers it in blocks: fflush(stdout) "
-                        "after printf()/fputs(), or write(1, ...)).",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 100},
-       .run = client_small},
-      {.info = {.id = "basic.client-binary",
-                .title = "Binary data, all 256 byte values and NULs, goes through exactly",
-                .requirement = "The client is byte-exact both ways: the data is not text and may "
-                               "contain NUL bytes.",
-                .hint = "Use read()/write() with the byte counts they return; fgets(), strlen(), "
-                        "printf(\"%s\") and fputs() stop at the first NUL byte.",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 100},
-       .run = client_binary},
-      {.info = {.id = "basic.client-large-stream",
-                .title = "A multi-MiB stream goes both ways without deadlock",
-                .requirement = "The client keeps reading the server's replies while it sends, "
-                               "whatever the size of the input.",
-                .hint = "A client that writes all its input before reading fills the server's "
-                        "buffers and its own: both sides then wait forever. Read the socket while "
-                        "you write (poll()/select(), or one thread or process per direction).",
-                .role = "client",
-                .params = {
-                    {.name = "bytes", .default_value = 8 << 20, .min = 1 << 20, .max = 256 << 20,
-                     .description = "size of the stream in bytes"},
-                },
-                .budget_ms = 150000,
-                .typical_ms = 2000},
-       .run = client_large_stream},
-      {.info = {.id = "basic.daytime-reply",
-                .title = "The server's reply is printed exactly, then the client exits 0",
-                .requirement = "The client prints every byte the server sends until EOF, then "
-                               "exits 0.",
-                .hint = "Loop on read() until it returns 0 and write exactly the bytes read to "
-                        "stdout, then exit(0).",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 100},
-       .run = daytime_reply},
-      {.info = {.id = "basic.udp-datagram-sizes",
-                .title = "Datagrams from 1 to 65507 bytes come back whole",
-                .requirement = "Each datagram is echoed as one datagram with the same bytes: "
-                               "boundaries are kept.",
-                .hint = "One recvfrom() returns one whole datagram, cut to the buffer's size: use "
-                        "a buffer of 65507 bytes (or more) and send back exactly the n bytes "
-                        "received, with one sendto().",
-                .role = "server",
-                .budget_ms = 15000,
-                .typical_ms = 50},
-       .run = datagram_sizes},
-      {.info = {.id = "basic.udp-client-lines",
-                .title = "Each line goes out as a datagram and its echo is printed",
-                .requirement = "One datagram per line of stdin; the echo printed once; exit 0 at "
-                               "stdin EOF.",
-                .hint = "sendto() the line, recvfrom() the reply, print exactly the bytes "
-                        "received.",
-                .role = "client",
-                .budget_ms = 20000,
-                .typical_ms = 200},
-       .run = udp_client_lines},
-      {.info = {.id = "basic.executable-name",
-                .title = "The program has the name the lab asks for",
-                .requirement = "The build produces an executable with the lab's name (e.g. "
-                               "'server').",
-                .hint = "The lab's scripts run the program by name: make the Makefile's target "
-                        "(or the -o of the compile command) produce exactly that name.",
-                .role = "any",
-                .budget_ms = 5000,
-                .typical_ms = 1},
-       .run = executable_name},
+      {"basic.small-echo", small_echo},
+      {"basic.binary", binary},
+      {"basic.interactive", interactive},
+      {"basic.large-stream", large_stream},
+      {"basic.client-echo", client_small},
+      {"basic.client-binary", client_binary},
+      {"basic.client-large-stream", client_large_stream},
+      {"basic.daytime-reply", daytime_reply},
+      {"basic.udp-datagram-sizes", datagram_sizes},
+      {"basic.udp-client-lines", udp_client_lines},
+      {"basic.executable-name", executable_name},
   };
 }
 

@@ -1,22 +1,26 @@
 // Every built-in check, in one explicit list (self-registering statics vanish when a static
-// library is linked). A check is a CheckDef (grading/check.hpp): its description, declared with
-// designated initialisers, and the function that runs it.
+// library is linked). A check is a CheckDef (grading/check.hpp): its description and the function
+// that runs it, kept apart. The description (title, requirement, hint, role, parameters, budget)
+// is data, in labs/checks/<category>.json (checks/descriptions.hpp); the code is C++, and each
+// category's list function pairs every id with its function. builtin_checks() joins the two:
+// every function has exactly one description and every description one function.
 //
-// Where a check goes: in the file of its id's prefix, the category (BRIEF §3), with '-' as '_':
-// `partial-io.eintr` in checks/partial_io.cpp, whatever lab or role it is for (inside a file:
-// the servers' checks first, then the clients'). Each file defines one list function below,
-// and builtin_checks() joins them. The catalogue fills `category` in from the id, so a check
-// does not repeat it. A file that outgrows ~600 lines of checks splits by the program under
-// test (<category>_client.cpp for the checks of client labs), or gives its largest check a
-// file of its own (<category>_<check>.cpp: concurrency_burst.cpp), still listed by the
-// category's list function. Scenario code that checks of several files play goes in a small
-// shared file here (client_scenarios, udp_scenarios, server_tree), or in grading/ when it is
-// engine (not one scenario); never copied.
+// Where a check goes: its description in labs/checks/<category>.json, its code in the file of its
+// id's prefix, the category (BRIEF §3), with '-' as '_': `partial-io.eintr` in
+// checks/partial_io.cpp, whatever lab or role it is for (inside a file: the servers' checks first,
+// then the clients'). Each file defines one list function below. The catalogue fills `category`
+// in from the id, so a check does not repeat it. A file that outgrows ~600 lines of checks splits
+// by the program under test (<category>_client.cpp for the checks of client labs), or gives its
+// largest check a file of its own (<category>_<check>.cpp: concurrency_burst.cpp), still listed
+// by the category's list function. Scenario code that checks of several files play goes in a
+// small shared file here (client_scenarios, udp_scenarios, server_tree), or in grading/ when it
+// is engine (not one scenario); never copied.
 #pragma once
 
 #include <string_view>
 #include <vector>
 
+#include "checks/descriptions.hpp"
 #include "core/result.hpp"
 #include "grading/catalogue.hpp"
 #include "lab/lab_spec.hpp"
@@ -35,14 +39,26 @@ const std::vector<std::string_view>& categories();
 // The category of a check id (its prefix up to the first '.'), or "" when it is none of them.
 std::string_view category_of(std::string_view id);
 
-// Per-category lists, each defined in checks/<category>.cpp.
-std::vector<CheckDef> basic_checks();
-std::vector<CheckDef> connect_accept_checks();
-std::vector<CheckDef> partial_io_checks();
-std::vector<CheckDef> sigpipe_checks();
-std::vector<CheckDef> shutdown_checks();
-std::vector<CheckDef> concurrency_checks();
-std::vector<CheckDef> resources_checks();
-std::vector<CheckDef> robustness_checks();
+// A check's code: the function that runs the check of this id.
+struct CheckFunction {
+  std::string_view id;
+  CheckFn run;
+};
+
+// Per-category lists of functions, each defined in checks/<category>.cpp.
+std::vector<CheckFunction> basic_checks();
+std::vector<CheckFunction> connect_accept_checks();
+std::vector<CheckFunction> partial_io_checks();
+std::vector<CheckFunction> sigpipe_checks();
+std::vector<CheckFunction> shutdown_checks();
+std::vector<CheckFunction> concurrency_checks();
+std::vector<CheckFunction> resources_checks();
+std::vector<CheckFunction> robustness_checks();
+
+// The checks, in the order of `functions`, each with its description from `files`: an error
+// (naming the file) for a function without a description, a description without a function, or
+// either twice. builtin_checks() is join_checks(every list above, embedded_description_files()).
+Result<std::vector<CheckDef>> join_checks(const std::vector<CheckFunction>& functions,
+                                          const std::vector<DescriptionFile>& files);
 
 }  // namespace sockgrade::checks

@@ -26,7 +26,8 @@
 namespace sockgrade::checks {
 namespace {
 
-// The lab's required model, as the "model" parameter numbers it.
+// The lab's required model, as the "model" parameter numbers it: the values of its "choices" in
+// labs/checks/concurrency.json.
 enum Model : int64_t { kFork = 1, kThread = 2, kSelect = 3 };
 
 std::string model_name(int64_t m) {
@@ -468,140 +469,18 @@ Outcome several_senders(Context& ctx) {
 
 }  // namespace
 
-// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
-// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
-std::vector<CheckDef> concurrency_checks() {
+// This category's checks: each id with the function that runs it. What a check tests and tells
+// the student is data, in labs/checks/concurrency.json (checks/descriptions.hpp).
+std::vector<CheckFunction> concurrency_checks() {
   return {
-      {.info = {.id = "concurrency.simultaneous-clients",
-                .title = "Clients connected at the same time are all served",
-                .requirement = "Every connected client gets its answers while the others stay "
-                               "connected.",
-                .hint = "Serve each client independently of the others (a child process, a "
-                        "thread, or one select/poll loop over all connections): an iterative "
-                        "server answers only the first client while the others wait.",
-                .role = "server",
-                .params = {
-                    {.name = "clients", .default_value = 20, .min = 2, .max = 60,
-                     .description = "clients connected at once"},
-                    {.name = "rounds", .default_value = 5, .min = 1, .max = 50,
-                     .description = "round trips per client"},
-                },
-                .budget_ms = 20000,
-                .typical_ms = 300},
-       .run = simultaneous_clients},
-      {.info = {.id = "concurrency.stalled-client",
-                .title = "A stalled client blocks nobody",
-                .requirement = "A client that is connected and silent, or that sent half a "
-                               "message, does not delay any other client.",
-                .hint = "Never wait on one client while others are ready: in a select/poll server "
-                        "read only what poll() says is ready (once per wakeup) and echo what "
-                        "arrived instead of waiting for a whole line.",
-                .role = "server",
-                .budget_ms = 20000,
-                .typical_ms = 200},
-       .run = stalled_client},
-      {.info = {.id = "concurrency.burst",
-                .title = "A burst of clients: each gets exactly its own bytes",
-                .requirement = "Many clients that connect and send at the same moment each get "
-                               "exactly their own data back.",
-                .hint = "Give each thread its own copy of the descriptor (malloc an int, or pass "
-                        "it by value), never &connfd; keep buffers per client (on the worker's "
-                        "stack or in its own struct), never one global buffer.",
-                .role = "server",
-                .params = {
-                    {.name = "clients", .default_value = 50, .min = 2, .max = 100,
-                     .description = "clients per burst"},
-                    {.name = "rounds", .default_value = 5, .min = 1, .max = 20,
-                     .description = "bursts"},
-                    {.name = "bytes", .default_value = 8192, .min = 16, .max = 65536,
-                     .description = "bytes each client sends"},
-                    {.name = "pieces", .default_value = 32, .min = 1, .max = 256,
-                     .description = "pieces each client's bytes are sent in, interleaved across clients"},
-                },
-                .budget_ms = 30000,
-                .typical_ms = 600},
-       .run = burst},
-      {.info = {.id = "concurrency.model",
-                .title = "Serves clients with the model the lab asks for",
-                .requirement = "The server uses the lab's concurrency model, as seen in /proc "
-                               "while clients are connected.",
-                .hint = "fork lab: fork() a child per accepted connection; thread lab: "
-                        "pthread_create() a thread per connection (no fork); select lab: one "
-                        "thread of one process multiplexing all connections with "
-                        "select/poll/epoll.",
-                .role = "server",
-                .params = {
-                    {.name = "model", .default_value = kFork, .min = kFork, .max = kSelect,
-                     .description = "required model: fork, thread or select (or 1, 2, 3)",
-                     .choices = {{"fork", kFork}, {"thread", kThread}, {"select", kSelect}}},
-                    {.name = "clients", .default_value = 5, .min = 2, .max = 30,
-                     .description = "clients connected while observing"},
-                },
-                .budget_ms = 20000,
-                .typical_ms = 150},
-       .run = model},
-      {.info = {.id = "concurrency.children-reaped",
-                .title = "Children are reaped, also when many exit together",
-                .requirement = "Every child exits after its client leaves and is reaped: no "
-                               "zombie remains, also after simultaneous disconnects.",
-                .hint = "Install a SIGCHLD handler that loops `while (waitpid(-1, NULL, WNOHANG) "
-                        "> 0);`: several children that exit together raise SIGCHLD only once. And "
-                        "end each child with exit() after serving its client.",
-                .role = "server",
-                .params = {
-                    {.name = "clients", .default_value = 10, .min = 1, .max = 200,
-                     .description = "clients one after the other"},
-                    {.name = "burst", .default_value = 24, .min = 2, .max = 50,
-                     .description = "clients disconnecting at once"},
-                    {.name = "rounds", .default_value = 6, .min = 1, .max = 20,
-                     .description = "simultaneous disconnects"},
-                },
-                .budget_ms = 30000,
-                .typical_ms = 400},
-       .run = children_reaped},
-      {.info = {.id = "concurrency.parent-closes",
-                .title = "The parent closes its copy of each connection",
-                .requirement = "After fork() the parent closes the connection's descriptor: the "
-                               "client sees EOF as soon as the child is done, and the parent's "
-                               "descriptor count stays flat.",
-                .hint = "close(connfd) in the parent right after fork(): the connection (and the "
-                        "client's EOF) ends only when the last process holding it closes it, and "
-                        "a parent that keeps every connection leaks descriptors.",
-                .role = "server",
-                .params = {
-                    {.name = "clients", .default_value = 20, .min = 1, .max = 500,
-                     .description = "clients"},
-                },
-                .budget_ms = 20000,
-                .typical_ms = 300},
-       .run = parent_closes},
-      {.info = {.id = "concurrency.resources-reclaimed",
-                .title = "Workers, threads and memory are reclaimed",
-                .requirement = "After hundreds of clients, the server is back to one process, its "
-                               "thread count and its address space.",
-                .hint = "Detach each thread (pthread_detach, or a detached attribute) or join it: "
-                        "a thread that ends undetached keeps its 8 MiB stack; children exit and "
-                        "are reaped; per-client memory is freed when the client leaves.",
-                .role = "server",
-                .params = {
-                    {.name = "clients", .default_value = 200, .min = 20, .max = 2000,
-                     .description = "clients in total"},
-                    {.name = "batch", .default_value = 10, .min = 1, .max = 50,
-                     .description = "clients connected at once"},
-                },
-                .budget_ms = 30000,
-                .typical_ms = 500},
-       .run = resources_reclaimed},
-      {.info = {.id = "concurrency.udp-several-senders",
-                .title = "Each reply goes to its own sender, several clients at once",
-                .requirement = "A reply goes to the address the datagram came from, whoever sent "
-                               "before.",
-                .hint = "Pass the address recvfrom() filled in (and its length) to sendto() for "
-                        "every datagram; never reuse the first client's address.",
-                .role = "server",
-                .budget_ms = 15000,
-                .typical_ms = 50},
-       .run = several_senders},
+      {"concurrency.simultaneous-clients", simultaneous_clients},
+      {"concurrency.stalled-client", stalled_client},
+      {"concurrency.burst", burst},
+      {"concurrency.model", model},
+      {"concurrency.children-reaped", children_reaped},
+      {"concurrency.parent-closes", parent_closes},
+      {"concurrency.resources-reclaimed", resources_reclaimed},
+      {"concurrency.udp-several-senders", several_senders},
   };
 }
 

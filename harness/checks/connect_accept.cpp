@@ -413,128 +413,20 @@ Outcome udp_client_argv(Context& ctx) {
 
 }  // namespace
 
-// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
-// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
-std::vector<CheckDef> connect_accept_checks() {
+// This category's checks: each id with the function that runs it. What a check tests and tells
+// the student is data, in labs/checks/connect-accept.json (checks/descriptions.hpp).
+std::vector<CheckFunction> connect_accept_checks() {
   return {
-      {.info = {.id = "connect-accept.listens-on-requested-port",
-                .title = "Listens on the port given on the command line",
-                .requirement = "`./server PORT` listens on PORT (the default port only when no "
-                               "argument is given).",
-                .hint = "Parse argv[1] (strtol/atoi) and bind to htons(port); the grader, like "
-                        "any user, chooses the port.",
-                .role = "server",
-                .budget_ms = 10000,
-                .typical_ms = 50},
-       .run = listens_on_requested_port},
-      {.info = {.id = "connect-accept.sequential-clients",
-                .title = "Many clients one after the other are all served",
-                .requirement = "After a client leaves, the server accepts and serves the next "
-                               "one, for as long as it runs.",
-                .hint = "Keep accept() in a loop and go back to it after closing each client's "
-                        "connection; do not exit or break out of the loop when one client is done.",
-                .role = "server",
-                .params = {
-                    {.name = "clients", .default_value = 50, .min = 2, .max = 1000,
-                     .description = "number of clients"},
-                },
-                .budget_ms = 60000,
-                .typical_ms = 50},
-       .run = sequential_clients},
-      {.info = {.id = "connect-accept.queued-while-busy",
-                .title = "Clients that connect while the server is busy are served later",
-                .requirement = "Connections wait in the listen backlog while the server serves "
-                               "another client, and are then served in turn.",
-                .hint = "Call listen() with a backlog > 1 and accept() again after each client; a "
-                        "queued client has already connected and sent data, which the kernel "
-                        "holds for you.",
-                .role = "server",
-                .budget_ms = 20000,
-                .typical_ms = 50},
-       .run = queued_while_busy},
-      {.info = {.id = "connect-accept.restart-reuseaddr",
-                .title = "Restarts on the same port right after connections closed",
-                .requirement = "The server can be restarted immediately on its port, even while "
-                               "old connections are in TIME_WAIT.",
-                .hint = "setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) before "
-                        "bind(): without it bind() fails with EADDRINUSE for about a minute after "
-                        "the server's side closed connections.",
-                .role = "server",
-                .budget_ms = 20000,
-                .typical_ms = 50},
-       .run = restart_reuseaddr},
-      {.info = {.id = "connect-accept.listen-backlog",
-                .title = "The listen backlog holds a burst of clients",
-                .requirement = "listen() is given a backlog large enough for the lab's bursts of "
-                               "clients (the contract says how large).",
-                .hint = "Pass a large backlog to listen(), e.g. listen(fd, SOMAXCONN) or 128: "
-                        "while the server is busy (forking, creating a thread), new connections "
-                        "wait in the accept queue, and the kernel drops the ones that find it "
-                        "full (the client retries only after 1 s, then 3 s…).",
-                .role = "server",
-                .params = {
-                    {.name = "backlog", .default_value = 50, .min = 0, .max = 4096,
-                     .description = "smallest backlog accepted"},
-                    {.name = "clients", .default_value = 50, .min = 2, .max = 200,
-                     .description = "connects in the burst"},
-                },
-                .budget_ms = 15000,
-                .typical_ms = 300},
-       .run = listen_backlog},
-      {.info = {.id = "connect-accept.client-argv",
-                .title = "Connects to the HOST and PORT given on the command line",
-                .requirement = "./client HOST PORT connects to HOST:PORT (the defaults only apply "
-                               "without arguments).",
-                .hint = "Take the host from argv[1] and the port from argv[2] "
-                        "(htons(atoi(argv[2]))), falling back to the defaults only when they are "
-                        "missing.",
-                .role = "client",
-                .budget_ms = 10000,
-                .typical_ms = 100},
-       .run = client_argv},
-      {.info = {.id = "connect-accept.client-refused",
-                .title = "A refused connection is reported at once",
-                .requirement = "When connect() fails the client says why on stderr and exits with "
-                               "a non-zero status, without waiting for input; the attempt itself "
-                               "is proven (the sandbox's TCP counters, or its socket seen in "
-                               "SYN_SENT), so a client that only prints a usage message gets "
-                               "nothing.",
-                .hint = "Check connect()'s return value; on -1 print the reason "
-                        "(perror(\"connect\")) and exit(1).",
-                .role = "client",
-                .budget_ms = 10000,
-                .typical_ms = 100},
-       .run = client_refused},
-      {.info = {.id = "connect-accept.unix-socket-path",
-                .title = "The socket appears at the path given in argv",
-                .requirement = "./server PATH listens on a UNIX-domain stream socket bound to "
-                               "PATH.",
-                .hint = "Fill a struct sockaddr_un with AF_UNIX and argv[1] (strncpy into "
-                        "sun_path, check the length), then bind() and listen(). Do not unlink the "
-                        "path while serving.",
-                .role = "server",
-                .budget_ms = 10000,
-                .typical_ms = 50},
-       .run = socket_at_path},
-      {.info = {.id = "connect-accept.unix-stale-socket",
-                .title = "A stale socket file at the path is removed before bind",
-                .requirement = "A socket file left by an earlier run does not stop the server "
-                               "from starting.",
-                .hint = "A UNIX socket file outlives the server that bound it, and bind() then "
-                        "fails with EADDRINUSE. unlink(path) before bind() (ignoring ENOENT).",
-                .role = "server",
-                .budget_ms = 10000,
-                .typical_ms = 50},
-       .run = stale_socket},
-      {.info = {.id = "connect-accept.udp-client-argv",
-                .title = "Sends to the HOST and PORT given on the command line",
-                .requirement = "./client HOST PORT sends its datagrams to HOST:PORT.",
-                .hint = "Take the host from argv[1] and the port from argv[2], the defaults only "
-                        "when they are missing.",
-                .role = "client",
-                .budget_ms = 20000,
-                .typical_ms = 100},
-       .run = udp_client_argv},
+      {"connect-accept.listens-on-requested-port", listens_on_requested_port},
+      {"connect-accept.sequential-clients", sequential_clients},
+      {"connect-accept.queued-while-busy", queued_while_busy},
+      {"connect-accept.restart-reuseaddr", restart_reuseaddr},
+      {"connect-accept.listen-backlog", listen_backlog},
+      {"connect-accept.client-argv", client_argv},
+      {"connect-accept.client-refused", client_refused},
+      {"connect-accept.unix-socket-path", socket_at_path},
+      {"connect-accept.unix-stale-socket", stale_socket},
+      {"connect-accept.udp-client-argv", udp_client_argv},
   };
 }
 

@@ -269,101 +269,18 @@ Outcome daytime_sliced(Context& ctx) {
 
 }  // namespace
 
-// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
-// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
-std::vector<CheckDef> partial_io_checks() {
+// This category's checks: each id with the function that runs it. What a check tests and tells
+// the student is data, in labs/checks/partial-io.json (checks/descriptions.hpp).
+std::vector<CheckFunction> partial_io_checks() {
   return {
-      {.info = {.id = "partial-io.one-byte-segments",
-                .title = "Input arriving one byte per segment is echoed whole",
-                .requirement = "A read() returns whatever has arrived, possibly one byte: "
-                               "messages are not preserved by TCP.",
-                .hint = "Never assume one read() returns one whole message or line: keep reading "
-                        "and echo every byte, however the input is split.",
-                .role = "server",
-                .budget_ms = 20000,
-                .typical_ms = 120},
-       .run = one_byte_segments},
-      {.info = {.id = "partial-io.coalesced-messages",
-                .title = "Many small messages merged into one segment are all echoed",
-                .requirement = "Several of the client's writes may arrive together and come out "
-                               "of one read().",
-                .hint = "One read() can return several messages at once: process (here, echo) all "
-                        "of its n bytes, not just the first line or message in them.",
-                .role = "server",
-                .budget_ms = 20000,
-                .typical_ms = 50},
-       .run = coalesced_messages},
-      {.info = {.id = "partial-io.short-writes",
-                .title = "Short writes are completed (a write loop)",
-                .requirement = "write()/send() may write fewer bytes than asked; the server "
-                               "writes the rest.",
-                .hint = "Check what write() returns and call it again for the remaining bytes "
-                        "until all are written (a writen()/write_all() loop); never assume one "
-                        "call writes everything.",
-                .role = "server",
-                .budget_ms = 40000,
-                .typical_ms = 190},
-       .run = short_writes},
-      {.info = {.id = "partial-io.eintr",
-                .title = "Interrupted calls (EINTR) are retried",
-                .requirement = "A read, write or accept interrupted by a signal (EINTR) is "
-                               "retried; it is not an error of the connection.",
-                .hint = "When read(), write(), accept() return -1 with errno == EINTR, simply "
-                        "call them again; only other errors end the connection (and none should "
-                        "end the server).",
-                .role = "server",
-                .budget_ms = 40000,
-                .typical_ms = 360},
-       .run = eintr},
-      {.info = {.id = "partial-io.slow-reader",
-                .title = "A slow reader gets the whole echo, without busy-waiting",
-                .requirement = "When the client reads slowly the server's writes wait; nothing is "
-                               "lost and no CPU is burnt meanwhile.",
-                .hint = "Let write() block (a blocking socket), or poll() for POLLOUT before "
-                        "retrying; a loop that retries send(..., MSG_DONTWAIT) on EAGAIN spins a "
-                        "CPU for as long as the client is slow.",
-                .role = "server",
-                // 512 KiB: several times the capped buffers, read at 1.3 MiB/s (64 KiB every 50 ms), so
-                // a fast server's send queue stays full for ~300 ms; about 2 s of CPU for a correct
-                // server that moves one byte per call.
-                .params = {
-                    {.name = "bytes", .default_value = 512 << 10, .min = 64 << 10, .max = 64 << 20,
-                     .description = "bytes echoed to the slow reader"},
-                },
-                .budget_ms = 60000,
-                .typical_ms = 500},
-       .run = slow_reader},
-      {.info = {.id = "partial-io.client-one-byte-segments",
-                .title = "Replies split into 1-byte segments are printed whole",
-                .requirement = "A reply can arrive in any number of pieces; the client prints all "
-                               "of it.",
-                .hint = "One read() returns what has arrived so far, possibly a single byte. Keep "
-                        "reading (and printing) until the reply is complete, instead of one "
-                        "read() per line sent.",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 300},
-       .run = client_one_byte_segments},
-      {.info = {.id = "partial-io.client-short-writes",
-                .title = "The client's own short writes are completed",
-                .requirement = "Every byte read from stdin reaches the server and every byte "
-                               "received reaches stdout.",
-                .hint = "write() and send() may write fewer bytes than asked: loop until all n "
-                        "bytes are out (a write_all() helper).",
-                .role = "client",
-                .budget_ms = 40000,
-                .typical_ms = 500},
-       .run = client_short_writes},
-      {.info = {.id = "partial-io.daytime-sliced",
-                .title = "A reply in 1-byte segments is printed whole",
-                .requirement = "The reply can arrive in any number of pieces; the client prints "
-                               "all of them.",
-                .hint = "One read() returns what has arrived so far, possibly one byte: keep "
-                        "reading until read() returns 0.",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 300},
-       .run = daytime_sliced},
+      {"partial-io.one-byte-segments", one_byte_segments},
+      {"partial-io.coalesced-messages", coalesced_messages},
+      {"partial-io.short-writes", short_writes},
+      {"partial-io.eintr", eintr},
+      {"partial-io.slow-reader", slow_reader},
+      {"partial-io.client-one-byte-segments", client_one_byte_segments},
+      {"partial-io.client-short-writes", client_short_writes},
+      {"partial-io.daytime-sliced", daytime_sliced},
   };
 }
 

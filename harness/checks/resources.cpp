@@ -94,39 +94,12 @@ Outcome idle_cpu(Context& ctx) {
 
 }  // namespace
 
-// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
-// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
-std::vector<CheckDef> resources_checks() {
+// This category's checks: each id with the function that runs it. What a check tests and tells
+// the student is data, in labs/checks/resources.json (checks/descriptions.hpp).
+std::vector<CheckFunction> resources_checks() {
   return {
-      {.info = {.id = "resources.fd-baseline",
-                .title = "No descriptor leak across many clients",
-                .requirement = "Each connection's descriptor is closed when its client is done.",
-                .hint = "close(connfd) when a client is finished (EOF or error), on every path; a "
-                        "leaked descriptor per client makes accept() fail with EMFILE once the "
-                        "limit is reached.",
-                .role = "server",
-                .params = {
-                    {.name = "clients", .default_value = 100, .min = 10, .max = 2000,
-                     .description = "number of clients"},
-                },
-                .budget_ms = 60000,
-                .typical_ms = 50},
-       .run = fd_baseline},
-      {.info = {.id = "resources.idle-cpu",
-                .title = "No busy-waiting while idle",
-                .requirement = "A server with nothing to do sleeps in a blocking call (accept, "
-                               "read, select) and uses no CPU.",
-                .hint = "Block in accept()/read() (or select/poll with no timeout) instead of "
-                        "looping over non-blocking calls; when read() returns 0 the client is "
-                        "gone: close and go back to accept().",
-                .role = "server",
-                .params = {
-                    {.name = "window_ms", .default_value = 250, .min = 100, .max = 10000,
-                     .description = "length of each idle window"},
-                },
-                .budget_ms = 20000,
-                .typical_ms = 520},
-       .run = idle_cpu},
+      {"resources.fd-baseline", fd_baseline},
+      {"resources.idle-cpu", idle_cpu},
   };
 }
 

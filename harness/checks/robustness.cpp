@@ -100,61 +100,15 @@ Outcome udp_client_gives_up(Context& ctx) {
 
 }  // namespace
 
-// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
-// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
-std::vector<CheckDef> robustness_checks() {
+// This category's checks: each id with the function that runs it. What a check tests and tells
+// the student is data, in labs/checks/robustness.json (checks/descriptions.hpp).
+std::vector<CheckFunction> robustness_checks() {
   return {
-      {.info = {.id = "robustness.daytime-long-reply",
-                .title = "A long reply (hundreds of bytes) is printed whole, no crash",
-                .requirement = "A reply longer than the client's buffer is printed in full; "
-                               "nothing is written past the buffer.",
-                .hint = "read(fd, buf, sizeof buf - 1) leaves room for a terminating NUL at "
-                        "buf[n]; reading sizeof buf and then writing buf[n] = '\\0' writes one "
-                        "byte past the array. Better: fwrite(buf, 1, n, stdout).",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 200},
-       .run = daytime_long_reply},
-      {.info = {.id = "robustness.udp-empty-and-garbage",
-                .title = "Empty and garbage datagrams are survived",
-                .requirement = "A 0-byte datagram and binary garbage neither stop nor confuse the "
-                               "server.",
-                .hint = "recvfrom() returning 0 is an empty datagram, not an end of anything (UDP "
-                        "has no connection to close); echo it or ignore it, and go on.",
-                .role = "server",
-                .budget_ms = 15000,
-                .typical_ms = 50},
-       .run = empty_and_garbage},
-      {.info = {.id = "robustness.udp-client-retries",
-                .title = "A lost datagram is sent again",
-                .requirement = "UDP may lose a datagram: without an echo within 1 s, the client "
-                               "sends the line again.",
-                .hint = "Wait for the reply with a timeout (poll() or SO_RCVTIMEO), and on "
-                        "timeout send the same datagram again.",
-                .role = "client",
-                .budget_ms = 20000,
-                .typical_ms = 2500},
-       .run = udp_client_retries},
-      {.info = {.id = "robustness.udp-client-duplicates",
-                .title = "A duplicated reply is printed once",
-                .requirement = "UDP may deliver a datagram twice: the client prints each echo "
-                               "once and ignores a reply that does not answer the line it is "
-                               "waiting for.",
-                .hint = "Compare each reply with the line sent and ignore the others (a late "
-                        "duplicate of an earlier echo).",
-                .role = "client",
-                .budget_ms = 20000,
-                .typical_ms = 300},
-       .run = udp_client_duplicates},
-      {.info = {.id = "robustness.udp-client-gives-up",
-                .title = "Without any answer, the client gives up with a message",
-                .requirement = "After 5 tries without an answer the client reports it on stderr "
-                               "and exits non-zero.",
-                .hint = "Count the tries; after the last timeout print the reason and exit(1).",
-                .role = "client",
-                .budget_ms = 20000,
-                .typical_ms = 6000},
-       .run = udp_client_gives_up},
+      {"robustness.daytime-long-reply", daytime_long_reply},
+      {"robustness.udp-empty-and-garbage", empty_and_garbage},
+      {"robustness.udp-client-retries", udp_client_retries},
+      {"robustness.udp-client-duplicates", udp_client_duplicates},
+      {"robustness.udp-client-gives-up", udp_client_gives_up},
   };
 }
 

@@ -197,77 +197,16 @@ Outcome client_reset_by_server(Context& ctx) {
 
 }  // namespace
 
-// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
-// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
-std::vector<CheckDef> shutdown_checks() {
+// This category's checks: each id with the function that runs it. What a check tests and tells
+// the student is data, in labs/checks/shutdown.json (checks/descriptions.hpp).
+std::vector<CheckFunction> shutdown_checks() {
   return {
-      {.info = {.id = "shutdown.half-close",
-                .title = "Half-close: everything is echoed, then the server closes",
-                .requirement = "When read() returns 0 (the client shut down its sending side), "
-                               "the server has echoed everything and closes the connection.",
-                .hint = "read() == 0 means the client sent FIN: finish writing what you have, "
-                        "then close(connfd) so that the client sees EOF. Do not stop echoing "
-                        "before that, and do not forget the close.",
-                .role = "server",
-                .params = {
-                    {.name = "bytes", .default_value = 64 * 1024, .min = 1, .max = 1 << 20,
-                     .description = "bytes sent before the half-close"},
-                },
-                .budget_ms = 20000,
-                .typical_ms = 50},
-       .run = half_close},
-      {.info = {.id = "shutdown.reset-by-peer",
-                .title = "A client that resets is survived, without spinning",
-                .requirement = "A connection reset by the client (ECONNRESET) ends that "
-                               "connection only; the server serves the next client.",
-                .hint = "read() returns -1 with errno ECONNRESET once after an RST, then 0: treat "
-                        "-1 as an error of that connection (close it and go back to accept()), "
-                        "never as a byte count, and never exit the server.",
-                .role = "server",
-                .budget_ms = 20000,
-                .typical_ms = 50},
-       .run = reset_by_peer},
-      {.info = {.id = "shutdown.client-half-close",
-                .title = "At stdin EOF: half-close, print the rest, exit 0 when the server closes",
-                .requirement = "At stdin EOF the client half-closes (shutdown SHUT_WR), keeps "
-                               "printing until the server closes, then exits 0.",
-                .hint = "At EOF on stdin call shutdown(sock, SHUT_WR) (not close()), keep reading "
-                        "the socket until read() returns 0, then exit(0).",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 300},
-       .run = client_half_close},
-      {.info = {.id = "shutdown.client-slow-server",
-                .title = "Every echo of a slow server is printed, even after stdin EOF",
-                .requirement = "The client does not exit before the server has sent everything "
-                               "back.",
-                .hint = "Stdin EOF means no more input, not the end of the replies: keep reading "
-                        "the socket until the server closes it.",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 600},
-       .run = client_slow_server},
-      {.info = {.id = "shutdown.client-server-closes-early",
-                .title = "A server that closes early is reported, no hang",
-                .requirement = "When the server closes the connection before the client's input "
-                               "is sent, the client reports it and exits non-zero.",
-                .hint = "read() returning 0 before you half-closed, or write() failing with "
-                        "EPIPE/ECONNRESET, is an error: print it on stderr and exit(1). Ignore "
-                        "SIGPIPE so that the failed write is reported.",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 300},
-       .run = client_server_closes_early},
-      {.info = {.id = "shutdown.client-reset-by-server",
-                .title = "A connection reset by the server is reported, no hang",
-                .requirement = "An RST from the server ends the client with a message and a "
-                               "non-zero status.",
-                .hint = "read() or write() failing with ECONNRESET is an error: print it (perror) "
-                        "and exit(1).",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 300},
-       .run = client_reset_by_server},
+      {"shutdown.half-close", half_close},
+      {"shutdown.reset-by-peer", reset_by_peer},
+      {"shutdown.client-half-close", client_half_close},
+      {"shutdown.client-slow-server", client_slow_server},
+      {"shutdown.client-server-closes-early", client_server_closes_early},
+      {"shutdown.client-reset-by-server", client_reset_by_server},
   };
 }
 

@@ -408,46 +408,13 @@ Outcome client_stdout_closed(Context& ctx) {
 
 }  // namespace
 
-// The table of this category's checks, one designated-initialiser entry each (id, texts, role,
-// parameters, budget): as long as the category is wide, and read entry by entry, not as a whole.
-std::vector<CheckDef> sigpipe_checks() {
+// This category's checks: each id with the function that runs it. What a check tests and tells
+// the student is data, in labs/checks/sigpipe.json (checks/descriptions.hpp).
+std::vector<CheckFunction> sigpipe_checks() {
   return {
-      {.info = {.id = "sigpipe.peer-vanishes",
-                .title = "Survives a client that vanishes while the server writes",
-                .requirement = "A client that disappears mid-reply ends only its own connection; "
-                               "the server goes on serving.",
-                .hint = "Writing to a connection the peer has reset raises SIGPIPE, whose default "
-                        "action kills the process. Ignore it (signal(SIGPIPE, SIG_IGN)) or send "
-                        "with MSG_NOSIGNAL, then treat the EPIPE from write() as the end of that "
-                        "client only.",
-                .role = "server",
-                .budget_ms = 30000,
-                .typical_ms = 150},
-       .run = peer_vanishes},
-      {.info = {.id = "sigpipe.client-server-vanishes",
-                .title = "Not killed by SIGPIPE when the server vanishes mid-write",
-                .requirement = "A write to a connection the server has reset fails with EPIPE, "
-                               "which the client reports.",
-                .hint = "Writing to a reset connection raises SIGPIPE, whose default action kills "
-                        "the process silently. Ignore it (signal(SIGPIPE, SIG_IGN)) or send with "
-                        "MSG_NOSIGNAL, then report the EPIPE from write().",
-                .role = "client",
-                .budget_ms = 20000,
-                .typical_ms = 800},
-       .run = client_server_vanishes},
-      {.info = {.id = "sigpipe.client-stdout-closed",
-                .title = "Not killed by SIGPIPE when the reader of stdout leaves",
-                .requirement = "When stdout is a pipe whose reader has left (./client | head -c "
-                               "10), the client reports the failed write on stderr and exits with "
-                               "a non-zero status.",
-                .hint = "A write to a pipe nobody reads raises SIGPIPE, which kills the process "
-                        "without a word. With signal(SIGPIPE, SIG_IGN) the write fails with EPIPE "
-                        "instead: check every write to stdout, and on an error say so (perror) "
-                        "and exit(1).",
-                .role = "client",
-                .budget_ms = 15000,
-                .typical_ms = 300},
-       .run = client_stdout_closed},
+      {"sigpipe.peer-vanishes", peer_vanishes},
+      {"sigpipe.client-server-vanishes", client_server_vanishes},
+      {"sigpipe.client-stdout-closed", client_stdout_closed},
   };
 }
 

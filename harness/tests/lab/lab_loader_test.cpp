@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <set>
 #include <string>
 
 #include "checks/catalogue.hpp"
@@ -400,31 +399,6 @@ TEST(ParamValue, LabValueOrDeclaredDefault) {
   spec.params = {{"rounds", 7}};
   EXPECT_EQ(checks::param_value(def->info, spec, "rounds"), 7);
   EXPECT_THROW(checks::param_value(def->info, spec, "undeclared"), std::logic_error);
-}
-
-TEST(Registry, CheckIdsAreUniqueAndCategorised) {
-  std::set<std::string> ids;
-  for (const auto& c : checks::builtin_checks()) {
-    EXPECT_TRUE(ids.insert(c.info.id).second) << "duplicate " << c.info.id;
-    // The catalogue fills the category in from the id's prefix, which must be one of BRIEF §3's.
-    EXPECT_EQ(c.info.id.substr(0, c.info.id.find('.')), c.info.category) << c.info.id;
-    EXPECT_THAT(checks::categories(), ::testing::Contains(c.info.category)) << c.info.id;
-    EXPECT_FALSE(c.info.title.empty()) << c.info.id;
-    EXPECT_NE(c.run, nullptr) << c.info.id;
-    for (const auto& p : c.info.params) {
-      EXPECT_LE(p.min, p.default_value) << c.info.id << " " << p.name;
-      EXPECT_LE(p.default_value, p.max) << c.info.id << " " << p.name;
-    }
-  }
-  EXPECT_EQ(checks::find_check("no.such-check"), nullptr);
-}
-
-TEST(Registry, CategoryIsTheIdsKnownPrefix) {
-  EXPECT_EQ(checks::category_of("partial-io.eintr"), "partial-io");
-  EXPECT_EQ(checks::category_of("robustness.udp-client-gives-up"), "robustness");
-  EXPECT_EQ(checks::category_of("robustnes.typo"), "");
-  EXPECT_EQ(checks::category_of("basic"), "");
-  EXPECT_EQ(checks::category_of(".basic"), "");
 }
 
 TEST(ResolveLab, FindsBundledLabsAndSuggestsNames) {
