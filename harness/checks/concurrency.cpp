@@ -423,7 +423,7 @@ Outcome resources_reclaimed(Context& ctx) {
 
 // The udp-echo-server lab: replies go to each datagram's own sender.
 
-Outcome several_senders(Context& ctx) {
+Outcome udp_several_senders(Context& ctx) {
   auto steps = [&]() -> Step<void> {
     SG_CHECK(ctx.start_server());
     std::vector<UdpPeer> peers;
@@ -469,19 +469,9 @@ Outcome several_senders(Context& ctx) {
 
 }  // namespace
 
-// This category's checks: each id with the function that runs it. What a check tests and tells
-// the student is data, in labs/checks/concurrency.json (checks/descriptions.hpp).
-std::vector<CheckFunction> concurrency_checks() {
-  return {
-      {"concurrency.simultaneous-clients", simultaneous_clients},
-      {"concurrency.stalled-client", stalled_client},
-      {"concurrency.burst", burst},
-      {"concurrency.model", model},
-      {"concurrency.children-reaped", children_reaped},
-      {"concurrency.parent-closes", parent_closes},
-      {"concurrency.resources-reclaimed", resources_reclaimed},
-      {"concurrency.udp-several-senders", several_senders},
-  };
-}
+// This file's checks: each check described in labs/checks/concurrency.json runs the function named
+// after its id (concurrency.simultaneous-clients: simultaneous_clients()). The build writes
+// concurrency_checks(), the list that pairs them (checks/list_functions.cmake).
+#include "checks/concurrency_checks.inc"
 
 }  // namespace sockgrade::checks

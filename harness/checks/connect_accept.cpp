@@ -274,7 +274,7 @@ Outcome listen_backlog(Context& ctx) {
 
 // The unix-echo-server lab: what is particular to a socket that is a file.
 
-Outcome socket_at_path(Context& ctx) {
+Outcome unix_socket_path(Context& ctx) {
   auto steps = [&]() -> Step<void> {
     SG_TRY(auto* srv, ctx.start_server());
     const auto& got = srv->listener().local.address;
@@ -316,7 +316,7 @@ Step<void> leave_stale_socket(Context& ctx) {
   return {};
 }
 
-Outcome stale_socket(Context& ctx) {
+Outcome unix_stale_socket(Context& ctx) {
   auto steps = [&]() -> Step<void> {
     SG_CHECK(leave_stale_socket(ctx));
     SG_TRY(auto* srv, in_context(ctx.start_server(),
@@ -413,21 +413,9 @@ Outcome udp_client_argv(Context& ctx) {
 
 }  // namespace
 
-// This category's checks: each id with the function that runs it. What a check tests and tells
-// the student is data, in labs/checks/connect-accept.json (checks/descriptions.hpp).
-std::vector<CheckFunction> connect_accept_checks() {
-  return {
-      {"connect-accept.listens-on-requested-port", listens_on_requested_port},
-      {"connect-accept.sequential-clients", sequential_clients},
-      {"connect-accept.queued-while-busy", queued_while_busy},
-      {"connect-accept.restart-reuseaddr", restart_reuseaddr},
-      {"connect-accept.listen-backlog", listen_backlog},
-      {"connect-accept.client-argv", client_argv},
-      {"connect-accept.client-refused", client_refused},
-      {"connect-accept.unix-socket-path", socket_at_path},
-      {"connect-accept.unix-stale-socket", stale_socket},
-      {"connect-accept.udp-client-argv", udp_client_argv},
-  };
-}
+// This file's checks: each check described in labs/checks/connect-accept.json runs the function
+// named after its id (connect-accept.listens-on-requested-port: listens_on_requested_port()). The
+// build writes connect_accept_checks(), the list that pairs them (checks/list_functions.cmake).
+#include "checks/connect_accept_checks.inc"
 
 }  // namespace sockgrade::checks

@@ -269,19 +269,9 @@ Outcome daytime_sliced(Context& ctx) {
 
 }  // namespace
 
-// This category's checks: each id with the function that runs it. What a check tests and tells
-// the student is data, in labs/checks/partial-io.json (checks/descriptions.hpp).
-std::vector<CheckFunction> partial_io_checks() {
-  return {
-      {"partial-io.one-byte-segments", one_byte_segments},
-      {"partial-io.coalesced-messages", coalesced_messages},
-      {"partial-io.short-writes", short_writes},
-      {"partial-io.eintr", eintr},
-      {"partial-io.slow-reader", slow_reader},
-      {"partial-io.client-one-byte-segments", client_one_byte_segments},
-      {"partial-io.client-short-writes", client_short_writes},
-      {"partial-io.daytime-sliced", daytime_sliced},
-  };
-}
+// This file's checks: each check described in labs/checks/partial-io.json runs the function named
+// after its id (partial-io.one-byte-segments: one_byte_segments()). The build writes
+// partial_io_checks(), the list that pairs them (checks/list_functions.cmake).
+#include "checks/partial_io_checks.inc"
 
 }  // namespace sockgrade::checks

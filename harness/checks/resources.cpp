@@ -94,13 +94,9 @@ Outcome idle_cpu(Context& ctx) {
 
 }  // namespace
 
-// This category's checks: each id with the function that runs it. What a check tests and tells
-// the student is data, in labs/checks/resources.json (checks/descriptions.hpp).
-std::vector<CheckFunction> resources_checks() {
-  return {
-      {"resources.fd-baseline", fd_baseline},
-      {"resources.idle-cpu", idle_cpu},
-  };
-}
+// This file's checks: each check described in labs/checks/resources.json runs the function named
+// after its id (resources.fd-baseline: fd_baseline()). The build writes resources_checks(), the
+// list that pairs them (checks/list_functions.cmake).
+#include "checks/resources_checks.inc"
 
 }  // namespace sockgrade::checks

@@ -26,7 +26,7 @@ Outcome daytime_long_reply(Context& ctx) {
 
 // The udp-echo-server lab.
 
-Outcome empty_and_garbage(Context& ctx) {
+Outcome udp_empty_and_garbage(Context& ctx) {
   auto steps = [&]() -> Step<void> {
     SG_TRY(auto* srv, ctx.start_server());
     SG_TRY(auto odd, UdpPeer::open(ctx, "client#1"));
@@ -100,16 +100,9 @@ Outcome udp_client_gives_up(Context& ctx) {
 
 }  // namespace
 
-// This category's checks: each id with the function that runs it. What a check tests and tells
-// the student is data, in labs/checks/robustness.json (checks/descriptions.hpp).
-std::vector<CheckFunction> robustness_checks() {
-  return {
-      {"robustness.daytime-long-reply", daytime_long_reply},
-      {"robustness.udp-empty-and-garbage", empty_and_garbage},
-      {"robustness.udp-client-retries", udp_client_retries},
-      {"robustness.udp-client-duplicates", udp_client_duplicates},
-      {"robustness.udp-client-gives-up", udp_client_gives_up},
-  };
-}
+// This file's checks: each check described in labs/checks/robustness.json runs the function named
+// after its id (robustness.daytime-long-reply: daytime_long_reply()). The build writes
+// robustness_checks(), the list that pairs them (checks/list_functions.cmake).
+#include "checks/robustness_checks.inc"
 
 }  // namespace sockgrade::checks

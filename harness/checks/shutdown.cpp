@@ -197,17 +197,9 @@ Outcome client_reset_by_server(Context& ctx) {
 
 }  // namespace
 
-// This category's checks: each id with the function that runs it. What a check tests and tells
-// the student is data, in labs/checks/shutdown.json (checks/descriptions.hpp).
-std::vector<CheckFunction> shutdown_checks() {
-  return {
-      {"shutdown.half-close", half_close},
-      {"shutdown.reset-by-peer", reset_by_peer},
-      {"shutdown.client-half-close", client_half_close},
-      {"shutdown.client-slow-server", client_slow_server},
-      {"shutdown.client-server-closes-early", client_server_closes_early},
-      {"shutdown.client-reset-by-server", client_reset_by_server},
-  };
-}
+// This file's checks: each check described in labs/checks/shutdown.json runs the function named
+// after its id (shutdown.half-close: half_close()). The build writes shutdown_checks(), the list
+// that pairs them (checks/list_functions.cmake).
+#include "checks/shutdown_checks.inc"
 
 }  // namespace sockgrade::checks

@@ -408,14 +408,9 @@ Outcome client_stdout_closed(Context& ctx) {
 
 }  // namespace
 
-// This category's checks: each id with the function that runs it. What a check tests and tells
-// the student is data, in labs/checks/sigpipe.json (checks/descriptions.hpp).
-std::vector<CheckFunction> sigpipe_checks() {
-  return {
-      {"sigpipe.peer-vanishes", peer_vanishes},
-      {"sigpipe.client-server-vanishes", client_server_vanishes},
-      {"sigpipe.client-stdout-closed", client_stdout_closed},
-  };
-}
+// This file's checks: each check described in labs/checks/sigpipe.json runs the function named
+// after its id (sigpipe.peer-vanishes: peer_vanishes()). The build writes sigpipe_checks(), the
+// list that pairs them (checks/list_functions.cmake).
+#include "checks/sigpipe_checks.inc"
 
 }  // namespace sockgrade::checks
