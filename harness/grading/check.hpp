@@ -60,8 +60,10 @@ struct ParamSpec {
   std::vector<std::pair<std::string, int64_t>> choices = {};
 };
 
-// Declared with designated initialisers (checks/catalogue.hpp); a member with a default may be
-// left out (its initialiser also keeps -Wmissing-field-initializers quiet about it).
+// A built-in check's is read from labs/checks/<category>.json, whose keys are these members'
+// names (ParamSpec's default_value is "default"): checks/descriptions.hpp. A member with a default
+// may be left out where one is built in C++ (its initialiser also keeps
+// -Wmissing-field-initializers quiet about it).
 struct CheckInfo {
   std::string id;           // "sigpipe.peer-vanishes"
   std::string category = {};  // "sigpipe": the catalogue fills it in from the id
