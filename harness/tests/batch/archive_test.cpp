@@ -134,11 +134,8 @@ TEST(Archive, NotAnArchiveIsAnError) {
 }
 
 TEST(Archive, NamesAndStems) {
-  EXPECT_TRUE(is_archive("alice.tar.gz"));
-  EXPECT_TRUE(is_archive("bob.zip"));
-  EXPECT_TRUE(is_archive("c.tgz"));
-  EXPECT_FALSE(is_archive("server.c"));
-  EXPECT_FALSE(is_archive(".zip"));
+  for (const char* archive : {"alice.tar.gz", "bob.zip", "c.tgz"}) EXPECT_TRUE(is_archive(archive)) << archive;
+  for (const char* other : {"server.c", ".zip"}) EXPECT_FALSE(is_archive(other)) << other;
   EXPECT_EQ(archive_stem("alice.tar.gz"), "alice");
   EXPECT_EQ(archive_stem("bob.zip"), "bob");
 }

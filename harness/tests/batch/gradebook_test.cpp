@@ -57,11 +57,7 @@ TEST(Collect, TwoEntriesWithOneIdAreAnError) {
 }
 
 TEST(Shard, ParseAndSplitCoverEverythingOnce) {
-  EXPECT_FALSE(parse_shard("4/4"));
-  EXPECT_FALSE(parse_shard("1"));
-  EXPECT_FALSE(parse_shard("-1/2"));
-  EXPECT_FALSE(parse_shard("1/0"));
-  EXPECT_FALSE(parse_shard("1/2x"));
+  for (const char* bad : {"4/4", "1", "-1/2", "1/0", "1/2x"}) EXPECT_FALSE(parse_shard(bad)) << bad;
   std::vector<Entry> all;
   for (int i = 0; i < 10; ++i) {
     Entry e;

@@ -52,40 +52,26 @@ TEST(DescribeFate, SigkillAtTheCpuLimitNamesItWithTheCpuTimeAsProof) {
 }
 
 TEST(DescribePressure, NothingReachedSaysNothing) {
-  Limits limits;
-  CgroupStats stats;
-  stats.memory_peak = limits.memory_bytes / 2;
-  auto p = describe_pressure(stats, limits);
+  auto p = describe_pressure({.memory_peak = Limits{}.memory_bytes / 2}, Limits{});
   EXPECT_FALSE(p.memory_exhausted);
   EXPECT_EQ(p.sentence, "");
 }
 
 TEST(DescribePressure, MemoryAtTheLimitIsExhausted) {
-  Limits limits;
-  limits.memory_bytes = 256ull << 20;
-  CgroupStats stats;
-  stats.memory_peak = limits.memory_bytes;
-  auto p = describe_pressure(stats, limits);
+  auto p = describe_pressure({.memory_peak = 256ull << 20}, Limits{.memory_bytes = 256ull << 20});
   EXPECT_TRUE(p.memory_exhausted);
   EXPECT_THAT(p.sentence, HasSubstr("whole memory limit 256 MiB"));
 }
 
 TEST(DescribePressure, RefusedForksAreCounted) {
-  Limits limits;
-  limits.processes = 64;
-  CgroupStats stats;
-  stats.pids_refused = 9000;
-  stats.processes = 64;
-  auto p = describe_pressure(stats, limits);
+  auto p = describe_pressure({.pids_refused = 9000, .processes = 64}, Limits{.processes = 64});
   EXPECT_FALSE(p.memory_exhausted);
   EXPECT_THAT(p.sentence, HasSubstr("it ran 64 processes, at the process limit (64), which refused 9000 forks"));
 }
 
 TEST(DescribePressure, ProcessesAtTheLimitCountWithoutRefusals) {
-  Limits limits;
-  limits.processes = 64;
-  CgroupStats stats;
-  stats.processes = 63;  // RLIMIT_NPROC refused the rest before pids.max did
+  Limits limits{.processes = 64};
+  CgroupStats stats{.processes = 63};  // RLIMIT_NPROC refused the rest before pids.max did
   EXPECT_THAT(describe_pressure(stats, limits).sentence, HasSubstr("it ran 63 processes, at the process limit (64)"));
   stats.processes = 40;  // a fork loop slowed down by a loaded machine
   EXPECT_THAT(describe_pressure(stats, limits).sentence, HasSubstr("it ran 40 processes, near the process limit (64)"));

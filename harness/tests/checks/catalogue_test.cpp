@@ -17,10 +17,7 @@
 namespace sockgrade::checks {
 namespace {
 
-namespace fs = std::filesystem;
-using ::testing::AllOf;
 using ::testing::HasSubstr;
-using ::testing::Not;
 using sockgrade::testing::FailsWith;
 
 const std::string kSourceDir = SOCKGRADE_TEST_SOURCE_DIR;
@@ -83,17 +80,17 @@ TEST(Catalogue, IdsAreUniqueAndCategorised) {
 }
 
 TEST(Catalogue, CategoryIsTheIdsKnownPrefix) {
-  EXPECT_EQ(category_of("partial-io.eintr"), "partial-io");
-  EXPECT_EQ(category_of("robustness.udp-client-gives-up"), "robustness");
-  EXPECT_EQ(category_of("robustnes.typo"), "");
-  EXPECT_EQ(category_of("basic"), "");
-  EXPECT_EQ(category_of(".basic"), "");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"partial-io.eintr", "partial-io"}, {"robustness.udp-client-gives-up", "robustness"},
+      {"robustnes.typo", ""},             {"basic", ""},
+      {".basic", ""}};
+  for (const auto& [id, category] : cases) EXPECT_EQ(category_of(id), category) << id;
 }
 
 // The binary holds the files of the source tree as they are: all of them, none stale.
 TEST(Catalogue, EmbedsEveryDescriptionFileOfTheSourceTree) {
   std::set<std::string> on_disk, embedded;
-  for (const auto& e : fs::directory_iterator(kSourceDir + "/labs/checks")) {
+  for (const auto& e : std::filesystem::directory_iterator(kSourceDir + "/labs/checks")) {
     if (e.path().extension() == ".json") on_disk.insert("labs/checks/" + e.path().filename().string());
   }
   for (const auto& file : embedded_description_files()) {
@@ -165,7 +162,9 @@ TEST(Catalogue, ABadDescriptionIsOneLineNamingTheFileAndThePath) {
   for (const auto& b : bad) {
     const std::string name = "labs/checks/" + b.name + ".json";
     auto r = parse_descriptions({name, b.text});
-    EXPECT_THAT(r, FailsWith(AllOf(::testing::StartsWith(name + ": "), HasSubstr(b.says), Not(HasSubstr("\n"))))) << b.text;
+    EXPECT_THAT(r, FailsWith(::testing::AllOf(::testing::StartsWith(name + ": "), HasSubstr(b.says),
+                                              ::testing::Not(HasSubstr("\n")))))
+        << b.text;
   }
 }
 

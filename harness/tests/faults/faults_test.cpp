@@ -156,11 +156,17 @@ Schedule schedule(const std::vector<Piece>& pieces) {
   return out;
 }
 
+// `fault`, made and fed `pieces` in this order, none woken; what it emits goes to `out`.
+std::unique_ptr<Fault> fed(const std::string& fault, const std::vector<Piece>& pieces, Capture& out) {
+  auto f = make(fault);
+  for (const auto& p : pieces) f->push(p, out);
+  return f;
+}
+
 // What `fault` emits for `pieces` pushed in this order, none woken: a case in one line of data.
 Schedule schedule_of(const std::string& fault, const std::vector<Piece>& pieces) {
-  auto f = make(fault);
   Capture out;
-  for (const auto& p : pieces) f->push(p, out);
+  fed(fault, pieces, out);
   return schedule(out.pieces);
 }
 
@@ -225,11 +231,10 @@ TEST(ParseFault, ReadsParametersAndDirectionWithSpacesAround) {
 }
 
 TEST(ParseFault, AcceptsTheBoundsOfEachRange) {
-  EXPECT_TRUE(parse_fault("slice:bytes=1").ok());
-  EXPECT_TRUE(parse_fault("slice:bytes=1048576").ok());
-  EXPECT_TRUE(parse_fault("latency:ms=0").ok());
-  EXPECT_TRUE(parse_fault("latency:ms=60000").ok());
-  EXPECT_TRUE(parse_fault("bandwidth:bytes_per_s=1099511627776").ok());
+  for (const char* text : {"slice:bytes=1", "slice:bytes=1048576", "latency:ms=0", "latency:ms=60000",
+                           "bandwidth:bytes_per_s=1099511627776"}) {
+    EXPECT_TRUE(parse_fault(text).ok()) << text;
+  }
 }
 
 TEST(FaultText, IsCanonicalSortedWithTheDirectionLast) {
@@ -324,11 +329,8 @@ TEST(ParseFault, RejectsABadDirection) {
 // latency
 
 TEST(Latency, DelaysEveryPieceByMsControlsIncluded) {
-  auto f = make("latency:ms=50");
   Capture out;
-  f->push(data("ab", 0), out);
-  f->push(data("cd", 10), out);
-  f->push(control(Kind::half_close, 25), out);
+  auto f = fed("latency:ms=50", {data("ab", 0), data("cd", 10), control(Kind::half_close, 25)}, out);
   ASSERT_EQ(schedule(out.pieces), (Schedule{"data ab @50", "data cd @60", "half-close @75"}));
   // Latency releases on its own schedule through `at`: it holds nothing and needs no wake.
   EXPECT_EQ(f->wake_at(), std::nullopt);
@@ -432,18 +434,16 @@ TEST(Slice, CutsAtMultiplesOfTheSegmentSize) {
 }
 
 TEST(Slice, OneBigPushBecomesWholeSegmentsAndATail) {
-  auto f = make("slice:bytes=3,gap_ms=0");
   Capture out;
-  f->push(data("abcdefghij", 0), out);
+  fed("slice:bytes=3,gap_ms=0", {data("abcdefghij", 0)}, out);
   std::vector<std::string> got;
   for (const auto& p : out.pieces) got.push_back(p.bytes);
   EXPECT_EQ(got, (std::vector<std::string>{"abc", "def", "ghi", "j"}));
 }
 
 TEST(Slice, SpacesSegmentStartsByTheGap) {
-  auto f = make("slice:bytes=1,gap_ms=2");
   Capture out;
-  f->push(data("0123456789", 100), out);
+  fed("slice:bytes=1,gap_ms=2", {data("0123456789", 100)}, out);
   ASSERT_EQ(out.pieces.size(), 10u);
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(out.pieces[i].bytes, std::string(1, static_cast<char>('0' + i)));
@@ -464,10 +464,8 @@ TEST(Slice, DataArrivingAfterTheGapIsNotHeldBack) {
 }
 
 TEST(Slice, ControlPiecesFollowTheLastSegment) {
-  auto f = make("slice:bytes=1,gap_ms=5");
   Capture out;
-  f->push(data("abcd", 0), out);
-  f->push(control(Kind::half_close, 1), out);
+  fed("slice:bytes=1,gap_ms=5", {data("abcd", 0), control(Kind::half_close, 1)}, out);
   // The FIN may not overtake the segments before it.
   ASSERT_EQ(schedule(out.pieces), (Schedule{"data a @0", "data b @5", "data c @10", "data d @15", "half-close @15"}));
   expect_non_decreasing(out.pieces);
@@ -477,11 +475,8 @@ TEST(Slice, ControlPiecesFollowTheLastSegment) {
 // coalesce
 
 TEST(Coalesce, HoldsUntilTheWindowEndsThenEmitsOneMergedPiece) {
-  auto f = make("coalesce:ms=20");
   Capture out;
-  f->push(data("a", 0), out);
-  f->push(data("bc", 5), out);
-  f->push(data("d", 19), out);
+  auto f = fed("coalesce:ms=20", {data("a", 0), data("bc", 5), data("d", 19)}, out);
   EXPECT_TRUE(out.pieces.empty());
   EXPECT_EQ(f->held_bytes(), 4u);
   ASSERT_EQ(f->wake_at(), at_ms(20));
@@ -494,9 +489,8 @@ TEST(Coalesce, HoldsUntilTheWindowEndsThenEmitsOneMergedPiece) {
 }
 
 TEST(Coalesce, TheNextWindowStartsAtTheNextHeldByte) {
-  auto f = make("coalesce:ms=20");
   Capture out;
-  f->push(data("a", 0), out);
+  auto f = fed("coalesce:ms=20", {data("a", 0)}, out);
   f->wake(at_ms(20), out);
   f->push(data("b", 30), out);
   EXPECT_EQ(f->wake_at(), at_ms(50));
@@ -505,9 +499,8 @@ TEST(Coalesce, TheNextWindowStartsAtTheNextHeldByte) {
 }
 
 TEST(Coalesce, FlushesEarlyOnceMaxBytesAreHeld) {
-  auto f = make("coalesce:ms=20,max_bytes=4");
   Capture out;
-  f->push(data("ab", 0), out);
+  auto f = fed("coalesce:ms=20,max_bytes=4", {data("ab", 0)}, out);
   EXPECT_TRUE(out.pieces.empty());
   f->push(data("cd", 3), out);
   ASSERT_EQ(schedule(out.pieces), (Schedule{"data abcd @3"}));
@@ -517,11 +510,8 @@ TEST(Coalesce, FlushesEarlyOnceMaxBytesAreHeld) {
 }
 
 TEST(Coalesce, AControlPieceFlushesHeldDataFirst) {
-  auto f = make("coalesce:ms=20");
   Capture out;
-  f->push(data("ab", 0), out);
-  f->push(data("c", 2), out);
-  f->push(control(Kind::half_close, 5), out);
+  auto f = fed("coalesce:ms=20", {data("ab", 0), data("c", 2), control(Kind::half_close, 5)}, out);
   ASSERT_EQ(schedule(out.pieces), (Schedule{"data abc @5", "half-close @5"}));
   EXPECT_EQ(f->wake_at(), std::nullopt);
   EXPECT_EQ(f->held_bytes(), 0u);
@@ -584,20 +574,16 @@ TEST(Bandwidth, QuantaAreCountedFromTheStartOfTheStream) {
 }
 
 TEST(Bandwidth, IdleTimeIsNotSavedUpForABurst) {
-  auto f = make("bandwidth:bytes_per_s=1000");
   Capture out;
-  f->push(data(std::string(10, 'a'), 0), out);
-  f->push(data(std::string(20, 'b'), 500), out);
+  fed("bandwidth:bytes_per_s=1000", {data(std::string(10, 'a'), 0), data(std::string(20, 'b'), 500)}, out);
   ASSERT_EQ(out.pieces.size(), 3u);
   EXPECT_EQ(out.pieces[1].at, at_ms(500));
   EXPECT_EQ(out.pieces[2].at, at_ms(510));
 }
 
 TEST(Bandwidth, AControlPieceFollowsTheData) {
-  auto f = make("bandwidth:bytes_per_s=1000");
   Capture out;
-  f->push(data(std::string(30, 'a'), 0), out);
-  f->push(control(Kind::half_close, 1), out);
+  fed("bandwidth:bytes_per_s=1000", {data(std::string(30, 'a'), 0), control(Kind::half_close, 1)}, out);
   ASSERT_EQ(out.pieces.size(), 4u);
   EXPECT_EQ(out.pieces[3].kind, Kind::half_close);
   EXPECT_GE(out.pieces[3].at, out.pieces[2].at);
@@ -607,9 +593,8 @@ TEST(Bandwidth, AControlPieceFollowsTheData) {
 // stall
 
 TEST(Stall, PassesBytesUpToAfterBytesAndReleasesTheRestWhenTheStallEnds) {
-  auto f = make("stall:after_bytes=5,ms=100");
   Capture out;
-  f->push(data("abc", 0), out);
+  auto f = fed("stall:after_bytes=5,ms=100", {data("abc", 0)}, out);
   f->push(data("defgh", 10), out);  // crosses the threshold at 10 ms: stalled until 110 ms
   f->push(data("ij", 20), out);
   f->push(control(Kind::half_close, 30), out);
@@ -625,20 +610,16 @@ TEST(Stall, PassesBytesUpToAfterBytesAndReleasesTheRestWhenTheStallEnds) {
 }
 
 TEST(Stall, ExactlyAfterBytesPassesAndTheNextByteStalls) {
-  auto f = make("stall:after_bytes=4,ms=50");
   Capture out;
-  f->push(data("abcd", 0), out);
+  auto f = fed("stall:after_bytes=4,ms=50", {data("abcd", 0)}, out);
   ASSERT_EQ(schedule(out.pieces), (Schedule{"data abcd @0"}));
   f->push(data("e", 1), out);
   ASSERT_EQ(schedule(out.pieces), (Schedule{"data abcd @0", "data e @51"}));
 }
 
 TEST(Stall, ZeroMsHoldsForeverAndCountsTheHeldBytes) {
-  auto f = make("stall:after_bytes=2,ms=0");
   Capture out;
-  f->push(data("abcd", 0), out);
-  f->push(data("efg", 5), out);
-  f->push(control(Kind::half_close, 6), out);
+  auto f = fed("stall:after_bytes=2,ms=0", {data("abcd", 0), data("efg", 5), control(Kind::half_close, 6)}, out);
   ASSERT_EQ(out.pieces.size(), 1u);
   EXPECT_EQ(out.pieces[0].bytes, "ab");
   EXPECT_EQ(f->held_bytes(), 5u);
@@ -648,9 +629,8 @@ TEST(Stall, ZeroMsHoldsForeverAndCountsTheHeldBytes) {
 }
 
 TEST(Stall, ByDefaultNothingPassesAtAll) {
-  auto f = make("stall");  // after_bytes=0, ms=0
   Capture out;
-  f->push(data("x", 0), out);
+  auto f = fed("stall", {data("x", 0)}, out);  // after_bytes=0, ms=0
   EXPECT_TRUE(out.pieces.empty());
   EXPECT_EQ(f->held_bytes(), 1u);
 }
@@ -738,9 +718,8 @@ TEST(Reset, BytesOrTimeWhicheverComesFirst) {
 // half-close:bytes=0 is the default: a FIN before any byte. Disabled: the Cutoff treats
 // bytes=0 as "do not count bytes", so the fault never fires (reported to the lead).
 TEST(HalfClose, ZeroBytesSendsTheFinBeforeAnyData) {
-  auto f = make("half-close");
   Capture out;
-  f->push(data("abc", 0), out);
+  fed("half-close", {data("abc", 0)}, out);
   ASSERT_EQ(out.pieces.size(), 1u);
   EXPECT_EQ(out.pieces[0].kind, Kind::half_close);
 }
@@ -775,10 +754,8 @@ TEST(SlowReader, OnlyTightensWhatIsAlreadySet) {
 }
 
 TEST(SlowReader, PassesTheDataUnchanged) {
-  auto f = make("slow-reader");
   Capture out;
-  f->push(data("abc", 4), out);
-  f->push(control(Kind::half_close, 5), out);
+  fed("slow-reader", {data("abc", 4), control(Kind::half_close, 5)}, out);
   ASSERT_EQ(out.pieces.size(), 2u);
   EXPECT_EQ(out.pieces[0].bytes, "abc");
   EXPECT_EQ(out.pieces[0].at, at_ms(4));

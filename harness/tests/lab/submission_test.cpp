@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/sha256.hpp"
 #include "support/temp_dir.hpp"
@@ -18,6 +21,17 @@ using ::testing::HasSubstr;
 using testing::TempDir;
 
 const std::regex kSha256Hex("^[0-9a-f]{64}$");
+
+// Files of a submission directory: {path inside it, content}.
+using Files = std::vector<std::pair<std::string, std::string>>;
+
+// The directory `name` of `dir`, written with `files`, resolved as a submission.
+Result<Submission> resolve_files(const TempDir& dir, const std::string& name, const Files& files) {
+  for (const auto& [rel, content] : files) dir.write(name + "/" + rel, content);
+  return resolve_submission((dir / name).string());
+}
+
+const std::string kMain = "int main(void) { return 0; }\n";
 
 TEST(ResolveSubmission, MissingPath) {
   TempDir dir;
@@ -37,10 +51,8 @@ TEST(ResolveSubmission, EmptyDirectory) {
 
 TEST(ResolveSubmission, DirectoryWithoutSources) {
   TempDir dir;
-  dir.write("sub/README.txt", "my lab\n");
-  dir.write("sub/notes/server.c.txt", "not a source\n");
-  dir.write("sub/src/server.c", "int main(void) { return 0; }\n");  // only top-level sources count
-  auto r = resolve_submission((dir / "sub").string());
+  auto r = resolve_files(dir, "sub", {{"README.txt", "my lab\n"}, {"notes/server.c.txt", "not a source\n"},
+                                      {"src/server.c", kMain}});  // only top-level sources count
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.error().message, AllOf(HasSubstr("no Makefile"), HasSubstr("*.c")));
 }
@@ -67,7 +79,7 @@ TEST(ResolveSubmission, ExecutableFile) {
 
 TEST(ResolveSubmission, SourceDirectory) {
   TempDir dir;
-  dir.write("alice/server.c", "int main(void) { return 0; }\n");
+  dir.write("alice/server.c", kMain);
   dir.write("alice/util.h", "#pragma once\n");
   auto r = resolve_submission((dir / "alice").string() + "/");
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -80,9 +92,7 @@ TEST(ResolveSubmission, SourceDirectory) {
 
 TEST(ResolveSubmission, MakefileAloneIsEnough) {
   TempDir dir;
-  dir.write("bob/Makefile", "all:\n\ttrue\n");
-  dir.write("bob/src/main.c", "int main(void) { return 0; }\n");
-  auto r = resolve_submission((dir / "bob").string());
+  auto r = resolve_files(dir, "bob", {{"Makefile", "all:\n\ttrue\n"}, {"src/main.c", kMain}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->kind, Submission::Kind::sources);
 }
@@ -101,18 +111,15 @@ TEST(ResolveSubmission, RelativePathBecomesAbsolute) {
 
 TEST(ResolveSubmission, HashIsStableAndTracksEveryByte) {
   TempDir dir;
-  dir.write("s/server.c", "int main(void) { return 0; }\n");
-  dir.write("s/lib/helper.c", "int helper(void) { return 1; }\n");
-  auto first = resolve_submission((dir / "s").string());
+  const Files files = {{"server.c", kMain}, {"lib/helper.c", "int helper(void) { return 1; }\n"}};
+  auto first = resolve_files(dir, "s", files);
   ASSERT_TRUE(first.ok()) << first.error().message;
   auto again = resolve_submission((dir / "s").string());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(first->sha256, again->sha256);
 
   // The same content elsewhere (another directory name) has the same hash: it names content.
-  dir.write("copy/server.c", "int main(void) { return 0; }\n");
-  dir.write("copy/lib/helper.c", "int helper(void) { return 1; }\n");
-  EXPECT_EQ(resolve_submission((dir / "copy").string())->sha256, first->sha256);
+  EXPECT_EQ(resolve_files(dir, "copy", files)->sha256, first->sha256);
 
   // One byte of one file changed.
   dir.write("s/lib/helper.c", "int helper(void) { return 2; }\n");
@@ -133,11 +140,8 @@ TEST(ResolveSubmission, FileBoundariesAreHashed) {
   // Names and contents concatenate to the same bytes ("a.c" "b.cZ" vs "a.c" "" "b.c" "Z"):
   // the hash must still tell the two submissions apart.
   TempDir dir;
-  dir.write("x/a.c", "b.cZ");
-  dir.write("y/a.c", "");
-  dir.write("y/b.c", "Z");
-  auto x = resolve_submission((dir / "x").string());
-  auto y = resolve_submission((dir / "y").string());
+  auto x = resolve_files(dir, "x", {{"a.c", "b.cZ"}});
+  auto y = resolve_files(dir, "y", {{"a.c", ""}, {"b.c", "Z"}});
   ASSERT_TRUE(x.ok()) << x.error().message;
   ASSERT_TRUE(y.ok()) << y.error().message;
   EXPECT_NE(x->sha256, y->sha256);

@@ -44,6 +44,19 @@ constexpr std::string_view kCapturedTcp6 =
 constexpr const char* kHeader =
     "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
 
+// The sockets of a table made of the header and these lines.
+std::vector<SocketRow> rows_of(const std::string& lines, int family) {
+  return parse_proc_net_tcp(std::string(kHeader) + lines, family);
+}
+
+// The one socket of a table made of the header and this line (an empty row, and a failure, when
+// it parses to anything else).
+SocketRow only_row(const std::string& line, int family) {
+  auto rows = rows_of(line, family);
+  EXPECT_EQ(rows.size(), 1u) << line;
+  return rows.size() == 1 ? rows[0] : SocketRow{};
+}
+
 TEST(ParseProcNetTcp, ReadsCapturedIpv4Table) {
   auto rows = parse_proc_net_tcp(kCapturedTcp, AF_INET);
   ASSERT_EQ(rows.size(), 3u);
@@ -77,25 +90,23 @@ TEST(ParseProcNetTcp, ReadsCapturedIpv6Table) {
 }
 
 TEST(ParseProcNetTcp, Ipv4AddressIsInKernelByteOrder) {
-  std::string text = std::string(kHeader) +
-                     "   0: 0100007F:9C6A 0A01A8C0:0050 01 00000000:00000000 00:00000000 00000000  1000        0 "
-                     "77 1 0000000000000000 20 4 0 10 -1\n";
-  auto rows = parse_proc_net_tcp(text, AF_INET);
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].local, (Endpoint{AF_INET, "127.0.0.1", 40042}));
-  EXPECT_EQ(rows[0].remote, (Endpoint{AF_INET, "192.168.1.10", 80}));
+  auto row = only_row(
+      "   0: 0100007F:9C6A 0A01A8C0:0050 01 00000000:00000000 00:00000000 00000000  1000        0 "
+      "77 1 0000000000000000 20 4 0 10 -1\n",
+      AF_INET);
+  EXPECT_EQ(row.local, (Endpoint{AF_INET, "127.0.0.1", 40042}));
+  EXPECT_EQ(row.remote, (Endpoint{AF_INET, "192.168.1.10", 80}));
 }
 
 TEST(ParseProcNetTcp, Ipv6LoopbackWildcardAndMapped) {
-  std::string text =
-      std::string(kHeader) +
+  auto rows = rows_of(
       "   0: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000003 "
       "00:00000000 00000000     0        0 101 1 0000000000000000 100 0 0 10 0\n"
       "   1: 00000000000000000000000000000000:D3AA 00000000000000000000000000000000:0000 0A 00000000:00000000 "
       "00:00000000 00000000     0        0 102 1 0000000000000000 100 0 0 10 0\n"
       "   2: 0000000000000000FFFF00000100007F:D3AA 0000000000000000FFFF00000100007F:C000 01 00000000:00000000 "
-      "00:00000000 00000000     0        0 103 1 0000000000000000 20 4 0 10 -1\n";
-  auto rows = parse_proc_net_tcp(text, AF_INET6);
+      "00:00000000 00000000     0        0 103 1 0000000000000000 20 4 0 10 -1\n",
+      AF_INET6);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0].local, (Endpoint{AF_INET6, "::1", 8080}));
   EXPECT_EQ(rows[0].rx_queue, 3u);  // the accept backlog of a LISTEN socket
@@ -105,17 +116,16 @@ TEST(ParseProcNetTcp, Ipv6LoopbackWildcardAndMapped) {
 }
 
 TEST(ParseProcNetTcp, EstablishedWithQueues) {
-  std::string text = std::string(kHeader) +
-                     "   7: 0100007F:D3AA 0100007F:9C40 01 0001F000:00000800 01:00000014 00000000     0        0 "
-                     "55555 2 0000000000000000 20 4 30 10 -1\n";
-  auto rows = parse_proc_net_tcp(text, AF_INET);
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].state, kTcpEstablished);
-  EXPECT_EQ(rows[0].tx_queue, 0x1F000u);
-  EXPECT_EQ(rows[0].rx_queue, 0x800u);
-  EXPECT_EQ(rows[0].inode, 55555u);
-  EXPECT_EQ(rows[0].local.port, 54186);
-  EXPECT_EQ(rows[0].remote.port, 40000);
+  auto row = only_row(
+      "   7: 0100007F:D3AA 0100007F:9C40 01 0001F000:00000800 01:00000014 00000000     0        0 "
+      "55555 2 0000000000000000 20 4 30 10 -1\n",
+      AF_INET);
+  EXPECT_EQ(row.state, kTcpEstablished);
+  EXPECT_EQ(row.tx_queue, 0x1F000u);
+  EXPECT_EQ(row.rx_queue, 0x800u);
+  EXPECT_EQ(row.inode, 55555u);
+  EXPECT_EQ(row.local.port, 54186);
+  EXPECT_EQ(row.remote.port, 40000);
 }
 
 TEST(ParseProcNetTcp, SkipsHeaderAndMalformedLines) {
@@ -146,11 +156,10 @@ TEST(ParseProcNetTcp, SkipsHeaderAndMalformedLines) {
 }
 
 TEST(ParseProcNetTcp, LastLineWithoutNewline) {
-  std::string text = std::string(kHeader) +
-                     "   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 9 1";
-  auto rows = parse_proc_net_tcp(text, AF_INET);
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].inode, 9u);
+  auto row = only_row(
+      "   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 9 1",
+      AF_INET);
+  EXPECT_EQ(row.inode, 9u);
 }
 
 uint64_t inode_of(int fd) {
@@ -251,13 +260,10 @@ TEST(ParseProcStat, RejectsMalformedText) {
 TEST(ParseSocketLink, ReadsTheInode) {
   EXPECT_EQ(parse_socket_link("socket:[12345]"), std::optional<uint64_t>(12345));
   EXPECT_EQ(parse_socket_link("socket:[0]"), std::optional<uint64_t>(0));
-  EXPECT_FALSE(parse_socket_link("pipe:[12345]").has_value());
-  EXPECT_FALSE(parse_socket_link("/dev/null").has_value());
-  EXPECT_FALSE(parse_socket_link("socket:[]").has_value());
-  EXPECT_FALSE(parse_socket_link("socket:[12a]").has_value());
-  EXPECT_FALSE(parse_socket_link("socket:[12").has_value());
-  EXPECT_FALSE(parse_socket_link("").has_value());
-  EXPECT_FALSE(parse_socket_link("anon_inode:[eventpoll]").has_value());
+  for (const char* other :
+       {"pipe:[12345]", "/dev/null", "socket:[]", "socket:[12a]", "socket:[12", "", "anon_inode:[eventpoll]"}) {
+    EXPECT_FALSE(parse_socket_link(other).has_value()) << other;
+  }
 }
 
 TEST(ParseSchedstat, ReadsTimeOnCpuAndTimeWaiting) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/fd.hpp"
 #include "report/json_writer.hpp"
@@ -31,38 +32,32 @@ std::vector<std::string> names_in(const std::filesystem::path& dir) {
   return out;
 }
 
+// Each of `parts` appears in `text`; each one missing is a failure of its own, naming it.
+void expect_all_in(const std::string& text, const std::vector<std::string>& parts) {
+  for (const auto& part : parts) EXPECT_THAT(text, HasSubstr(part));
+}
+
 TEST(RenderText, ListsEveryCheckWithItsBadge) {
-  auto text = render_text(testing::sample_report(), TextOptions{});
-  EXPECT_THAT(text, HasSubstr("PASS  basic.small-echo"));
-  EXPECT_THAT(text, HasSubstr("FAIL  shutdown.half-close"));
-  EXPECT_THAT(text, HasSubstr("ERR   resources.idle-cpu"));
-  EXPECT_THAT(text, HasSubstr("0/10"));
-  EXPECT_THAT(text, HasSubstr("8/8"));
+  expect_all_in(render_text(testing::sample_report(), TextOptions{}),
+                {"PASS  basic.small-echo", "FAIL  shutdown.half-close", "ERR   resources.idle-cpu", "0/10", "8/8"});
 }
 
 TEST(RenderText, ExplainsTheFailure) {
   auto r = testing::sample_report();
   auto text = render_text(r, TextOptions{});
-  EXPECT_THAT(text, HasSubstr(r.tests[1].message));
-  EXPECT_THAT(text, HasSubstr("hint"));
-  EXPECT_THAT(text, HasSubstr(r.tests[1].hint));
-  EXPECT_THAT(text, HasSubstr("reproduce      " + r.tests[1].repro));
-  EXPECT_THAT(text, HasSubstr("half-close"));   // the trace
-  EXPECT_THAT(text, HasSubstr("64.0 KiB in 2 calls"));
-  EXPECT_THAT(text, HasSubstr("harness error"));
-  EXPECT_THAT(text, HasSubstr("cannot read /proc/1234/stat"));
+  const auto& failed = r.tests[1];
+  expect_all_in(text, {failed.message, "hint", failed.hint, "reproduce      " + failed.repro,
+                       "half-close",  // the trace
+                       "64.0 KiB in 2 calls", "harness error", "cannot read /proc/1234/stat"});
   // A passed check is one line: its message is not repeated below.
   EXPECT_THAT(text, Not(HasSubstr(r.tests[0].message)));
 }
 
 TEST(RenderText, EndsWithTheScore) {
-  auto text = render_text(testing::sample_report(), TextOptions{});
-  EXPECT_THAT(text, HasSubstr("score 19/43"));
-  // Counts of what the student sees; hidden checks only as a total.
-  EXPECT_THAT(text, HasSubstr("2 passed · 1 failed · 1 timed out"));
-  EXPECT_THAT(text, HasSubstr("1 skipped"));
-  EXPECT_THAT(text, HasSubstr("2 hidden checks: 5/9 points"));
-  EXPECT_THAT(text, HasSubstr("1 harness error (not counted: score incomplete)"));
+  // The score, then counts of what the student sees; hidden checks only as a total.
+  expect_all_in(render_text(testing::sample_report(), TextOptions{}),
+                {"score 19/43", "2 passed · 1 failed · 1 timed out", "1 skipped", "2 hidden checks: 5/9 points",
+                 "1 harness error (not counted: score incomplete)"});
   auto r = testing::sample_report();
   r.score = 12.5;
   EXPECT_THAT(render_text(r, TextOptions{}), HasSubstr("score 12.5"));
