@@ -37,7 +37,10 @@ Result<std::map<std::string, Described, std::less<>>> read_descriptions(const st
     SG_TRY(auto infos, parse_descriptions(file));
     for (auto& info : infos) {
       auto [it, fresh] = by_id.try_emplace(info.id, Described{info, file.name});
-      if (!fresh) return error_result(std::string(file.name) + ": check '" + info.id + "' is also described in " + std::string(it->second.file));
+      if (!fresh) {
+        return error_result(std::string(file.name) + ": check '" + info.id + "' is also described in " +
+                            std::string(it->second.file));
+      }
     }
   }
   return by_id;
@@ -45,7 +48,8 @@ Result<std::map<std::string, Described, std::less<>>> read_descriptions(const st
 
 }  // namespace
 
-Result<std::vector<CheckDef>> join_checks(const std::vector<CheckFunction>& functions, const std::vector<DescriptionFile>& files) {
+Result<std::vector<CheckDef>> join_checks(const std::vector<CheckFunction>& functions,
+                                          const std::vector<DescriptionFile>& files) {
   SG_TRY(auto by_id, read_descriptions(files));
   std::vector<CheckDef> joined;
   for (const auto& f : functions) {
@@ -61,7 +65,9 @@ Result<std::vector<CheckDef>> join_checks(const std::vector<CheckFunction>& func
     joined.push_back(std::move(def));
   }
   for (const auto& [id, d] : by_id) {
-    if (!d.joined) return error_result(std::string(d.file) + ": check '" + id + "' is described but has no function (checks/*.cpp)");
+    if (!d.joined) {
+      return error_result(std::string(d.file) + ": check '" + id + "' is described but has no function");
+    }
   }
   return joined;
 }

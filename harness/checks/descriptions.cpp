@@ -69,10 +69,15 @@ std::string read_role(const StrictObject& o) {
 }
 
 CheckInfo read_check(const json& j, const std::string& path, std::string_view category) {
-  StrictObject o(j, path, {"id", "title", "requirement", "hint", "role", "params", "budget_ms", "typical_ms", "note"});
-  CheckInfo info{.id = text(o, "id"), .title = text(o, "title"), .requirement = text(o, "requirement"), .hint = text(o, "hint")};
+  StrictObject o(j, path,
+                 {"id", "title", "requirement", "hint", "role", "params", "budget_ms", "typical_ms", "note"});
+  CheckInfo info{.id = text(o, "id"),
+                 .title = text(o, "title"),
+                 .requirement = text(o, "requirement"),
+                 .hint = text(o, "hint")};
   if (category_of(info.id) != category) {
-    throw LabError{o.path_of("id"), "'" + info.id + "' is not an id of this file's category: " + std::string(category) + ".name"};
+    throw LabError{o.path_of("id"),
+                   "'" + info.id + "' is not an id of this file's category: " + std::string(category) + ".name"};
   }
   info.role = read_role(o);
   if (o.has("params")) {
@@ -99,7 +104,9 @@ std::vector<CheckInfo> read_file(const json& doc, std::string_view category) {
   std::set<std::string> ids;
   for_each_in(o, "checks", [&](const json& j, const std::string& path) {
     out.push_back(read_check(j, path, category));
-    if (!ids.insert(out.back().id).second) throw LabError{path + "/id", "check '" + out.back().id + "' is described twice"};
+    if (!ids.insert(out.back().id).second) {
+      throw LabError{path + "/id", "check '" + out.back().id + "' is described twice"};
+    }
   });
   return out;
 }

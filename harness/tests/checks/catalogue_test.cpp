@@ -138,21 +138,24 @@ struct BadFile {
 };
 
 TEST(Catalogue, ABadDescriptionIsOneLineNamingTheFileAndThePath) {
+  const std::string a = check_entry("basic.a");
+  const std::string param = R"(, "params": [{"name": "n", "min": 0, "max": 9, )";
   const std::vector<BadFile> bad = {
-      {"basic", file_with(check_entry("basic.a", R"(, "hnit": "x")")), "/checks/0/hnit: unknown key 'hnit' (did you mean 'hint'?)"},
-      {"basic", file_with(check_entry("basic.a", R"(, "params": [{"name": "n", "default": 1, "min": 0, "max": 9}])")),
+      {"basic", file_with(check_entry("basic.a", R"(, "hnit": "x")")),
+       "/checks/0/hnit: unknown key 'hnit' (did you mean 'hint'?)"},
+      {"basic", file_with(check_entry("basic.a", param + R"("default": 1}])")),
        "/checks/0/params/0: missing required key 'description'"},
-      {"basic", file_with(with(check_entry("basic.a"), "1000", "\"1000\"")), "/checks/0/budget_ms: expected an integer, got a string"},
-      {"basic", file_with(with(check_entry("basic.a"), "\"T\"", "\"\"")), "/checks/0/title: must not be empty"},
-      {"basic", file_with(with(check_entry("basic.a"), "server", "serve")), "/checks/0/role: \"serve\" is not one of"},
-      {"basic", file_with(check_entry("sigpipe.a")), "/checks/0/id: 'sigpipe.a' is not an id of this file's category: basic.name"},
-      {"basic", file_with(check_entry("basic.a") + "," + check_entry("basic.a")), "/checks/1/id: check 'basic.a' is described twice"},
-      {"basic",
-       file_with(check_entry("basic.a", R"(, "params": [{"name": "n", "default": 10, "min": 0, "max": 9, "description": "d"}])")),
+      {"basic", file_with(with(a, "1000", "\"1000\"")), "/checks/0/budget_ms: expected an integer, got a string"},
+      {"basic", file_with(with(a, "\"T\"", "\"\"")), "/checks/0/title: must not be empty"},
+      {"basic", file_with(with(a, "server", "serve")), "/checks/0/role: \"serve\" is not one of"},
+      {"basic", file_with(check_entry("sigpipe.a")),
+       "/checks/0/id: 'sigpipe.a' is not an id of this file's category: basic.name"},
+      {"basic", file_with(a + "," + a), "/checks/1/id: check 'basic.a' is described twice"},
+      {"basic", file_with(check_entry("basic.a", param + R"("default": 10, "description": "d"}])")),
        "/checks/0/params/0/default: 10 is out of range [0, 9]"},
       {"basic",
-       file_with(check_entry("basic.a", R"(, "params": [{"name": "n", "default": 1, "min": 0, "max": 9, "description": "d",
-                                                       "choices": [{"word": "w", "value": 12}]}])")),
+       file_with(check_entry("basic.a", param + R"("default": 1, "description": "d",
+                                                     "choices": [{"word": "w", "value": 12}]}])")),
        "/checks/0/params/0/choices/0/value: 12 is out of range [0, 9]"},
       {"basic", R"({"schema": "sockgrade.checks/2", "checks": []})", "/schema: expected \"sockgrade.checks/1\""},
       {"basic", R"({"schema": "sockgrade.checks/1", "checks": {}})", "/checks: expected an array, got an object"},
@@ -169,7 +172,8 @@ TEST(Catalogue, ABadDescriptionIsOneLineNamingTheFileAndThePath) {
 }
 
 TEST(Catalogue, JoiningFindsAFunctionOrADescriptionWithoutItsPair) {
-  const std::string a_and_b = file_with(check_entry("basic.a") + "," + check_entry("basic.b")), a = file_with(check_entry("basic.a"));
+  const std::string a_and_b = file_with(check_entry("basic.a") + "," + check_entry("basic.b"));
+  const std::string a = file_with(check_entry("basic.a"));
   const DescriptionFile two{"labs/checks/basic.json", a_and_b};
   auto ok = join_checks({{"basic.b", does_nothing}, {"basic.a", does_nothing}}, {two});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
@@ -179,7 +183,7 @@ TEST(Catalogue, JoiningFindsAFunctionOrADescriptionWithoutItsPair) {
   EXPECT_EQ((*ok)[0].run, does_nothing);
 
   EXPECT_THAT(join_checks({{"basic.a", does_nothing}}, {two}),
-              FailsWith("labs/checks/basic.json: check 'basic.b' is described but has no function (checks/*.cpp)"));
+              FailsWith("labs/checks/basic.json: check 'basic.b' is described but has no function"));
   EXPECT_THAT(join_checks({{"basic.a", does_nothing}, {"basic.b", does_nothing}, {"basic.c", does_nothing}}, {two}),
               FailsWith("check 'basic.c' has a function but no description (labs/checks/basic.json)"));
   EXPECT_THAT(join_checks({{"basic.a", does_nothing}, {"basic.a", does_nothing}, {"basic.b", does_nothing}}, {two}),
