@@ -47,9 +47,6 @@ Result<void> validate_lab_checks(const lab::LabSpec& lab) {
     const auto& c = lab.checks[i];
     if (!c.scenario) continue;
     const std::string where = c.source.empty() ? lab.file.string() + ": /checks/" + std::to_string(i) : c.source;
-    if (builtin_checks().find(c.id)) {
-      return error_result(where + ": '" + c.id + "' is a built-in check; a scenario check needs an id of its own");
-    }
     if (category_of(c.id).empty()) {
       std::vector<std::string> names(categories().begin(), categories().end());
       return error_result(where + ": check id '" + c.id + "' must be category.name, the category one of " + join(names, ", "));

@@ -223,7 +223,7 @@ Step<void> ScenarioRun::expect_quiet(const ScenarioStep& step, const std::string
 Step<void> ScenarioRun::expect_end(const ScenarioStep& step, const std::string& name) {
   SG_TRY(auto* st, peer(name, step));
   auto got = st->peer->receive_until_eof(ctx_.deadline(step.within_ms));
-  got.bytes = st->pending + got.bytes;
+  got.bytes = step.discarding ? "" : st->pending + got.bytes;
   st->pending.clear();
   const std::string after = "after " + (done_.empty() ? std::string("the start") : done_.back());
   if (step.kind == StepKind::expect_eof) return expect_eof(ctx_, name, got, after);

@@ -35,7 +35,13 @@ Outcome run_scenario(Context& ctx) {
 }
 
 std::shared_ptr<const Catalogue> catalogue_for(const lab::LabSpec& lab) {
-  std::vector<CheckDef> defs = builtin_checks().all();
+  // A lab's scenario may take a built-in check's id: in that lab, the scenario is that check.
+  std::vector<CheckDef> defs;
+  for (const auto& def : builtin_checks().all()) {
+    bool replaced = std::any_of(lab.checks.begin(), lab.checks.end(),
+                                [&](const lab::CheckSpec& c) { return c.scenario && c.id == def.info.id; });
+    if (!replaced) defs.push_back(def);
+  }
   for (const auto& c : lab.checks) {
     if (!c.scenario) continue;
     defs.push_back(CheckDef{.info = {.id = c.id,
@@ -65,6 +71,8 @@ Step<void> ScenarioRun::play_all(const std::vector<ScenarioStep>& steps, const V
   for (const auto& step : steps) {
     auto r = play(step, vars);
     if (!r) {
+      // The innermost failing step names the failure; the blocks around it keep it.
+      if (ctx_.evidence().contains("scenario_step")) return r;
       ctx_.evidence()["scenario_step"] = {{"at", step.path}, {"step", describe(step, vars)}};
       // The steps that led here (the last ones of a long scenario; the trace has them all).
       constexpr std::size_t kKept = 12;

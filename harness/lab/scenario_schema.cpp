@@ -40,7 +40,7 @@ const std::vector<StepForm>& forms() {
       {"receive", StepKind::receive, Operand::peer, "any",
        {"exactly", "hex", "line", "matching", "containing", "bytes", "echo", "echo_of", "within_ms"}},
       {"expect_quiet", StepKind::expect_quiet, Operand::peer, "server", {"within_ms"}},
-      {"expect_eof", StepKind::expect_eof, Operand::peer, "server", {"within_ms"}},
+      {"expect_eof", StepKind::expect_eof, Operand::peer, "server", {"discarding", "within_ms"}},
       {"expect_reset", StepKind::expect_reset, Operand::peer, "server", {"within_ms"}},
       {"wait_read", StepKind::wait_read, Operand::peer, "server", {"within_ms"}},
       {"wait_blocked_in_write", StepKind::wait_blocked_in_write, Operand::yes, "server", {"within_ms"}},
@@ -126,6 +126,7 @@ class StepReader {
     read_operand(f, o, s);
     if (o.has("within_ms")) s.within_ms = static_cast<int>(o.integer("within_ms", 1, 600000));
     else if (f.kind == StepKind::expect_quiet) s.within_ms = 500;
+    s.discarding = o.boolean_or("discarding", false);
     switch (f.kind) {
       case StepKind::expect_program: program_state(o, s); break;
       case StepKind::serve: serve(o, s); break;
@@ -280,8 +281,13 @@ class StepReader {
   void matching(const StrictObject& o, ScenarioStep& s) {
     s.match = Match::matching;
     s.text = o.string("matching");
+    // Checked as it will run: "{i}" and "{year}" expand to digits first.
+    std::string sample = s.text;
+    for (const std::string& var : {std::string("{i}"), std::string("{year}")}) {
+      for (auto at = sample.find(var); at != std::string::npos; at = sample.find(var)) sample.replace(at, var.size(), "1");
+    }
     try {
-      std::regex test(s.text, std::regex::ECMAScript);
+      std::regex test(sample, std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
       throw LabError{o.path_of("matching"), std::string("not a regular expression: ") + e.what()};
     }

@@ -58,6 +58,7 @@ struct ScenarioStep {
   std::size_t count = 0;  // bytes
   std::string echo_of;  // the peer whose bytes come back
   int within_ms = 2000;  // the progress budget: how long nothing may move before the step fails
+  bool discarding = false;  // expect_eof: bytes that come before the EOF are not this step's concern
 
   // connect
   std::vector<std::string> faults;  // the fault proxy's specs, for this connection only
