@@ -1,6 +1,7 @@
 // `sockgrade grade` and `sockgrade merge` as an instructor meets them: a directory of
-// submissions (sources, an archive, a hostile archive, code that does not compile), sharded
-// runs merged into the very same gradebook as one run, --resume, and Ctrl-C.
+// submissions (sources, an archive, a hostile archive, code that does not compile, an empty
+// directory), sharded runs (which find the submissions at another path) merged into the very same
+// gradebook as one run, --resume, and Ctrl-C.
 #include "sockgrade_source_dir.hpp"
 #include <signal.h>
 #include <sys/wait.h>
@@ -67,6 +68,7 @@ void make_inputs(TempDir& s) {
   fs::copy(kSource / "fixtures/echo-server/no-write-loop", s / "subs/no-write-loop");
   fs::copy(kSource / "fixtures/echo-server/does-not-compile", s / "subs/broken");
   fs::copy(kSource / "fixtures/echo-server/crashes-at-start", s / "subs/crashes");
+  fs::create_directories(s / "subs/empty");
   std::string tar = "tar -C " + (kSource / "fixtures/echo-server/no-sigpipe-handling").string() + " -czf " +
                     (s / "subs/carol.tar.gz").string() + " server.c";
   ASSERT_EQ(std::system(tar.c_str()), 0);
@@ -89,14 +91,18 @@ TEST(BatchCli, ShardsMergeIntoTheSameGradebookAsOneRun) {
   EXPECT_THAT(book, HasSubstr("carol,"));
   EXPECT_THAT(book, HasSubstr("mallory,0,,"));
   EXPECT_THAT(book, HasSubstr("climbs out"));
+  EXPECT_THAT(book, HasSubstr("empty,0,,,,,rejected,,submission directory empty is empty\n"));  // not the path
   EXPECT_FALSE(fs::exists(s / "ref/.."));  // nothing escaped (the archive would have written subs/../ref)
   EXPECT_FALSE(fs::exists(s / "one/.work"));
 
+  // The shards find the submissions elsewhere, as machines that mount them at another path do.
+  fs::create_directory_symlink(s / "subs", s / "mount");
   std::vector<std::string> dirs;
   for (int i = 0; i < 4; ++i) {
     std::string out = (s / ("shard" + std::to_string(i))).string();
     dirs.push_back(out);
-    run({"grade", lab, subs, "--out", out, "--shard", std::to_string(i) + "/4", "--jobs", "1"}, s / "shard.log");
+    run({"grade", lab, (s / "mount").string(), "--out", out, "--shard", std::to_string(i) + "/4", "--jobs", "1"},
+        s / "shard.log");
   }
   std::vector<std::string> merge = {"merge"};
   merge.insert(merge.end(), dirs.begin(), dirs.end());
