@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Proves docker/examples/slurm-array.sh on a real scheduler: brings up a one-node Slurm cluster on
 # this machine from Debian's packages (munged, slurmctld, slurmd started by hand from a generated
-# slurm.conf in a temporary directory, on loopback, no cgroup plugins), grades a class of N
-# submissions (scripts/make_class.sh, an archive, an empty one) once with `sockgrade grade` and once as a 4-task array,
-# merges the shards and checks that the merged gradebook.csv and summary.txt are byte-identical to
-# the single run's. The cluster and its state are removed at the end, whatever happened.
-# Too slow for CI (about three minutes for 24 submissions on 2 CPUs); run it by hand, as root:
-#   docker/examples/test_slurm.sh [N=24]        SOCKGRADE=path/to/sockgrade (default build/sockgrade)
-# Installs slurmctld, slurmd, slurm-client and munge with apt-get when they are missing.
-# KEEP=1 keeps the temporary directory (logs, outputs) for a look afterwards.
+# slurm.conf in a temporary directory, on loopback, no cgroup plugins), grades a class of N + 2
+# submissions (scripts/make_class.sh's mix, an archive, an empty directory) once with `sockgrade
+# grade` and once as a 4-task array, merges the shards and checks that the merged gradebook.csv
+# and summary.txt are byte-identical to the single run's. The cluster and its state are removed
+# at the end, whatever happened. Too slow for CI (3 minutes for N=24 on 2 CPUs): run it by hand,
+# as root (the daemons need it; apt-get installs slurmctld, slurmd, slurm-client, munge if missing):
+#   docker/examples/test_slurm.sh [N=24]
+# SOCKGRADE=path/to/sockgrade picks the binary (default build/sockgrade); KEEP=1 keeps the
+# temporary directory (logs, outputs) for a look afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-24}
@@ -20,7 +21,8 @@ NODE=sockgrade-node
 
 die() { echo "test_slurm.sh: $*" >&2; exit 1; }
 [[ -x "$SOCKGRADE" ]] || die "no sockgrade at $SOCKGRADE: build it (scripts/setup.sh) or set SOCKGRADE"
-[[ $(id -u) == 0 ]] || die "run as root: the daemons run as root and the job runs as you"
+[[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive number of submissions, not '$N'"
+[[ $(id -u) == 0 ]] || die "run as root: slurmctld, slurmd and munged are started here as root"
 if ! command -v slurmctld slurmd sbatch munged > /dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     slurmctld slurmd slurm-client munge > /dev/null || die "cannot install Slurm (apt-get update first?)"
