@@ -280,14 +280,6 @@ Result<void> grade_pending(Batch& b) {
 
 }  // namespace
 
-Result<std::string> write_gradebook(const fs::path& out) {
-  SG_TRY(auto rows, load_rows(out));
-  auto summary = summary_text(rows);
-  SG_CHECK(report::write_file_atomically((out / "gradebook.csv").string(), gradebook_csv(rows)));
-  SG_CHECK(report::write_file_atomically((out / "summary.txt").string(), summary));
-  return summary;
-}
-
 Result<BatchResult> run_batch(const BatchRequest& req) {
   SG_TRY(auto collected, collect_submissions(req.submissions));
   auto mine = shard_of(collected.entries, req.shard);
