@@ -101,7 +101,18 @@ class StepReader {
       found = &f;
     }
     if (found) return *found;
-    std::string first = j.empty() ? "" : j.begin().key();
+    // The key that is no step's option is the misspelt step ({"sned": "a", "line": "x"}).
+    std::string first;
+    for (const auto& [key, _] : j.items()) {
+      bool option = std::any_of(forms().begin(), forms().end(), [&](const StepForm& f) {
+        return std::find(f.options.begin(), f.options.end(), key) != f.options.end();
+      });
+      if (!option) {
+        first = key;
+        break;
+      }
+    }
+    if (first.empty() && !j.empty()) first = j.begin().key();
     auto guess = closest_match(first, action_keys());
     throw LabError{path, first.empty() ? "an empty step (steps: " + join(action_keys(), ", ") + ")"
                                        : "unknown step '" + first + "'" +

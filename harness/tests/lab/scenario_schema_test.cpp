@@ -110,7 +110,7 @@ TEST(ScenarioSchema, UnknownObservationSuggestsOne) {
 TEST(ScenarioSchema, ScenarioKeysNeedSchemaThree) {
   auto doc = lab_with_steps(json::parse(R"([{"connect": "a"}])"));
   doc["schema"] = "sockgrade.lab/2";
-  EXPECT_THAT(parse_lab(doc, "t.json"), FailsWith(HasSubstr("/checks/0/hint: 'hint' (a scenario check) needs \"schema\": \"sockgrade.lab/3\"")));
+  EXPECT_THAT(parse_lab(doc, "t.json"), FailsWith(HasSubstr("/checks/0/title: 'title' (a scenario check) needs \"schema\": \"sockgrade.lab/3\"")));
 }
 
 TEST(ScenarioSchema, AScenarioTakesNoParamsAndNeedsAHint) {
