@@ -13,19 +13,7 @@ BIN="${SOCKGRADE:-build/sockgrade}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Per 10 submissions: 6 correct, 4 with a bug (rotating through the fixtures).
-buggy=(no-write-loop no-sigpipe-handling lecture-hardcoded-port strlen-count never-closes
-       no-reuseaddr first-line-per-read does-not-compile exits-on-read-error one-read-per-connection)
-mkdir -p "$tmp/subs"
-b=0
-for ((i = 0; i < N; i++)); do
-  id=$(printf 's%03d' "$i")
-  if ((i % 10 < 6)); then src=reference/echo-server; else src=fixtures/echo-server/${buggy[$((b % ${#buggy[@]}))]}; b=$((b + 1)); fi
-  mkdir -p "$tmp/subs/$id"
-  cp "$src"/*.c "$tmp/subs/$id/"
-  [[ -f "$src/Makefile" ]] && cp "$src/Makefile" "$tmp/subs/$id/"
-  for f in "$tmp/subs/$id"/*.c; do printf '/* submission %s */\n' "$id" >> "$f"; done
-done
+scripts/make_class.sh "$N" "$tmp/subs"
 
 start=$(date +%s.%N)
 "$BIN" grade echo-server "$tmp/subs" --out "$tmp/out" --jobs "$JOBS" > "$tmp/summary.txt" 2>/dev/null || true

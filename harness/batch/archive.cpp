@@ -62,7 +62,7 @@ Result<void> extract_into(const fs::path& archive_path, const fs::path& dest, co
   archive_read_support_format_gnutar(a.get());
   archive_read_support_format_zip(a.get());
   if (archive_read_open_filename(a.get(), archive_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    return error_result("cannot read " + archive_path.string() + ": " + archive_error_string(a.get()));
+    return error_result("cannot read " + archive_path.filename().string() + ": " + archive_error_string(a.get()));
   }
   uint64_t total = 0;
   uint64_t entries = 0;

@@ -31,6 +31,7 @@ extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
 // A submission being graded by a child process.
 struct Running {
   Entry entry;
+  fs::path given;  // the directory the child grades: the submission, or its archive unpacked
   std::chrono::steady_clock::time_point started;
 };
 
@@ -167,15 +168,19 @@ void record_graded(Batch& b, const std::string& id, const fs::path& report, cons
   b.progress.done(id, score);
 }
 
-void record_not_graded(Batch& b, const std::string& id, int code, const fs::path& stderr_path,
+void record_not_graded(Batch& b, const Running& r, int code, const fs::path& stderr_path,
                        const fs::path& err_record) {
+  const auto& id = r.entry.id;
   ++b.result.not_graded;
   // Exit 2 is bad input (an empty directory, an unusable executable): the submission's doing.
   std::string kind = code == 2 ? "rejected" : "harness-error";
-  std::string why = code == 2 ? tail_of_file(stderr_path, 2000)
-                              : "sockgrade test exited with " + std::to_string(code) + ": " +
-                                    tail_of_file(stderr_path, 2000);
+  std::string why = tail_of_file(stderr_path, 2000);
   if (starts_with(why, "sockgrade: ")) why = why.substr(11);
+  // The child names the submission by the path it was given, which depends on where this run
+  // found (or unpacked) it; the note names it as SUBMISSIONS_DIR does, so that shards graded
+  // from another mount of the directory merge into the gradebook of one run.
+  why = replace_all(why, r.given.string(), r.entry.path.filename().string());
+  if (code != 2) why = "sockgrade test exited with " + std::to_string(code) + ": " + why;
   auto w = report::write_file_atomically(err_record.string(), error_record(id, kind, why).dump(2) + "\n");
   if (!w) std::fprintf(stderr, "sockgrade: %s\n", w.error().message.c_str());
   b.progress.done(id, "NOT GRADED (" + why + ")");
@@ -191,7 +196,7 @@ void record_finished(Batch& b, const Running& r, int status) {
   if (report_is_complete(report) && code <= 3) {
     record_graded(b, id, report, err_record);
   } else {
-    record_not_graded(b, id, code, stderr_path, err_record);
+    record_not_graded(b, r, code, stderr_path, err_record);
   }
   std::error_code ec;
   fs::remove(stderr_path, ec);
@@ -227,7 +232,7 @@ Result<void> start_children(Batch& b) {
     argv.insert(argv.end(), b.req.test_args.begin(), b.req.test_args.end());
     pid_t pid = launch(argv, b.work / (e.id + ".stderr"));
     if (pid < 0) return unexpected(errno_error("fork"));
-    b.running[pid] = Running{e, std::chrono::steady_clock::now()};
+    b.running[pid] = Running{e, *submission, std::chrono::steady_clock::now()};
   }
   return {};
 }
@@ -274,14 +279,6 @@ Result<void> grade_pending(Batch& b) {
 }
 
 }  // namespace
-
-Result<std::string> write_gradebook(const fs::path& out) {
-  SG_TRY(auto rows, load_rows(out));
-  auto summary = summary_text(rows);
-  SG_CHECK(report::write_file_atomically((out / "gradebook.csv").string(), gradebook_csv(rows)));
-  SG_CHECK(report::write_file_atomically((out / "summary.txt").string(), summary));
-  return summary;
-}
 
 Result<BatchResult> run_batch(const BatchRequest& req) {
   SG_TRY(auto collected, collect_submissions(req.submissions));

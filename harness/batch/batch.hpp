@@ -1,6 +1,7 @@
 // `sockgrade grade`: every submission of a directory graded by a child `sockgrade test`
 // process of its own (a crash or a hostile program ends only that child), N at once; one JSON
-// report per submission written atomically, then the gradebook and the summary.
+// report per submission written atomically (then batch/class_files.hpp: the gradebook, the
+// summary, the HTML reports and the dashboard).
 #pragma once
 
 #include <filesystem>
@@ -30,9 +31,5 @@ struct BatchResult {
 
 // Runs the batch; progress goes to stderr (a bar on a terminal, plain lines otherwise).
 Result<BatchResult> run_batch(const BatchRequest& req);
-
-// Writes OUT/gradebook.csv and OUT/summary.txt (atomically) from OUT's reports and errors and
-// returns the summary.
-Result<std::string> write_gradebook(const std::filesystem::path& out);
 
 }  // namespace sockgrade::batch

@@ -6,6 +6,7 @@
 #include <map>
 #include <system_error>
 
+#include "batch/class_stats.hpp"
 #include "core/strings.hpp"
 
 namespace sockgrade::batch {
@@ -47,6 +48,8 @@ Row row_from_report(const std::string& id, const json& r) {
   Row row;
   row.id = id;
   row.graded = true;
+  row.lab = r.value("lab", "");
+  row.lab_title = r.value("lab_title", "");
   row.build = r.at("build").value("status", "");
   row.score = r.at("score").get<double>();
   row.max_score = r.at("max_score").get<double>();
@@ -59,6 +62,12 @@ Row row_from_report(const std::string& id, const json& r) {
     by_category[cat] += t.value("score", 0.0);
     if (t.value("status", "") != "passed") row.not_passed.push_back(t.value("id", ""));
     if (t.value("status", "") == "error") errored.push_back(t.value("id", ""));
+    row.checks.push_back(CheckResult{.id = t.value("id", ""),
+                                     .title = t.value("title", ""),
+                                     .category = cat,
+                                     .status = t.value("status", ""),
+                                     .weight = t.value("weight", t.value("max_score", 0.0)),
+                                     .hidden = t.value("hidden", false)});
   }
   // An incomplete score says why in the gradebook itself: the instructor re-runs these.
   if (!errored.empty()) row.note = "incomplete: harness error in " + join(errored, ", ") + " (not counted)";
@@ -129,30 +138,22 @@ std::string gradebook_csv(const std::vector<Row>& rows) {
 }
 
 std::string summary_text(const std::vector<Row>& rows) {
-  int graded = 0, build_failed = 0, not_graded = 0;
-  std::vector<int> buckets(11, 0);  // 0-9%, 10-19%, ..., 90-99%, 100%
+  ClassStats stats = class_stats(rows);
   std::map<std::string, int> failures;
   for (const auto& r : rows) {
-    if (!r.graded) {
-      ++not_graded;
-      continue;
-    }
-    ++graded;
-    if (r.build == "failed") ++build_failed;
-    int pct = r.max_score > 0 ? static_cast<int>(r.score * 100 / r.max_score) : 0;
-    ++buckets[static_cast<std::size_t>(std::clamp(pct / 10, 0, 10))];
     for (const auto& id : r.not_passed) ++failures[id];
   }
-  std::string out = std::to_string(rows.size()) + " submissions: " + std::to_string(graded) + " graded (" +
-                    std::to_string(build_failed) + " did not build), " + std::to_string(not_graded) + " not graded\n";
-  if (graded > 0) {
+  std::string out = std::to_string(rows.size()) + " submissions: " + std::to_string(stats.graded) + " graded (" +
+                    std::to_string(stats.build_failed) + " did not build), " + std::to_string(stats.not_graded) +
+                    " not graded\n";
+  if (stats.graded > 0) {
     out += "score distribution:\n";
-    int most = *std::max_element(buckets.begin(), buckets.end());
-    for (int b = 10; b >= 0; --b) {
+    int most = *std::max_element(stats.histogram.begin(), stats.histogram.end());
+    for (int b = kScoreBins - 1; b >= 0; --b) {
       char label[16];
-      if (b == 10) std::snprintf(label, sizeof label, "    100%%");
+      if (b == kScoreBins - 1) std::snprintf(label, sizeof label, "    100%%");
       else std::snprintf(label, sizeof label, "%3d-%3d%%", b * 10, b * 10 + 9);
-      int n = buckets[static_cast<std::size_t>(b)];
+      int n = stats.histogram[static_cast<std::size_t>(b)];
       int width = most > 0 ? (n * 40 + most - 1) / most : 0;
       out += std::string("  ") + label + " " + std::string(static_cast<std::size_t>(width), '#') +
              (n ? " " + std::to_string(n) : "") + "\n";

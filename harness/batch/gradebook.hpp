@@ -15,8 +15,20 @@
 
 namespace sockgrade::batch {
 
+// One check of one graded submission, as its report has it.
+struct CheckResult {  // "= {}": may be left out of a designated initialiser
+  std::string id = {};
+  std::string title = {};
+  std::string category = {};
+  std::string status = {};  // passed | failed | timeout | skipped | error
+  double weight = 0;   // the lab's weight, also for a harness error (whose max_score is 0)
+  bool hidden = false;
+};
+
 struct Row {
   std::string id;
+  std::string lab;        // graded only
+  std::string lab_title;  // graded only
   bool graded = false;   // a report exists
   std::string build;     // ok | failed | rejected (a refused archive) | harness-error
   double score = 0;
@@ -24,6 +36,7 @@ struct Row {
   bool complete = false;  // every check reached a verdict
   std::vector<std::pair<std::string, double>> categories;  // in the lab's order
   std::vector<std::string> not_passed;                     // check ids
+  std::vector<CheckResult> checks;                         // in report order
   std::string note;                                        // why it was not graded
 };
 

@@ -3,6 +3,7 @@
 
 #include "grading/context.hpp"
 #include "checks/catalogue.hpp"
+#include "checks/server_idle.hpp"
 #include "grading/server_under_test.hpp"
 #include "grading/verify.hpp"
 #include "core/retry.hpp"
@@ -44,32 +45,9 @@ Outcome fd_baseline(Context& ctx) {
   return conclude(steps(), "descriptor count back to its baseline after " + std::to_string(clients) + " clients");
 }
 
-// What the server used during a window in which nothing happens; the window ends early if the
-// server exits.
-struct IdleUse {
-  double cpu_share = 0;       // of one CPU
-  double runnable_share = 0;  // of the time: on a CPU or waiting for one
-  std::string busy;           // busy_sentence()
-};
-Step<IdleUse> idle_use(Context& ctx, ServerUnderTest& srv, int window_ms, const std::string& when) {
-  auto before = net::sample_cpu(srv.pid());
-  Stopwatch clock;
-  auto deadline = ctx.deadline(window_ms);
-  struct pollfd pfd{srv.program().exit_fd(), POLLIN, 0};
-  retry_eintr([&] { return ::poll(&pfd, 1, deadline.poll_timeout_ms()); });
-  SG_CHECK(srv.expect_alive(when));
-  auto use = net::cpu_use_since(before, srv.pid());
-  double wall_ms = clock.elapsed_ms();
-  return IdleUse{use.cpu_ms / wall_ms, use.runnable_ms / wall_ms, busy_sentence(use.cpu_ms, use.runnable_ms, wall_ms)};
-}
-
 Outcome idle_cpu(Context& ctx) {
   int window = static_cast<int>(ctx.param("window_ms"));
-  constexpr double kMaxShare = 0.10;
-  // A busy loop is runnable all the time however little CPU a loaded machine gives it; a
-  // server blocked in accept() or read() is not runnable at all.
-  constexpr double kMaxRunnable = 0.5;
-  auto busy = [&](const IdleUse& u) { return u.cpu_share > kMaxShare || u.runnable_share > kMaxRunnable; };
+  auto busy = [](const IdleUse& u) { return u.busy_waiting(); };
   auto steps = [&]() -> Step<void> {
     SG_TRY(auto* srv, ctx.start_server());
     SG_TRY(auto at_start, idle_use(ctx, *srv, window, "while waiting for its first client"));

@@ -4,10 +4,12 @@
 
 #include <string>
 
+#include "grading/check.hpp"
 #include "net/observe.hpp"
 
 namespace sockgrade::grading {
 class Context;
+class ServerUnderTest;
 }
 
 namespace sockgrade::checks {
@@ -24,5 +26,10 @@ std::string syscall_label(long nr);
 // Where the server's tasks wait and how many connections nobody has accepted yet, into the
 // evidence of a client that got no answer.
 void note_waiting(grading::Context& ctx);
+
+// After clients left: no zombie and no child still alive (waiting while a child or the reaping
+// parent is busy). A failure says which, after `scene`; `zombie_why` explains zombies.
+grading::Step<void> children_gone(grading::Context& ctx, grading::ServerUnderTest& srv, const std::string& scene,
+                                  const std::string& zombie_why);
 
 }  // namespace sockgrade::checks

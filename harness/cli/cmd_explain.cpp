@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "checks/catalogue.hpp"
+#include "checks/scenario_run.hpp"
 #include "grading/runner.hpp"
 #include "cli/commands.hpp"
 #include "core/bytes.hpp"
@@ -73,9 +74,10 @@ void print_build_and_limits(const lab::LabSpec& spec) {
 
 void print_checks(const lab::LabSpec& spec) {
   double total = 0;
+  const auto catalogue = checks::catalogue_for(spec);
   for (const auto& c : spec.checks) {
     total += c.weight;
-    const auto* def = checks::find_check(c.id);
+    const auto* def = catalogue->find(c.id);
     std::printf("  %-42s %5g  %s%s\n", c.id.c_str(), c.weight, def->info.title.c_str(), c.hidden ? " (hidden)" : "");
   }
   std::printf("\n  %-42s %5g\n", "total", total);
@@ -151,7 +153,7 @@ bool explain_matching_checks(const lab::LabSpec& spec, const std::string& patter
   for (const auto& c : spec.checks) {
     if (!checks::check_matches(pattern, c.id)) continue;
     if (any) std::printf("\n");
-    explain_check(*checks::find_check(c.id), c);
+    explain_check(*checks::catalogue_for(spec)->find(c.id), c);
     any = true;
   }
   if (any) return true;

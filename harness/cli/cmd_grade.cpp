@@ -1,11 +1,12 @@
 // sockgrade grade LAB SUBMISSIONS_DIR --out DIR: the instructor's batch (one report per
-// submission, a gradebook CSV, a summary); exit 0 when every submission was graded (whatever its
+// submission, a gradebook CSV, a summary, the HTML reports and the class dashboard); exit 0 when every submission was graded (whatever its
 // score), 1 when some could not be, 2 for bad input, 130 when interrupted (--resume goes on).
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "batch/batch.hpp"
+#include "batch/class_files.hpp"
 #include "cli/commands.hpp"
 
 namespace sockgrade::cli {
@@ -44,10 +45,11 @@ int run_grade(const GradeArgs& args) {
     std::fprintf(stderr, "sockgrade: interrupted after %d graded; `sockgrade grade ... --resume` goes on\n", result->graded);
     return 130;
   }
-  auto summary = batch::write_gradebook(req.out);
+  auto summary = batch::write_class_files(req.out);
   if (printed_error(summary)) return kInternal;
   std::fputs(summary->c_str(), stdout);
-  std::printf("gradebook: %s/gradebook.csv, reports: %s/reports/\n", args.out.c_str(), args.out.c_str());
+  std::printf("gradebook: %s, reports: %s/, dashboard: %s\n", (req.out / "gradebook.csv").c_str(),
+              (req.out / "reports").c_str(), (req.out / "index.html").c_str());
   return result->not_graded > 0 ? kChecksFailed : kAllPassed;
 }
 
@@ -55,12 +57,12 @@ int run_grade(const GradeArgs& args) {
 
 void add_grade_command(CLI::App& app, int& exit_code) {
   static GradeArgs args;
-  auto* cmd = app.add_subcommand("grade", "Grade every submission of a directory (batch): reports, gradebook, summary");
+  auto* cmd = app.add_subcommand("grade", "Grade every submission of a directory (batch): reports, gradebook, summary, dashboard");
   cmd->add_option("LAB", args.lab, "a bundled lab name or a path to a lab JSON file")->required();
   cmd->add_option("SUBMISSIONS_DIR", args.submissions,
                   "one submission per subdirectory or per archive (.tar.gz, .tgz, .tar, .zip)")
       ->required();
-  cmd->add_option("--out", args.out, "output directory: reports/<id>.json, gradebook.csv, summary.txt")->required();
+  cmd->add_option("--out", args.out, "output directory: reports/<id>.json and .html, gradebook.csv, summary.txt, index.html")->required();
   cmd->add_option("--jobs", args.jobs, "submissions graded at once (default: the number of CPUs)")->check(CLI::Range(1, 64));
   cmd->add_option("--shard", args.shard, "grade only shard I of N (0-based, e.g. 0/4); merge the outputs with `sockgrade merge`");
   cmd->add_flag("--resume", args.resume, "skip submissions that already have a report in --out");

@@ -10,6 +10,7 @@
 
 #include "cell/isolation.hpp"
 #include "checks/catalogue.hpp"
+#include "checks/scenario_run.hpp"
 #include "cli/commands.hpp"
 #include "core/strings.hpp"
 #include "grading/runner.hpp"
@@ -63,7 +64,8 @@ Result<report::Report> grade(const lab::LabSpec& lab, const std::string& lab_arg
   SG_TRY(auto submission, lab::resolve_submission(path));
   SG_TRY(auto isolation, cell::isolation_for_mode("auto"));
   grading::RunRequest req;
-  req.catalogue = &checks::builtin_checks();
+  auto catalogue = checks::catalogue_for(lab);
+  req.catalogue = catalogue.get();
   req.lab = lab;
   req.submission = submission;
   req.isolation = isolation;

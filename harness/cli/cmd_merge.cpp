@@ -1,13 +1,13 @@
 // sockgrade merge DIR... --out DIR: joins the outputs of `sockgrade grade --shard` runs into one
-// (reports, errors, then the gradebook and summary made from them, exactly as one run makes
-// them). The same submission graded in two inputs with different results is an error.
+// (reports, errors, then the gradebook, summary, HTML reports and dashboard made from them,
+// exactly as one run makes them). The same submission graded in two inputs with different results is an error.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <system_error>
 
-#include "batch/batch.hpp"
+#include "batch/class_files.hpp"
 #include "cli/commands.hpp"
 #include "report/json_writer.hpp"
 
@@ -29,10 +29,7 @@ int run_merge(const MergeArgs& args) {
   std::error_code ec;
   std::map<std::string, fs::path> taken;  // "reports/alice.json" → the input it came from
   for (const auto& input : args.inputs) {
-    if (!fs::is_directory(fs::path(input) / "reports", ec) && !fs::is_directory(fs::path(input) / "errors", ec)) {
-      print_error(input + ": not an output directory of `sockgrade grade` (no reports/ or errors/)");
-      return kBadInput;
-    }
+    if (printed_error(batch::check_batch_output(input))) return kBadInput;
   }
   for (const char* sub : {"reports", "errors"}) {
     fs::create_directories(fs::path(args.out) / sub, ec);
@@ -62,7 +59,7 @@ int run_merge(const MergeArgs& args) {
       }
     }
   }
-  auto summary = batch::write_gradebook(args.out);
+  auto summary = batch::write_class_files(args.out);
   if (printed_error(summary)) return kBadInput;
   std::fputs(summary->c_str(), stdout);
   return kAllPassed;

@@ -1,6 +1,6 @@
 // sockgrade render REPORT.json --format FORMAT [--out FILE]: another view of a JSON report
-// already written (the batch grader renders each submission's report this way, without
-// grading again). Exit 0, or 2 when the report or the format is bad.
+// already written (the batch makes each submission's HTML report from its JSON report the same way,
+// without grading again). Exit 0, or 2 when the report or the format is bad.
 #include <fstream>
 #include <iostream>
 #include <iterator>

@@ -8,6 +8,7 @@
 
 #include "cell/isolation.hpp"
 #include "checks/catalogue.hpp"
+#include "checks/scenario_run.hpp"
 #include "cli/commands.hpp"
 #include "grading/runner.hpp"
 #include "core/strings.hpp"
@@ -57,6 +58,7 @@ std::vector<std::string> only_globs(const std::vector<std::string>& only) {
 
 // What to grade and how: the lab, the submission, the checks selected and the isolation.
 struct Grading {
+  std::shared_ptr<const grading::Catalogue> catalogue;  // the built-in checks and the lab's scenarios
   grading::RunRequest req;
   std::vector<lab::CheckSpec> selected;
 };
@@ -67,7 +69,8 @@ Result<Grading> prepare_grading(const TestArgs& args) {
   Grading g;
   SG_TRY(g.selected, grading::select_checks(lab, only_globs(args.only)));
   grading::RunRequest& req = g.req;
-  req.catalogue = &checks::builtin_checks();
+  g.catalogue = checks::catalogue_for(lab);
+  req.catalogue = g.catalogue.get();
   req.lab = lab;
   req.submission = submission;
   req.seed = args.seed;

@@ -34,6 +34,7 @@ void add_doctor_command(CLI::App& app, int& exit_code);
 void add_grade_command(CLI::App& app, int& exit_code);
 void add_merge_command(CLI::App& app, int& exit_code);
 void add_render_command(CLI::App& app, int& exit_code);
+void add_render_batch_command(CLI::App& app, int& exit_code);
 
 // One `--report FORMAT=FILE`: the format and where it goes ("-" is standard output).
 struct ReportRequest {

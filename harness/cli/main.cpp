@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   sockgrade::cli::add_grade_command(app, exit_code);
   sockgrade::cli::add_merge_command(app, exit_code);
   sockgrade::cli::add_render_command(app, exit_code);
+  sockgrade::cli::add_render_batch_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -33,6 +33,16 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
+  std::string out;
+  std::size_t start = 0;
+  for (auto pos = s.find(from); !from.empty() && pos != std::string_view::npos; pos = s.find(from, start)) {
+    out.append(s.substr(start, pos - start)).append(to);
+    start = pos + from.size();
+  }
+  return out.append(s.substr(start));
+}
+
 std::string trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string_view::npos) return {};

@@ -15,6 +15,8 @@ std::string trim(std::string_view s);
 bool glob_match(std::string_view pattern, std::string_view text);
 // The candidate closest to `word` by edit distance, if close enough to be a likely typo.
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+// `s` with every occurrence of `from` (not empty) replaced by `to`, left to right.
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to);
 // The last `max_lines` lines of `text` (for stderr tails).
 std::string last_lines(std::string_view text, std::size_t max_lines);
 // Quote an argument for a POSIX shell only when needed, for copy-pasteable commands.

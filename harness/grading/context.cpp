@@ -159,6 +159,7 @@ Step<faults::Proxy*> Context::start_proxy(const std::vector<std::string>& texts)
   };
   auto proxy = faults::Proxy::start(config);
   if (!proxy) return harness_error("could not start the fault proxy: " + proxy.error().message);
+  if (proxy_) earlier_proxies_.push_back(std::move(proxy_));
   proxy_ = std::move(proxy).value();
   evidence_["faults"] = listed;
   evidence_["fault_seed"] = config.seed;

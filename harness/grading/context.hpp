@@ -59,6 +59,8 @@ class Context {
 
   const CheckInfo& info() const { return def_.info; }
   const lab::LabSpec& lab() const { return lab_; }
+  // The lab's entry for this check (weight, params, and a scenario check's steps).
+  const lab::CheckSpec& spec() const { return spec_; }
   const RunSettings& settings() const { return settings_; }
   int64_t param(std::string_view name) const;
 
@@ -129,6 +131,9 @@ class Context {
   std::vector<std::unique_ptr<ServerUnderTest>> servers_;
   std::vector<std::unique_ptr<ClientUnderTest>> clients_;
   std::unique_ptr<faults::Proxy> proxy_;
+  // Proxies started before the current one (a scenario gives peers different faults): their
+  // connections stay up until the check ends.
+  std::vector<std::unique_ptr<faults::Proxy>> earlier_proxies_;
 };
 
 }  // namespace sockgrade::grading

@@ -112,7 +112,7 @@ Result<std::vector<LabLayer>> read_chain(const fs::path& file) {
   std::vector<LabLayer> chain;
   SG_TRY(auto first, read_layer(file));
   chain.push_back(std::move(first));
-  while (chain.back().version == 2 && chain.back().doc.contains("extends")) {
+  while (chain.back().version >= 2 && chain.back().doc.contains("extends")) {
     SG_TRY(auto parent, parent_file(chain.back()));
     for (const auto& layer : chain) {
       if (!same_file(layer.file, parent)) continue;
@@ -150,7 +150,7 @@ std::string blame(const LabError& e, const MergedLab& lab, const fs::path& own_f
 Result<LabSpec> parse_lab(const json& doc, const std::string& source) {
   try {
     LabLayer layer{source, doc, schema_version(doc)};
-    if (layer.version == 2 && doc.contains("extends")) {
+    if (layer.version >= 2 && doc.contains("extends")) {
       throw LabError{"/extends", "a lab that extends another is read from its file (load_lab_file)"};
     }
     MergedLab lab;

@@ -3,6 +3,7 @@
 #include <optional>
 #include <set>
 
+#include "lab/scenario_schema.hpp"
 #include "lab/strict_json.hpp"
 
 namespace sockgrade::lab {
@@ -61,11 +62,31 @@ struct CheckEntry {
   std::optional<json> params;
   bool remove = false;
   std::string before, after;
+  std::optional<json> scenario;  // the entry's scenario keys (schema 3), already validated
 };
 
-CheckEntry read_check_entry(const json& j, const std::string& path, int version) {
+// The keys a check entry may have in a file of `version`.
+std::vector<std::string> check_keys(int version) {
+  if (version == 1) return kCheckKeys;
+  auto keys = concat(kCheckKeys, kCheckKeysV2);
+  return version == 2 ? keys : concat(keys, kScenarioKeys);
+}
+
+// A scenario check is validated where it is written, so that its errors name this file's path.
+std::optional<json> read_scenario(const json& j, const std::string& path, int version, const std::string& role) {
+  if (!is_scenario_entry(j)) return std::nullopt;
+  if (version < 3) {
+    for (const auto& key : kScenarioKeys) {
+      if (j.contains(key)) throw LabError{path + "/" + key, "'" + key + "' (a scenario check) needs \"schema\": \"" + kSchemaV3 + "\""};
+    }
+  }
+  return parse_scenario(j, path, role).source;
+}
+
+CheckEntry read_check_entry(const json& j, const std::string& path, int version, const std::string& role) {
   if (version == 1) reject_v2_keys(j, path, kCheckKeysV2);
-  StrictObject o(j, path, version == 1 ? kCheckKeys : concat(kCheckKeys, kCheckKeysV2));
+  auto scenario = read_scenario(j, path, version, role);
+  StrictObject o(j, path, check_keys(version));
   CheckEntry e;
   e.path = path;
   e.id = o.string("id");
@@ -82,6 +103,8 @@ CheckEntry read_check_entry(const json& j, const std::string& path, int version)
     throw LabError{path, "a check marked \"remove\" takes no other key than \"id\""};
   }
   if (o.has("before") && o.has("after")) throw LabError{path, "give \"before\" or \"after\", not both"};
+  if (e.remove && scenario) throw LabError{path, "a check marked \"remove\" takes no other key than \"id\""};
+  e.scenario = std::move(scenario);
   return e;
 }
 
@@ -152,6 +175,11 @@ void add_or_change_check(MergedLab& lab, const CheckEntry& e, const fs::path& fi
   if (e.hidden) entry["hidden"] = *e.hidden;
   if (e.params && added) entry["params"] = *e.params;
   if (e.params && !added) entry["params"].merge_patch(*e.params);
+  if (e.scenario) {
+    // A scenario is replaced whole: its steps make sense only together.
+    for (const auto& key : kScenarioKeys) entry.erase(key);
+    entry.update(*e.scenario);
+  }
   if (!added && e.before.empty() && e.after.empty()) {
     checks[at] = std::move(entry);
   } else {
@@ -165,8 +193,11 @@ void merge_checks(MergedLab& lab, const json& entries, const LabLayer& layer) {
   if (!entries.is_array()) throw LabError{"/checks", "expected an array, got " + type_name(entries)};
   if (!lab.doc["checks"].is_array()) lab.doc["checks"] = json::array();
   std::set<std::string> seen;
+  // The role decides which scenario steps are allowed: this file's, or the one it inherits.
+  const json& role = layer.doc.contains("role") ? layer.doc["role"] : lab.doc.value("role", json(""));
+  const std::string role_word = role.is_string() ? role.get<std::string>() : "";
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    auto e = read_check_entry(entries[i], "/checks/" + std::to_string(i), layer.version);
+    auto e = read_check_entry(entries[i], "/checks/" + std::to_string(i), layer.version, role_word);
     if (!seen.insert(e.id).second) throw LabError{e.path, "check '" + e.id + "' is listed twice"};
     if (e.remove) remove_check(lab, e, layer.file);
     else add_or_change_check(lab, e, layer.file, layer.version);
@@ -184,8 +215,9 @@ int schema_version(const json& doc) {
   if (!schema.is_string()) throw LabError{"/schema", "expected a string, got " + type_name(schema)};
   if (schema == kSchemaV1) return 1;
   if (schema == kSchemaV2) return 2;
-  throw LabError{"/schema", std::string("expected \"") + kSchemaV1 + "\" or \"" + kSchemaV2 + "\", got \"" +
-                                schema.get<std::string>() + "\""};
+  if (schema == kSchemaV3) return 3;
+  throw LabError{"/schema", std::string("expected \"") + kSchemaV1 + "\", \"" + kSchemaV2 + "\" or \"" + kSchemaV3 +
+                                "\", got \"" + schema.get<std::string>() + "\""};
 }
 
 void apply_layer(MergedLab& lab, const LabLayer& layer) {

@@ -16,6 +16,7 @@ namespace sockgrade::lab {
 
 inline constexpr const char* kSchemaV1 = "sockgrade.lab/1";
 inline constexpr const char* kSchemaV2 = "sockgrade.lab/2";  // adds "extends" and remove/before/after
+inline constexpr const char* kSchemaV3 = "sockgrade.lab/3";  // adds scenario checks (lab/scenario_spec.hpp)
 // The keys of a complete lab document, at its top and in each entry of "checks".
 inline const std::vector<std::string> kLabKeys = {"schema", "name",  "title",  "role",   "transport", "contract",
                                                   "build",  "run",   "limits", "points", "checks"};

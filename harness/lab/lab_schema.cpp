@@ -5,6 +5,7 @@
 
 #include "lab/lab_loader.hpp"
 #include "lab/lab_merge.hpp"
+#include "lab/scenario_schema.hpp"
 #include "lab/strict_json.hpp"
 
 namespace sockgrade::lab {
@@ -59,15 +60,21 @@ cell::Limits parse_limits(const json& j) {
   return l;
 }
 
-std::vector<CheckSpec> checks_from_document(const json& checks) {
+std::vector<CheckSpec> checks_from_document(const json& checks, const std::string& role) {
   if (checks.empty()) throw LabError{"/checks", "a lab needs at least one check"};
   std::vector<CheckSpec> out;
-  for (const auto& c : checks) {
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    const auto& c = checks[i];
+    std::shared_ptr<const ScenarioCheck> scenario;
+    if (is_scenario_entry(c)) {
+      scenario = std::make_shared<const ScenarioCheck>(parse_scenario(c, "/checks/" + std::to_string(i), role));
+    }
     out.push_back(CheckSpec{.id = c["id"].get<std::string>(),
                             .weight = c["weight"].get<double>(),
                             .hidden = c.value("hidden", false),
                             .params = c.value("params", json::object()),
-                            .source = ""});
+                            .source = "",
+                            .scenario = std::move(scenario)});
   }
   return out;
 }
@@ -149,7 +156,7 @@ LabSpec spec_from_document(const json& doc) {
   lab.build = parse_build(o.raw("build"));
   lab.run = parse_run(o.raw("run"), lab.transport);
   if (o.has("limits")) lab.limits = parse_limits(o.raw("limits"));
-  lab.checks = checks_from_document(o.raw("checks"));
+  lab.checks = checks_from_document(o.raw("checks"), lab.role);
   lab.points = o.has("points") ? o.number("points", 0, 100000) : 0;
   if (lab.points > 0) scale_weights(lab.checks, lab.points);
   return lab;
@@ -168,6 +175,11 @@ ordered_json check_to_json(const CheckSpec& c) {
   ordered_json j = {{"id", c.id}, {"weight", weight_json(c.weight)}};
   if (c.hidden) j["hidden"] = true;
   if (!c.params.empty()) j["params"] = c.params;
+  if (c.scenario) {
+    for (const auto& key : kScenarioKeys) {
+      if (c.scenario->source.contains(key)) j[key] = c.scenario->source[key];
+    }
+  }
   return j;
 }
 
@@ -190,7 +202,9 @@ ordered_json lab_to_json(const LabSpec& lab) {
   if (lab.run.requested_port != 0) run["requested_port"] = lab.run.requested_port;
   ordered_json checks = ordered_json::array();
   for (const auto& c : lab.checks) checks.push_back(check_to_json(c));
-  ordered_json j = {{"schema", "sockgrade.lab/2"},
+  // Schema 3 only when a check needs it, so that a lab without scenarios reads as it always has.
+  bool scenarios = std::any_of(lab.checks.begin(), lab.checks.end(), [](const CheckSpec& c) { return c.scenario != nullptr; });
+  ordered_json j = {{"schema", scenarios ? kSchemaV3 : kSchemaV2},
                     {"name", lab.name},
                     {"title", lab.title},
                     {"role", lab.role},

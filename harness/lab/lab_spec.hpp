@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cell/rlimits.hpp"
+#include "lab/scenario_spec.hpp"
 
 namespace sockgrade::lab {
 
@@ -22,6 +24,8 @@ struct CheckSpec {
   // "labs/x.json: /checks/3": the entry that last named this check, for errors about it; empty
   // when the lab is one document (then its index in `checks` is its place in the file).
   std::string source = {};
+  // A check written as data in the lab file (schema 3); null for a built-in check.
+  std::shared_ptr<const ScenarioCheck> scenario = {};
 };
 
 struct BuildRule {

@@ -51,6 +51,7 @@ class StrictObject {
     return j_.at(key);
   }
   std::string path_of(const std::string& key) const { return path_ + "/" + key; }
+  std::string path() const { return where(); }
 
   std::string string(const std::string& key) const {
     const auto& v = raw(key);

@@ -1,6 +1,8 @@
-// `sockgrade grade` and `sockgrade merge` as an instructor meets them: a directory of
-// submissions (sources, an archive, a hostile archive, code that does not compile), sharded
-// runs merged into the very same gradebook as one run, --resume, and Ctrl-C.
+// `sockgrade grade`, `merge` and `render-batch` as an instructor meets them: a directory of
+// submissions (sources, an archive, a hostile archive, code that does not compile, an empty
+// directory), sharded runs (which find the submissions at another path) merged into the very same
+// gradebook and dashboard as one run, the dashboard made again from the reports alone, --resume,
+// and Ctrl-C.
 #include "sockgrade_source_dir.hpp"
 #include <signal.h>
 #include <sys/wait.h>
@@ -67,6 +69,7 @@ void make_inputs(TempDir& s) {
   fs::copy(kSource / "fixtures/echo-server/no-write-loop", s / "subs/no-write-loop");
   fs::copy(kSource / "fixtures/echo-server/does-not-compile", s / "subs/broken");
   fs::copy(kSource / "fixtures/echo-server/crashes-at-start", s / "subs/crashes");
+  fs::create_directories(s / "subs/empty");
   std::string tar = "tar -C " + (kSource / "fixtures/echo-server/no-sigpipe-handling").string() + " -czf " +
                     (s / "subs/carol.tar.gz").string() + " server.c";
   ASSERT_EQ(std::system(tar.c_str()), 0);
@@ -89,14 +92,24 @@ TEST(BatchCli, ShardsMergeIntoTheSameGradebookAsOneRun) {
   EXPECT_THAT(book, HasSubstr("carol,"));
   EXPECT_THAT(book, HasSubstr("mallory,0,,"));
   EXPECT_THAT(book, HasSubstr("climbs out"));
+  EXPECT_THAT(book, HasSubstr("empty,0,,,,,rejected,,submission directory empty is empty\n"));  // not the path
   EXPECT_FALSE(fs::exists(s / "ref/.."));  // nothing escaped (the archive would have written subs/../ref)
   EXPECT_FALSE(fs::exists(s / "one/.work"));
+  // The dashboard, and each graded submission's HTML report beside its JSON one.
+  std::string index = read_file(s / "one/index.html");
+  EXPECT_THAT(index, HasSubstr("<a href=\"reports/no-write-loop.html\">no-write-loop</a>"));
+  EXPECT_THAT(index, HasSubstr("<td class=\"kind\">rejected</td><td class=\"reason\">archive refused"));
+  EXPECT_THAT(read_file(s / "one/reports/ref.html"), HasSubstr("Score <strong>100/100</strong>"));
+  EXPECT_FALSE(fs::exists(s / "one/reports/mallory.html"));
 
+  // The shards find the submissions elsewhere, as machines that mount them at another path do.
+  fs::create_directory_symlink(s / "subs", s / "mount");
   std::vector<std::string> dirs;
   for (int i = 0; i < 4; ++i) {
     std::string out = (s / ("shard" + std::to_string(i))).string();
     dirs.push_back(out);
-    run({"grade", lab, subs, "--out", out, "--shard", std::to_string(i) + "/4", "--jobs", "1"}, s / "shard.log");
+    run({"grade", lab, (s / "mount").string(), "--out", out, "--shard", std::to_string(i) + "/4", "--jobs", "1"},
+        s / "shard.log");
   }
   std::vector<std::string> merge = {"merge"};
   merge.insert(merge.end(), dirs.begin(), dirs.end());
@@ -104,6 +117,16 @@ TEST(BatchCli, ShardsMergeIntoTheSameGradebookAsOneRun) {
   ASSERT_EQ(run(merge, s / "merge.log"), 0) << read_file(s / "merge.log");
   EXPECT_EQ(read_file(s / "merged/gradebook.csv"), book);
   EXPECT_EQ(read_file(s / "merged/summary.txt"), read_file(s / "one/summary.txt"));
+  EXPECT_EQ(read_file(s / "merged/index.html"), index);
+  EXPECT_THAT(read_file(s / "merged/reports/carol.html"), HasSubstr("<p class=\"score\" id=\"score\">"));
+
+  // render-batch makes the same files again from the reports alone.
+  std::string ref_page = read_file(s / "one/reports/ref.html");
+  fs::remove(s / "one/index.html");
+  fs::remove(s / "one/reports/ref.html");
+  ASSERT_EQ(run({"render-batch", (s / "one").string()}, s / "render.log"), 0) << read_file(s / "render.log");
+  EXPECT_EQ(read_file(s / "one/index.html"), index);
+  EXPECT_EQ(read_file(s / "one/reports/ref.html"), ref_page);
 
   // --resume grades nothing again and writes the same gradebook.
   run({"grade", lab, subs, "--out", (s / "one").string(), "--resume"}, s / "resume.log");
@@ -149,6 +172,8 @@ TEST(BatchCli, BadInputIsOneLine) {
   EXPECT_THAT(read_file(s / "c.log"), HasSubstr("--shard"));
   EXPECT_EQ(run({"merge", (s / "subs").string(), "--out", (s / "m").string()}, s / "d.log"), 2);
   EXPECT_THAT(read_file(s / "d.log"), HasSubstr("not an output directory"));
+  EXPECT_EQ(run({"render-batch", (s / "subs").string()}, s / "e.log"), 2);
+  EXPECT_THAT(read_file(s / "e.log"), HasSubstr("not an output directory"));
 }
 
 }  // namespace

@@ -72,6 +72,14 @@ TEST(LastLines, KeepsTheTail) {
   EXPECT_EQ(last_lines("", 3), "");
 }
 
+TEST(ReplaceAll, EveryOccurrenceLeftToRight) {
+  EXPECT_EQ(replace_all("/s/alice is empty; /s/alice again", "/s/alice", "alice"), "alice is empty; alice again");
+  EXPECT_EQ(replace_all("aaa", "aa", "b"), "ba");
+  EXPECT_EQ(replace_all("abc", "x", "y"), "abc");
+  EXPECT_EQ(replace_all("abc", "", "y"), "abc");
+  EXPECT_EQ(replace_all("", "a", "b"), "");
+}
+
 TEST(ShellQuote, KeepsPlainWords) {
   for (const char* s : {"abc", "--only", "basic.small-echo", "/tmp/x_y", "a=b", "a,b:c@d+e%f"}) {
     EXPECT_EQ(shell_quote(s), s);

@@ -212,10 +212,10 @@ TEST(ParseLab, MissingRequiredKey) {
 
 TEST(ParseLab, BadSchemaString) {
   auto doc = minimal_lab();
-  doc["schema"] = "sockgrade.lab/3";
+  doc["schema"] = "sockgrade.lab/4";
   auto msg = error_of(doc);
   EXPECT_THAT(msg, HasSubstr("/schema"));
-  EXPECT_THAT(msg, HasSubstr("expected \"sockgrade.lab/1\" or \"sockgrade.lab/2\", got \"sockgrade.lab/3\""));
+  EXPECT_THAT(msg, HasSubstr("expected \"sockgrade.lab/1\", \"sockgrade.lab/2\" or \"sockgrade.lab/3\", got \"sockgrade.lab/4\""));
 }
 
 TEST(ParseLab, UnsupportedRoleAndTransport) {
