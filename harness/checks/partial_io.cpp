@@ -65,6 +65,18 @@ Outcome coalesced_messages(Context& ctx) {
   return conclude(steps(), "40 messages merged into one segment were all echoed, and nothing more");
 }
 
+// A student failure under the shim's faults ends with what the shim had done by then (`note`
+// says it, or returns "" when the shim did nothing that explains it).
+template <typename Note>
+Step<void> with_shim_note(Context& ctx, Step<void> r, Note note) {
+  if (r || r.error().status == Status::skipped || ctx.servers().empty()) return r;
+  auto s = ctx.server().shim_stats();
+  if (!s || !s->loaded) return r;
+  std::string said = note(*s);
+  if (said.empty()) return r;
+  return in_context(std::move(r), "", said);
+}
+
 // The program's writes are shortened by the shim: the echo is exact only if every write is
 // looped until all its bytes are out.
 Outcome short_writes(Context& ctx) {
@@ -93,16 +105,12 @@ Outcome short_writes(Context& ctx) {
     }
     return {};
   };
-  auto r = steps();
-  if (!r && r.error().status != Status::skipped && !ctx.servers().empty()) {
-    if (auto s = ctx.server().shim_stats(); s && s->loaded && s->short_writes > 0) {
-      return in_context(std::move(r), "",
-                        " — the shim had made " + std::to_string(s->short_writes) + " of the server's writes short (" +
-                            format_bytes(s->bytes_withheld) + " left unwritten by them): a write that returns less "
-                            "than asked must be called again for the rest")
-          .error();
-    }
-  }
+  auto r = with_shim_note(ctx, steps(), [](const faults::ShimStats& s) -> std::string {
+    if (s.short_writes == 0) return "";
+    return " — the shim had made " + std::to_string(s.short_writes) + " of the server's writes short (" +
+           format_bytes(s.bytes_withheld) + " left unwritten by them): a write that returns less than asked must be "
+           "called again for the rest";
+  });
   std::string msg = "the echo stayed exact";
   if (stats && stats->short_writes == 0 && stats->stream_writes > 0) {
     ctx.evidence()["proof"] = "shim: " + std::to_string(stats->one_byte_writes) + " of " +
@@ -140,14 +148,10 @@ Outcome eintr(Context& ctx) {
     }
     return {};
   };
-  auto r = steps();
-  if (!r && r.error().status != Status::skipped && !ctx.servers().empty()) {
-    if (auto s = ctx.server().shim_stats(); s && s->loaded && s->eintr > 0) {
-      return in_context(std::move(r), "", " (by then the shim had made " + std::to_string(s->eintr) +
-                                              " of the server's socket calls fail with EINTR)")
-          .error();
-    }
-  }
+  auto r = with_shim_note(ctx, steps(), [](const faults::ShimStats& s) -> std::string {
+    if (s.eintr == 0) return "";
+    return " (by then the shim had made " + std::to_string(s.eintr) + " of the server's socket calls fail with EINTR)";
+  });
   std::string msg = "8 clients served exactly";
   if (stats) msg += " while " + std::to_string(stats->eintr) + " of the server's socket calls failed with EINTR";
   return conclude(std::move(r), msg);

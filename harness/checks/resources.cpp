@@ -45,27 +45,28 @@ Outcome fd_baseline(Context& ctx) {
   return conclude(steps(), "descriptor count back to its baseline after " + std::to_string(clients) + " clients");
 }
 
+// One idle window: what the server used, kept in the evidence under `key` (cpu_share_<key>,
+// runnable_share_<key>), and a failure beginning with `scene` when it busy-waited.
+Step<void> idle_window(Context& ctx, ServerUnderTest& srv, int window, const std::string& when, const std::string& key,
+                       const std::string& scene, const std::string& likely_cause) {
+  SG_TRY(auto use, idle_use(ctx, srv, window, when));
+  ctx.evidence()["cpu_share_" + key] = use.cpu_share;
+  ctx.evidence()["runnable_share_" + key] = use.runnable_share;
+  if (use.busy_waiting()) {
+    return failed(scene + use.busy + " for " + ctx.human(window) + ": it busy-waits (" + likely_cause + ")");
+  }
+  return {};
+}
+
 Outcome idle_cpu(Context& ctx) {
   int window = static_cast<int>(ctx.param("window_ms"));
-  auto busy = [](const IdleUse& u) { return u.busy_waiting(); };
   auto steps = [&]() -> Step<void> {
     SG_TRY(auto* srv, ctx.start_server());
-    SG_TRY(auto at_start, idle_use(ctx, *srv, window, "while waiting for its first client"));
-    ctx.evidence()["cpu_share_idle_before_clients"] = at_start.cpu_share;
-    ctx.evidence()["runnable_share_idle_before_clients"] = at_start.runnable_share;
-    if (busy(at_start)) {
-      return failed("with no client at all the server " + at_start.busy + " for " + ctx.human(window) +
-                    ": it busy-waits (a non-blocking accept() polled in a loop?)");
-    }
+    SG_CHECK(idle_window(ctx, *srv, window, "while waiting for its first client", "idle_before_clients",
+                         "with no client at all the server ", "a non-blocking accept() polled in a loop?"));
     SG_CHECK(serve_one_client(ctx, "client", "one client, then silence\n"));
-    SG_TRY(auto after, idle_use(ctx, *srv, window, "after its client left"));
-    ctx.evidence()["cpu_share_idle_after_client"] = after.cpu_share;
-    ctx.evidence()["runnable_share_idle_after_client"] = after.runnable_share;
-    if (busy(after)) {
-      return failed("after its client left, the idle server " + after.busy + " for " + ctx.human(window) +
-                    ": it busy-waits (read() == 0 ignored, or a polling loop)");
-    }
-    return {};
+    return idle_window(ctx, *srv, window, "after its client left", "idle_after_client",
+                       "after its client left, the idle server ", "read() == 0 ignored, or a polling loop");
   };
   return conclude(steps(), "idle before and after a client (under 10% of a CPU in each window, and blocked)");
 }

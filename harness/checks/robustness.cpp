@@ -43,32 +43,25 @@ Outcome udp_empty_and_garbage(Context& ctx) {
 
 // The udp-echo-client lab: the harness's UDP server loses or duplicates answers on purpose.
 
+// The client sends `lines` lines (each answered within `budget_ms`) to a server that plays
+// `play`, and exits cleanly at EOF.
+Step<void> udp_client_lines_under(Context& ctx, UdpPlay play, int lines, int budget_ms, const std::string& scene) {
+  UdpWorld w(ctx, play);
+  SG_CHECK(w.listen());
+  SG_CHECK(w.start());
+  SG_CHECK(udp_lines(ctx, w, lines, budget_ms, scene));
+  return udp_clean_exit(ctx, w, w.client().output(), scene);
+}
+
 Outcome udp_client_retries(Context& ctx) {
-  auto steps = [&]() -> Step<void> {
-    UdpPlay play;
-    play.drop_first = 1;
-    UdpWorld w(ctx, play);
-    SG_CHECK(w.listen());
-    SG_CHECK(w.start());
-    const std::string scene = "the server loses the first copy of every datagram; ";
-    SG_CHECK(udp_lines(ctx, w, 2, 4000, scene));
-    return udp_clean_exit(ctx, w, w.client().output(), scene);
-  };
-  return conclude(steps(), "every lost datagram was sent again and its echo printed once");
+  return conclude(udp_client_lines_under(ctx, {.drop_first = 1}, 2, 4000,
+                                         "the server loses the first copy of every datagram; "),
+                  "every lost datagram was sent again and its echo printed once");
 }
 
 Outcome udp_client_duplicates(Context& ctx) {
-  auto steps = [&]() -> Step<void> {
-    UdpPlay play;
-    play.copies = 2;
-    UdpWorld w(ctx, play);
-    SG_CHECK(w.listen());
-    SG_CHECK(w.start());
-    const std::string scene = "the server answers every datagram twice; ";
-    SG_CHECK(udp_lines(ctx, w, 3, 3000, scene));
-    return udp_clean_exit(ctx, w, w.client().output(), scene);
-  };
-  return conclude(steps(), "each echo, duplicated by the server, was printed once");
+  return conclude(udp_client_lines_under(ctx, {.copies = 2}, 3, 3000, "the server answers every datagram twice; "),
+                  "each echo, duplicated by the server, was printed once");
 }
 
 Outcome udp_client_gives_up(Context& ctx) {

@@ -28,27 +28,78 @@ int ScenarioRun::open_peers() const {
   return n;
 }
 
+namespace {
+
+using Looked = std::function<bool(const net::TreeSnapshot&)>;
+
+// Looks at the program's tree until `ok` holds or `within_ms` pass; `s` keeps the last look.
+bool look(Context& ctx, ServerUnderTest& srv, int within_ms, net::TreeSnapshot& s, const Looked& ok) {
+  return wait_until(ctx.deadline(within_ms), [&] {
+    s = srv.snapshot();
+    return ok(s);
+  });
+}
+
+void record_tree(Context& ctx, const std::string& what, const net::TreeSnapshot& s) {
+  ctx.evidence()["observed"] = {{"observation", what}, {"tree", describe_tree(s)}};
+}
+
+// Every connection made so far has been accept()ed: the listening socket's queue is empty.
+Step<void> accept_queue_empty(Context& ctx, ServerUnderTest& srv, int within_ms, const std::string& scene) {
+  const uint16_t port = srv.listener().local.port;
+  uint64_t queued = 0;
+  bool empty = wait_until(ctx.deadline(within_ms), [&] {
+    for (const auto& row : net::tcp_table(::getpid())) {
+      if (row.state == net::kTcpListen && row.local.port == port) queued = row.rx_queue;
+    }
+    return queued == 0;
+  });
+  if (empty) return {};
+  ctx.evidence()["accept_queue"] = queued;
+  return failed(scene + std::to_string(queued) + " connection(s) still wait in the listen queue " + ctx.human(within_ms) +
+                " later: the program does not accept() them");
+}
+
+// one-process-one-thread, process-per-client or thread-per-client, with `clients` connected.
+Step<void> concurrency_model(Context& ctx, ServerUnderTest& srv, const ScenarioStep& step, int clients,
+                             const std::string& scene) {
+  const std::string& what = step.observation;
+  net::TreeSnapshot s;
+  std::string asked;
+  bool ok = false;
+  if (what == "one-process-one-thread") {
+    s = srv.snapshot();
+    ok = s.processes == 1 && s.threads == 1;
+    asked = "one process with one thread that multiplexes every client (select/poll)";
+  } else if (what == "process-per-client") {
+    ok = look(ctx, srv, step.within_ms, s, [&](const net::TreeSnapshot& t) { return t.processes - 1 >= clients; });
+    asked = "one child process per client";
+  } else {
+    ok = look(ctx, srv, step.within_ms, s,
+              [&](const net::TreeSnapshot& t) { return t.processes == 1 && t.root_threads >= clients + 1; });
+    asked = "one thread per client";
+  }
+  record_tree(ctx, what, s);
+  if (ok) return {};
+  std::string with = what == "one-process-one-thread" ? "" : "with " + plural(clients, "client", "clients") + " connected, ";
+  return failed(scene + with + "/proc shows " + describe_tree(s) + ": this lab asks for " + asked);
+}
+
+}  // namespace
+
 Step<void> ScenarioRun::observe(const ScenarioStep& step) {
   SG_TRY(auto* srv, ensure_server());
   const std::string& what = step.observation;
   const std::string scene = "after " + (done_.empty() ? std::string("the start") : done_.back()) + ", ";
   net::TreeSnapshot s;
-  auto look = [&](const std::function<bool(const net::TreeSnapshot&)>& ok) {
-    return wait_until(ctx_.deadline(step.within_ms), [&] {
-      s = srv->snapshot();
-      return ok(s);
-    });
-  };
-  auto seen = [&] {
-    ctx_.evidence()["observed"] = {{"observation", what}, {"tree", describe_tree(s)}};
-  };
   if (what == "children-reaped") {
     return children_gone(ctx_, *srv, scene,
                          ": the server never reaps its children (a SIGCHLD handler looping on waitpid(-1, NULL, "
                          "WNOHANG), or wait() after each child)");
   }
   if (what == "fds-at-baseline") {
-    bool back = look([&](const net::TreeSnapshot& t) { return t.root_fds >= 0 && t.root_fds <= baseline_.fds + kFdSlack; });
+    bool back = look(ctx_, *srv, step.within_ms, s,
+                     [&](const net::TreeSnapshot& t) { return t.root_fds >= 0 && t.root_fds <= baseline_.fds + kFdSlack; });
     ctx_.evidence()["fds_before"] = baseline_.fds;
     ctx_.evidence()["fds_after"] = s.root_fds;
     if (back) return {};
@@ -58,50 +109,15 @@ Step<void> ScenarioRun::observe(const ScenarioStep& step) {
                   "every connection when done with it)");
   }
   if (what == "threads-at-baseline") {
-    bool back = look([&](const net::TreeSnapshot& t) { return t.root_threads <= baseline_.threads; });
-    seen();
+    bool back = look(ctx_, *srv, step.within_ms, s,
+                     [&](const net::TreeSnapshot& t) { return t.root_threads <= baseline_.threads; });
+    record_tree(ctx_, what, s);
     if (back) return {};
     return failed(scene + "the program has " + std::to_string(s.root_threads) + " threads; it had " +
                   std::to_string(baseline_.threads) + " before its first client: threads of gone clients remain");
   }
-  if (what == "accept-queue-empty") {
-    // Every connection made so far has been accept()ed: the listening socket's queue is empty.
-    const uint16_t port = srv->listener().local.port;
-    uint64_t queued = 0;
-    bool empty = wait_until(ctx_.deadline(step.within_ms), [&] {
-      for (const auto& row : net::tcp_table(::getpid())) {
-        if (row.state == net::kTcpListen && row.local.port == port) queued = row.rx_queue;
-      }
-      return queued == 0;
-    });
-    if (empty) return {};
-    ctx_.evidence()["accept_queue"] = queued;
-    return failed(scene + std::to_string(queued) + " connection(s) still wait in the listen queue " + ctx_.human(step.within_ms) +
-                  " later: the program does not accept() them");
-  }
-  if (what == "one-process-one-thread") {
-    s = srv->snapshot();
-    seen();
-    if (s.processes == 1 && s.threads == 1) return {};
-    return failed(scene + "/proc shows " + describe_tree(s) + ": this lab asks for one process with one thread "
-                                                            "that multiplexes every client (select/poll)");
-  }
-  const int clients = open_peers();
-  if (what == "process-per-client") {
-    bool ok = look([&](const net::TreeSnapshot& t) { return t.processes - 1 >= clients; });
-    seen();
-    if (ok) return {};
-    return failed(scene + "with " + plural(clients, "client", "clients") + " connected, /proc shows " + describe_tree(s) +
-                  ": this lab asks for one child process per client");
-  }
-  if (what == "thread-per-client") {
-    bool ok = look([&](const net::TreeSnapshot& t) { return t.processes == 1 && t.root_threads >= clients + 1; });
-    seen();
-    if (ok) return {};
-    return failed(scene + "with " + plural(clients, "client", "clients") + " connected, /proc shows " + describe_tree(s) +
-                  ": this lab asks for one thread per client");
-  }
-  // idle-cpu
+  if (what == "accept-queue-empty") return accept_queue_empty(ctx_, *srv, step.within_ms, scene);
+  if (what != "idle-cpu") return concurrency_model(ctx_, *srv, step, open_peers(), scene);
   SG_TRY(auto use, idle_use(ctx_, *srv, step.window_ms, scene));
   ctx_.evidence()["busy"] = use.busy;
   if (!use.busy_waiting()) return {};

@@ -24,6 +24,22 @@ bool Endpoint::is_loopback() const {
 
 bool Endpoint::is_wildcard() const { return address == "0.0.0.0" || address == "::"; }
 
+namespace {
+
+// An IPv4 or IPv6 address: the two differ only in their struct and its field names.
+template <typename Sockaddr, int Family, auto Port, auto Addr>
+Result<socklen_t> fill_inet(const Endpoint& ep, sockaddr_storage& out, const char* version) {
+  auto* sa = reinterpret_cast<Sockaddr*>(&out);
+  reinterpret_cast<sockaddr*>(sa)->sa_family = Family;
+  sa->*Port = htons(ep.port);
+  if (::inet_pton(Family, ep.address.c_str(), &(sa->*Addr)) != 1) {
+    return error_result(std::string("not an ") + version + " address: " + ep.address);
+  }
+  return static_cast<socklen_t>(sizeof(Sockaddr));
+}
+
+}  // namespace
+
 Result<socklen_t> to_sockaddr(const Endpoint& ep, sockaddr_storage& out) {
   std::memset(&out, 0, sizeof out);
   if (ep.family == AF_UNIX) {
@@ -33,22 +49,8 @@ Result<socklen_t> to_sockaddr(const Endpoint& ep, sockaddr_storage& out) {
     std::memcpy(sun->sun_path, ep.address.data(), ep.address.size());
     return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + ep.address.size() + 1);
   }
-  if (ep.family == AF_INET) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&out);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(ep.port);
-    if (::inet_pton(AF_INET, ep.address.c_str(), &sin->sin_addr) != 1) {
-      return error_result("not an IPv4 address: " + ep.address);
-    }
-    return static_cast<socklen_t>(sizeof(sockaddr_in));
-  }
-  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out);
-  sin6->sin6_family = AF_INET6;
-  sin6->sin6_port = htons(ep.port);
-  if (::inet_pton(AF_INET6, ep.address.c_str(), &sin6->sin6_addr) != 1) {
-    return error_result("not an IPv6 address: " + ep.address);
-  }
-  return static_cast<socklen_t>(sizeof(sockaddr_in6));
+  if (ep.family == AF_INET) return fill_inet<sockaddr_in, AF_INET, &sockaddr_in::sin_port, &sockaddr_in::sin_addr>(ep, out, "IPv4");
+  return fill_inet<sockaddr_in6, AF_INET6, &sockaddr_in6::sin6_port, &sockaddr_in6::sin6_addr>(ep, out, "IPv6");
 }
 
 Endpoint from_sockaddr(const sockaddr_storage& sa) {

@@ -52,10 +52,8 @@ struct ProbeRun {
   std::string line;  // the whole report line
 };
 
-// Runs `exe args...` with this process's environment minus any preload or shim settings, plus
-// `env`. Reads its stdout and stderr until EOF, then reaps it; kills it past a deadline.
-ProbeRun run(const std::string& exe, const std::vector<std::string>& args,
-             const std::vector<std::string>& env) {
+// This process's environment minus any preload or shim settings, plus `env`.
+std::vector<std::string> probe_environment(const std::vector<std::string>& env) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) {
     std::string s(*e);
@@ -63,6 +61,26 @@ ProbeRun run(const std::string& exe, const std::vector<std::string>& args,
     env_strings.push_back(s);
   }
   env_strings.insert(env_strings.end(), env.begin(), env.end());
+  return env_strings;
+}
+
+// The shim's report is the last "calls=..." line on stderr: key=value items.
+void parse_report_line(ProbeRun& r) {
+  auto pos = r.err.rfind("calls=");
+  if (pos == std::string::npos) return;
+  auto end = r.err.find('\n', pos);
+  r.line = r.err.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+  for (const auto& item : split(r.line, ' ')) {
+    auto eq = item.find('=');
+    if (eq != std::string::npos) r.report[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+}
+
+// Runs `exe args...` with this process's environment minus any preload or shim settings, plus
+// `env`. Reads its stdout and stderr until EOF, then reaps it; kills it past a deadline.
+ProbeRun run(const std::string& exe, const std::vector<std::string>& args,
+             const std::vector<std::string>& env) {
+  std::vector<std::string> env_strings = probe_environment(env);
   std::vector<std::string> argv_strings{exe};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv, envp;
@@ -115,15 +133,7 @@ ProbeRun run(const std::string& exe, const std::vector<std::string>& args,
     }
   }
   ::waitpid(pid, &r.status, 0);
-  auto pos = r.err.rfind("calls=");
-  if (pos != std::string::npos) {
-    auto end = r.err.find('\n', pos);
-    r.line = r.err.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-    for (const auto& item : split(r.line, ' ')) {
-      auto eq = item.find('=');
-      if (eq != std::string::npos) r.report[item.substr(0, eq)] = item.substr(eq + 1);
-    }
-  }
+  parse_report_line(r);
   return r;
 }
 

@@ -11,6 +11,8 @@ namespace sockgrade::testing {
 
 inline constexpr const char* kHiddenMarker = "SECRET-HIDDEN";
 
+// One long function on purpose: it is a literal, the whole report the golden files show, read
+// top to bottom beside them; split, it would be harder to compare with a golden file.
 inline report::Report sample_report() {
   using nlohmann::json;
   report::Report r;
