@@ -1,5 +1,4 @@
 #include "checks/catalogue.hpp"
-#include "checks/scenario_run.hpp"
 #include "core/strings.hpp"
 
 #include <algorithm>
@@ -90,18 +89,5 @@ const Catalogue& builtin_checks() {
 }
 
 const CheckDef* find_check(std::string_view id) { return builtin_checks().find(id); }
-
-Result<void> validate_lab_checks(const lab::LabSpec& lab) {
-  for (std::size_t i = 0; i < lab.checks.size(); ++i) {
-    const auto& c = lab.checks[i];
-    if (!c.scenario) continue;
-    const std::string where = c.source.empty() ? lab.file.string() + ": /checks/" + std::to_string(i) : c.source;
-    if (category_of(c.id).empty()) {
-      std::vector<std::string> names(categories().begin(), categories().end());
-      return error_result(where + ": check id '" + c.id + "' must be category.name, the category one of " + join(names, ", "));
-    }
-  }
-  return catalogue_for(lab)->validate(lab);
-}
 
 }  // namespace sockgrade::checks

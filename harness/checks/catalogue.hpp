@@ -34,7 +34,6 @@ using namespace grading;
 
 const Catalogue& builtin_checks();
 const CheckDef* find_check(std::string_view id);
-Result<void> validate_lab_checks(const lab::LabSpec& lab);
 
 // BRIEF §3's categories, in its order: the prefixes a check id may have.
 const std::vector<std::string_view>& categories();

@@ -4,8 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "scenario/lab_catalogue.hpp"
 #include "checks/catalogue.hpp"
-#include "checks/scenario_run.hpp"
+#include "scenario/run.hpp"
 #include "grading/runner.hpp"
 #include "cli/commands.hpp"
 #include "core/bytes.hpp"

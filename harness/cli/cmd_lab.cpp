@@ -8,9 +8,10 @@
 #include <set>
 #include <string_view>
 
+#include "scenario/lab_catalogue.hpp"
 #include "cell/isolation.hpp"
 #include "checks/catalogue.hpp"
-#include "checks/scenario_run.hpp"
+#include "scenario/run.hpp"
 #include "cli/commands.hpp"
 #include "core/strings.hpp"
 #include "grading/runner.hpp"

@@ -6,9 +6,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "scenario/lab_catalogue.hpp"
 #include "cell/isolation.hpp"
 #include "checks/catalogue.hpp"
-#include "checks/scenario_run.hpp"
+#include "scenario/run.hpp"
 #include "cli/commands.hpp"
 #include "grading/runner.hpp"
 #include "core/strings.hpp"

@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "scenario/lab_catalogue.hpp"
 #include "checks/catalogue.hpp"
 #include "cli/commands.hpp"
 #include "core/strings.hpp"

@@ -1,6 +1,6 @@
 // A check written as data in a lab file (sockgrade.lab/3): a title, a hint and the steps of a
 // scenario — peers that connect, send, receive and close, the program started and stopped, and
-// what must be observed — that the scenario engine (checks/scenario_run.cpp) plays like a
+// what must be observed — that the scenario engine (scenario/run.cpp) plays like a
 // built-in check. docs/writing-labs.md documents every step by example.
 #pragma once
 

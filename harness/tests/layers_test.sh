@@ -14,7 +14,8 @@ declare -A allowed=(
   [lab]="core net cell"
   [grading]="core net report cell faults lab"
   [checks]="core net report cell faults lab grading"
-  [cli]="core net report cell faults batch lab grading checks"
+  [scenario]="core net report cell faults lab grading checks"
+  [cli]="core net report cell faults batch lab grading checks scenario"
 )
 bad=0
 for layer in "${!allowed[@]}"; do

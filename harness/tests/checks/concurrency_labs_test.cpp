@@ -1,6 +1,7 @@
 // The concurrent labs as data: they load, their checks validate, they share the echo-server
 // checks (by id, not copies) except the one that assumes an iterative server, and each asks
 // concurrency.model for its own model.
+#include "scenario/lab_catalogue.hpp"
 #include "sockgrade_source_dir.hpp"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

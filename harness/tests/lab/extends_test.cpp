@@ -1,5 +1,6 @@
 // Labs that inherit ("extends", sockgrade.lab/2): what a child takes, overrides, adds and removes,
 // chains, and the one-line errors (file and JSON path) for cycles, unknown parents and typos.
+#include "scenario/lab_catalogue.hpp"
 #include "sockgrade_source_dir.hpp"
 #include "lab/lab_loader.hpp"
 

@@ -1,3 +1,4 @@
+#include "scenario/lab_catalogue.hpp"
 #include "sockgrade_source_dir.hpp"
 #include "lab/lab_loader.hpp"
 

@@ -3,8 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "scenario/lab_catalogue.hpp"
 #include "checks/catalogue.hpp"
-#include "checks/scenario_run.hpp"
+#include "scenario/run.hpp"
 #include "lab/lab_loader.hpp"
 #include "support/result_matchers.hpp"
 

@@ -20,9 +20,6 @@ namespace sockgrade::checks {
 // The check function of every scenario check: plays ctx's check spec's scenario.
 Outcome run_scenario(Context& ctx);
 
-// The built-in checks and the lab's own scenario checks, for a run of `lab`.
-std::shared_ptr<const Catalogue> catalogue_for(const lab::LabSpec& lab);
-
 class ScenarioRun {
  public:
   ScenarioRun(Context& ctx, const lab::ScenarioCheck& scenario) : ctx_(ctx), scenario_(scenario) {}
@@ -50,14 +47,14 @@ class ScenarioRun {
   // The step in words, for the trace and for the scene a failure is set in.
   std::string describe(const lab::ScenarioStep& step, const Vars& vars) const;
 
-  // The program (scenario_program.cpp).
+  // The program (program.cpp).
   Step<ServerUnderTest*> ensure_server();
   Step<void> start(const lab::ScenarioStep& step);
   Step<void> stop();
   Step<void> restart();
   Step<void> expect_program(const lab::ScenarioStep& step);
 
-  // Peers of a server lab (scenario_peers.cpp).
+  // Peers of a server lab (peers.cpp).
   Step<PeerState*> peer(const std::string& name, const lab::ScenarioStep& step);
   Step<void> connect(const lab::ScenarioStep& step, const std::string& name);
   Step<void> send(const lab::ScenarioStep& step, const std::string& name, const Vars& vars);
@@ -88,13 +85,13 @@ class ScenarioRun {
   // arrives for the step's budget; how the reading ended.
   net::Received fill(PeerState& st, const std::function<bool(const std::string&)>& enough, int within_ms);
 
-  // Observations (scenario_observe.cpp).
+  // Observations (observe.cpp).
   Step<void> observe(const lab::ScenarioStep& step);
   Step<void> wait_blocked_in_write(const lab::ScenarioStep& step);
   Step<void> wait_read(const lab::ScenarioStep& step, const std::string& name);
   int open_peers() const;
 
-  // Client labs (scenario_client.cpp).
+  // Client labs (client.cpp).
   Step<void> serve(const lab::ScenarioStep& step, const Vars& vars);
   Step<void> start_client();
   Step<void> feed_stdin(const lab::ScenarioStep& step, const Vars& vars);

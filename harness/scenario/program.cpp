@@ -1,5 +1,5 @@
 // Scenario steps on the program of a server lab: start, stop, restart, and what state it is in.
-#include "checks/scenario_run.hpp"
+#include "scenario/run.hpp"
 #include "checks/server_restart.hpp"
 #include "core/wait.hpp"
 #include "grading/server_under_test.hpp"

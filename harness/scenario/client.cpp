@@ -1,7 +1,7 @@
 // Scenario steps of a client lab: the harness plays the server (echo, a fixed reply, silence)
 // and the steps feed the client's stdin, read its stdout and judge how it exited.
 #include "checks/client_scenarios.hpp"
-#include "checks/scenario_run.hpp"
+#include "scenario/run.hpp"
 #include "core/bytes.hpp"
 #include "grading/verify.hpp"
 

@@ -4,7 +4,7 @@
 #include <regex>
 #include <thread>
 
-#include "checks/scenario_run.hpp"
+#include "scenario/run.hpp"
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
 #include "grading/server_under_test.hpp"

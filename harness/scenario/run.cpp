@@ -1,5 +1,5 @@
 // The scenario engine's driver: the steps in order, blocks, "{i}", and the scene of a failure.
-#include "checks/scenario_run.hpp"
+#include "scenario/run.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -32,29 +32,6 @@ Outcome run_scenario(Context& ctx) {
   const auto& scenario = ctx.spec().scenario;
   if (!scenario) return Outcome::error("check " + ctx.info().id + " has no scenario");
   return ScenarioRun(ctx, *scenario).run();
-}
-
-std::shared_ptr<const Catalogue> catalogue_for(const lab::LabSpec& lab) {
-  // A lab's scenario may take a built-in check's id: in that lab, the scenario is that check.
-  std::vector<CheckDef> defs;
-  for (const auto& def : builtin_checks().all()) {
-    bool replaced = std::any_of(lab.checks.begin(), lab.checks.end(),
-                                [&](const lab::CheckSpec& c) { return c.scenario && c.id == def.info.id; });
-    if (!replaced) defs.push_back(def);
-  }
-  for (const auto& c : lab.checks) {
-    if (!c.scenario) continue;
-    defs.push_back(CheckDef{.info = {.id = c.id,
-                                     .category = std::string(category_of(c.id)),
-                                     .title = c.scenario->title,
-                                     .requirement = c.scenario->requirement,
-                                     .hint = c.scenario->hint,
-                                     .role = lab.role,
-                                     .budget_ms = c.scenario->budget_ms,
-                                     .typical_ms = 100},
-                            .run = run_scenario});
-  }
-  return std::make_shared<const Catalogue>(std::move(defs));
 }
 
 Outcome ScenarioRun::run() {

@@ -1,6 +1,6 @@
 // Scenario observations of a server lab's program from /proc: children reaped, descriptors and
 // threads back to where they were, the concurrency model, idle CPU, a blocked write.
-#include "checks/scenario_run.hpp"
+#include "scenario/run.hpp"
 #include "checks/server_idle.hpp"
 #include "checks/server_tree.hpp"
 #include "core/bytes.hpp"
