@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "lab/scenario_schema.hpp"
 #include "scenario/lab_catalogue.hpp"
 #include "checks/catalogue.hpp"
 #include "scenario/run.hpp"
@@ -35,6 +36,13 @@ void explain_check(const checks::CheckDef& def, const lab::CheckSpec& spec) {
     auto value = checks::param_value(i, spec, p.name);
     std::printf("  parameter    %s = %s  (%s; default %s)\n", p.name.c_str(), as_text(value).c_str(),
                 p.description.c_str(), as_text(p.default_value).c_str());
+  }
+  // A check written as data in the lab: its steps, as the lab file has them, are what it proves.
+  if (spec.scenario && spec.scenario->source.contains("steps")) {
+    std::printf("  steps        (a scenario in the lab file)\n");
+    for (const auto& step : spec.scenario->source["steps"]) {
+      std::printf("               %s\n", lab::step_text(step).c_str());
+    }
   }
 }
 

@@ -327,6 +327,20 @@ bool is_scenario_entry(const json& entry) {
   return std::any_of(kScenarioKeys.begin(), kScenarioKeys.end(), [&](const std::string& k) { return entry.contains(k); });
 }
 
+std::string step_text(const json& step) {
+  if (!step.is_object()) return step.dump();
+  for (const auto& form : forms()) {
+    if (!step.contains(form.key)) continue;
+    std::string text = std::string(form.key) + " " + (step[form.key].is_string() ? step[form.key].get<std::string>()
+                                                                                   : step[form.key].dump());
+    json rest = step;
+    rest.erase(form.key);
+    if (!rest.empty()) text += "  " + rest.dump();
+    return text;
+  }
+  return step.dump();
+}
+
 const std::vector<std::string>& observation_names() {
   static const std::vector<std::string> names = {"children-reaped",      "fds-at-baseline",  "threads-at-baseline",
                                                  "one-process-one-thread", "process-per-client", "thread-per-client",

@@ -21,6 +21,9 @@ bool is_scenario_entry(const nlohmann::json& entry);
 // the lab's role is not known yet) decides which steps are allowed.
 ScenarioCheck parse_scenario(const nlohmann::json& entry, const std::string& path, const std::string& role);
 
+// A step as one line with its action first: `send alice  {"line":"hello"}`.
+std::string step_text(const nlohmann::json& step);
+
 // The observations an `observe` step may name, for documentation and errors.
 const std::vector<std::string>& observation_names();
 

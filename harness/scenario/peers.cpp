@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "scenario/run.hpp"
+#include "checks/server_tree.hpp"
 #include "core/bytes.hpp"
 #include "core/strings.hpp"
 #include "grading/server_under_test.hpp"
@@ -217,7 +218,8 @@ Step<void> ScenarioRun::expect_quiet(const ScenarioStep& step, const std::string
   ev["peer"] = name;
   ev["extra_after_echo"] = bytes_evidence(extra);
   return failed("after " + (done_.empty() ? std::string("the start") : done_.back()) + ", nothing more should have come to " +
-                name + ", but " + format_bytes(extra.size()) + " did: '" + escape_preview(extra, 40) + "'");
+                name + ", but " + plural(static_cast<int>(extra.size()), "extra byte", "extra bytes") +
+                " came after it: '" + escape_preview(extra, 40) + "'");
 }
 
 Step<void> ScenarioRun::expect_end(const ScenarioStep& step, const std::string& name) {

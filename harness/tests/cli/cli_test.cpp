@@ -191,6 +191,16 @@ TEST(Cli, ExplainListsTheLabsChecksAndTotal) {
   EXPECT_NE(one.out.find("hint"), std::string::npos);
 }
 
+// A check written as data shows its steps, action first, as the lab file has them.
+TEST(Cli, ExplainShowsAScenarioChecksSteps) {
+  auto r = run("explain chat-server not-to-sender");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("steps        (a scenario in the lab file)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n               send alice  {\"line\":\"only bob should see this\"}\n"), std::string::npos) << r.out;
+  auto builtin = run("explain echo-server half-close");
+  EXPECT_EQ(builtin.out.find("steps "), std::string::npos) << builtin.out;
+}
+
 TEST(Cli, ExplainShowsTheResolvedLabAndTheFileEachValueComesFrom) {
   auto r = run("explain echo-server-fork", "2>/dev/null");
   EXPECT_EQ(r.exit_code, 0);

@@ -5,7 +5,8 @@
 // 88275a9, when each file spelled out everything, and proved that inheriting changed nothing.
 // They leave out "checks": a lab's checks and weights are pinned by its fixtures' expectations and
 // the ConcurrentLabs tests, so that adding a check is one line in one lab file, not five files.
-// A lab changed on purpose gets its snapshot rewritten (explain --json, without "checks").
+// A lab changed on purpose gets its snapshot rewritten (explain --json, without "checks"). The echo
+// labs resolve to schema 3 since echo-server.json writes basic.small-echo and basic.binary as scenarios.
 #include "sockgrade_source_dir.hpp"
 #include "lab/lab_loader.hpp"
 
