@@ -15,7 +15,7 @@ python3 - labs/echo-server.json "$tmp/builtin.json" <<'PY'
 import json, sys
 lab = json.load(open(sys.argv[1]))
 lab["checks"] = [{"id": c["id"], "weight": c["weight"]} if "steps" in c else c for c in lab["checks"]]
-lab.pop("contract")
+lab.pop("contract")  # a path next to labs/echo-server.json, not next to this copy
 json.dump(lab, open(sys.argv[2], "w"))
 PY
 cc -std=gnu11 -O2 -pthread -o "$tmp/server" reference/echo-server/*.c

@@ -159,10 +159,11 @@ void explain_lab(const lab::ResolvedLab& r, const std::string& lab_arg) {
 // Every check of the lab matching `pattern`; false when none does (the message is printed).
 bool explain_matching_checks(const lab::LabSpec& spec, const std::string& pattern) {
   bool any = false;
+  const auto catalogue = checks::catalogue_for(spec);
   for (const auto& c : spec.checks) {
     if (!checks::check_matches(pattern, c.id)) continue;
     if (any) std::printf("\n");
-    explain_check(*checks::catalogue_for(spec)->find(c.id), c);
+    explain_check(*catalogue->find(c.id), c);
     any = true;
   }
   if (any) return true;

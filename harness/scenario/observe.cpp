@@ -66,11 +66,13 @@ Step<void> concurrency_model(Context& ctx, ServerUnderTest& srv, const ScenarioS
   const std::string& what = step.observation;
   net::TreeSnapshot s;
   std::string asked;
+  std::string with = "with " + plural(clients, "client", "clients") + " connected, ";
   bool ok = false;
   if (what == "one-process-one-thread") {
     s = srv.snapshot();
     ok = s.processes == 1 && s.threads == 1;
     asked = "one process with one thread that multiplexes every client (select/poll)";
+    with.clear();  // a fact of the program whatever the clients
   } else if (what == "process-per-client") {
     ok = look(ctx, srv, step.within_ms, s, [&](const net::TreeSnapshot& t) { return t.processes - 1 >= clients; });
     asked = "one child process per client";
@@ -81,7 +83,6 @@ Step<void> concurrency_model(Context& ctx, ServerUnderTest& srv, const ScenarioS
   }
   record_tree(ctx, what, s);
   if (ok) return {};
-  std::string with = what == "one-process-one-thread" ? "" : "with " + plural(clients, "client", "clients") + " connected, ";
   return failed(scene + with + "/proc shows " + describe_tree(s) + ": this lab asks for " + asked);
 }
 
