@@ -6,16 +6,12 @@
 // grader's failure never looks like the student's. A hidden check keeps its place with
 // visibility "hidden": Gradescope never shows it to the student, the instructor sees it all;
 // the top-level output tells the student only the hidden total.
-#include <cmath>
-
 #include "report/formats.hpp"
 #include "report/text_writer.hpp"
 #include "report/view.hpp"
 
 namespace sockgrade::report {
 namespace {
-
-double round2(double x) { return std::round(x * 100.0) / 100.0; }
 
 std::string test_output(const TestResult& t) {
   if (t.status == "passed") return t.message;

@@ -4,11 +4,8 @@
 #include <map>
 
 namespace sockgrade::report {
-namespace {
 
 double round2(double x) { return std::round(x * 100.0) / 100.0; }
-
-}  // namespace
 
 bool Report::complete() const { return count("error") == 0; }
 

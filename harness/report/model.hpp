@@ -67,6 +67,9 @@ void settle(TestResult& t);
 // The report's score and max_score: the sums over its checks.
 void total(Report& r);
 
+// Points as every report format writes them: rounded to hundredths.
+double round2(double x);
+
 nlohmann::json to_json(const Report& r);
 Report report_from_json(const nlohmann::json& j);
 

@@ -17,7 +17,6 @@ namespace sockgrade::report {
 namespace {
 
 double round4(double x) { return std::round(x * 10000.0) / 10000.0; }
-double round2(double x) { return std::round(x * 100.0) / 100.0; }
 
 }  // namespace
 
