@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-50}"
 CELL="${CELL_START:-build/bench/cell_start}"
-[[ -x "$CELL" ]] || { echo "build first: scripts/setup.sh" >&2; exit 2; }
+[[ -x "$CELL" ]] || { echo "build first: scripts/setup.sh --tests" >&2; exit 2; }
 
 median_ms() {  # runs "$@" RUNS times, prints the median wall time in ms
   local times=()

@@ -10,7 +10,7 @@ MIB="${1:-2048}"
 RUNS="${2:-5}"
 BIN="${SOCKGRADE:-build/sockgrade}"
 STREAM="${STREAM:-build/bench/stream}"
-[[ -x "$BIN" && -x "$STREAM" ]] || { echo "build first: scripts/setup.sh" >&2; exit 2; }
+[[ -x "$BIN" && -x "$STREAM" ]] || { echo "build first: scripts/setup.sh --tests" >&2; exit 2; }
 command -v socat >/dev/null || { echo "socat is missing (scripts/setup.sh installs it)" >&2; exit 2; }
 
 SINK=47100 PROXY=47101 SOCAT=47102

@@ -15,7 +15,7 @@ GLOB="${2:-*/*}"
 PAIR="${3:-}"
 BIN="${SOCKGRADE:-build/sockgrade}"
 CHECKER="${EXPECT_OUTCOME:-build/harness/tests/expect_outcome}"
-[[ -x "$BIN" && -x "$CHECKER" ]] || { echo "build first: scripts/setup.sh" >&2; exit 2; }
+[[ -x "$BIN" && -x "$CHECKER" ]] || { echo "build first: scripts/setup.sh --tests" >&2; exit 2; }
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 bad=()

@@ -27,7 +27,8 @@ check() {  # check NAME EXPECTED_EXIT ACTUAL_EXIT [REPORT EXPECTED_SCORE]
 
 for mode in default sys_admin; do
   caps=(); [[ $mode == sys_admin ]] && caps=(--cap-add SYS_ADMIN --cap-add NET_ADMIN)
-  run=(docker run --rm "${caps[@]}" -v "$out:/out")
+  # The fixtures are the project's tests, not part of the image: mounted from this checkout.
+  run=(docker run --rm "${caps[@]}" -v "$out:/out" -v "$PWD/fixtures:/opt/sockgrade/fixtures:ro")
   "${run[@]}" "$IMAGE" doctor > "$out/doctor-$mode.txt" 2>&1; check "$mode: doctor" 0 $?
   grep '^in force' "$out/doctor-$mode.txt" | sed 's/^/      /'
   set +e

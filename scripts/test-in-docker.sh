@@ -5,7 +5,7 @@
 # Starts dockerd when none is running (installing docker.io if needed); the Debian bookworm base
 # comes from a registry or, when none is reachable, from debootstrap + `docker import`
 # (docker/base_image.sh). The test dependencies are baked into an image once (scripts/setup.sh
-# with SETUP_DEPS_ONLY=1) so the container itself needs no network.
+# --tests with SETUP_DEPS_ONLY=1) so the container itself needs no network.
 # Usage: scripts/test-in-docker.sh [ctest args...]     (root; e.g. -L unit)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +39,7 @@ build_test_image() {
 FROM $base
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 COPY setup.sh /tmp/setup.sh
-RUN SETUP_DEPS_ONLY=1 /tmp/setup.sh && rm -rf /var/lib/apt/lists/* /tmp/setup.sh
+RUN SETUP_DEPS_ONLY=1 /tmp/setup.sh --tests && rm -rf /var/lib/apt/lists/* /tmp/setup.sh
 DOCKERFILE
   # The build (not the test run) may use the host's network to reach the Debian mirror.
   docker build --network host -t "$TEST_TAG" "$ctx" >&2
