@@ -51,7 +51,7 @@ docker run --rm --network host -v "$OUT:/deb:ro" -v "$OUT:/out" "$BASE" bash -c 
 status=$?
 set -e
 check "installed and graded in a fresh container (exit $status; $OUT/install.log)" test "$status" == 0
-check "sockgrade labs lists echo-server" grep -q '^echo-server\b' "$OUT/labs.txt"
+check "sockgrade labs lists echo-server" grep -qE '^echo-server +[A-Z]' "$OUT/labs.txt"
 score=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%g/%g" % (r["score"], r["max_score"]))' \
         "$OUT/deb-reference.json" 2>/dev/null || echo none)
 check "bundled reference scores 100/100 (got $score)" test "$score" == 100/100
