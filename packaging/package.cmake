@@ -19,7 +19,7 @@ set(CPACK_PACKAGE_CONTACT "sockgrade maintainers <sockgrade@localhost>")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sockgrade_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
-# The libraries the CLI links, found by dpkg-shlibdeps (package dpkg-dev), plus what building a
+# The libraries the CLI links, found by dpkg-shlibdeps (packages dpkg-dev and file), plus what building a
 # submission needs. gcc brings the sanitizer runtimes (libasan8, libubsan1, ...) through libgcc-12-dev.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "gcc, make, libc6-dev")
