@@ -5,6 +5,7 @@
 # and grades the bundled reference there, from another directory and with no SOCKGRADE_* variable:
 # the installed CLI must find its labs and shim by itself.
 # Usage: docker/test_deb.sh [OUT_DIR]   (root, a running dockerd; the .deb is left in OUT_DIR, default build-deb/)
+#        DEB=build/sockgrade_0.1.0_amd64.deb docker/test_deb.sh   (tests that package instead of building one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="$(realpath -m "${1:-build-deb}")"
@@ -16,9 +17,13 @@ check() {  # check NAME COMMAND...: passes when the command succeeds
   if "$@"; then echo "ok    $name"; else echo "FAIL  $name"; failures=$((failures + 1)); fi
 }
 
-docker build --network host --build-arg BASE="$BASE" --target build -t sockgrade-build:latest -f docker/Dockerfile . >&2
-rm -f "$OUT"/sockgrade_*.deb
-docker run --rm -v "$OUT:/out" sockgrade-build:latest sh -c 'cp /deb/sockgrade_*.deb /out/'
+if [[ -n "${DEB:-}" ]]; then  # DEB=path: test a package built elsewhere (cpack in a build tree)
+  [[ "$(realpath "$DEB")" == "$OUT/$(basename "$DEB")" ]] || { rm -f "$OUT"/sockgrade_*.deb; cp "$DEB" "$OUT/"; }
+else
+  docker build --network host --build-arg BASE="$BASE" --target build -t sockgrade-build:latest -f docker/Dockerfile . >&2
+  rm -f "$OUT"/sockgrade_*.deb
+  docker run --rm -v "$OUT:/out" sockgrade-build:latest sh -c 'cp /deb/sockgrade_*.deb /out/'
+fi
 debs=("$OUT"/sockgrade_*_amd64.deb)
 [[ -f "${debs[0]}" && ${#debs[@]} == 1 ]] || { echo "test_deb: expected one sockgrade_<version>_amd64.deb in $OUT" >&2; exit 1; }
 deb=${debs[0]}
@@ -29,7 +34,7 @@ depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 files=$(dpkg-deb -c "$deb" | awk '{ print $NF }')
 for lib in libarchive13 libboost-filesystem1.74.0 libstdc++6 libc6 gcc make libc6-dev; do
-  check "Depends names $lib" grep -qE "(^|, )$lib( |,|$)" <<<"$depends"
+  check "Depends names $lib" grep -qxF "$lib" < <(sed 's/ ([^)]*)//g; s/, /\n/g' <<<"$depends")
 done
 for f in ./usr/bin/sockgrade ./usr/lib/sockgrade/libsockgrade_shim.so ./usr/share/sockgrade/labs/echo-server.json \
          ./usr/share/sockgrade/labs/echo-server.md ./usr/share/sockgrade/reference/echo-server/ ./usr/share/doc/sockgrade/copyright; do
