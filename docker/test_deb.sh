@@ -36,7 +36,7 @@ files=$(dpkg-deb -c "$deb" | awk '{ print $NF }')
 for lib in libarchive13 libboost-filesystem1.74.0 libstdc++6 libc6 gcc make libc6-dev; do
   check "Depends names $lib" grep -qxF "$lib" < <(sed 's/ ([^)]*)//g; s/, /\n/g' <<<"$depends")
 done
-for f in ./usr/bin/sockgrade ./usr/lib/sockgrade/libsockgrade_shim.so ./usr/share/sockgrade/labs/echo-server.json \
+for f in ./usr/bin/sockgrade ./usr/libexec/sockgrade/libsockgrade_shim.so ./usr/share/sockgrade/labs/echo-server.json \
          ./usr/share/sockgrade/labs/echo-server.md ./usr/share/sockgrade/reference/echo-server/ ./usr/share/doc/sockgrade/copyright; do
   check "holds ${f#.}" grep -qxF "$f" <<<"$files"
 done

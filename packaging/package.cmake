@@ -1,9 +1,9 @@
 # Installation and the Debian package (`cpack -G DEB` in a build tree → sockgrade_<version>_amd64.deb).
 # The installed layout is the one the CLI already searches beside its own executable, so an installed
-# sockgrade needs no environment: <prefix>/bin/sockgrade, the shim in <prefix>/lib/sockgrade
+# sockgrade needs no environment: <prefix>/bin/sockgrade, the shim in <prefix>/libexec/sockgrade
 # (faults/shim.cpp), the labs and their contracts in <prefix>/share/sockgrade/labs (lab/lab_loader.cpp).
 install(TARGETS sockgrade RUNTIME DESTINATION bin)
-install(TARGETS sockgrade_shim LIBRARY DESTINATION lib/sockgrade)
+install(TARGETS sockgrade_shim LIBRARY DESTINATION libexec/sockgrade)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/labs/ DESTINATION share/sockgrade/labs)
 # The model solutions: teaching material, and what `sockgrade test LAB` can be tried on.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/reference/ DESTINATION share/sockgrade/reference)
@@ -24,10 +24,8 @@ set(CPACK_STRIP_FILES ON)  # without the debug information of a RelWithDebInfo b
 # submission needs. gcc brings the sanitizer runtimes (libasan8, libubsan1, ...) through libgcc-12-dev.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "gcc, make, libc6-dev")
-# The shim is loaded by path (LD_PRELOAD), never through the linker's cache: no shlibs file.
-# KNOWN DEFECT: CPack still writes a postinst/postrm calling ldconfig for any shared object under
-# usr/lib/* (CPackDeb.cmake, _LDCONF_DEFAULTS), and the shim is in usr/lib/sockgrade; the fix is a
-# directory outside usr/lib (e.g. usr/libexec/sockgrade, searched by faults/shim.cpp).
-# docker/test_deb.sh fails on it.
+# The shim is loaded by path (LD_PRELOAD), never through the linker's cache: no shlibs file, and it
+# lives in libexec because CPack writes a postinst/postrm calling ldconfig for any shared object
+# under usr/lib/* (CPackDeb.cmake, _LDCONF_DEFAULTS).
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
 include(CPack)

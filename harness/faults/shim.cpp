@@ -30,7 +30,10 @@ Result<std::string> shim_library_path() {
   ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n > 0) {
     fs::path dir = fs::path(std::string(exe, static_cast<std::size_t>(n))).parent_path();
-    for (auto candidate : {dir / "libsockgrade_shim.so", dir.parent_path() / "lib" / "sockgrade" / "libsockgrade_shim.so"}) {
+    // Beside the CLI (a build tree), or where the package installs it: libexec, not lib, since it
+    // is no library to link against (and so the package needs no ldconfig call).
+    for (auto candidate : {dir / "libsockgrade_shim.so", dir.parent_path() / "libexec" / "sockgrade" / "libsockgrade_shim.so",
+                           dir.parent_path() / "lib" / "sockgrade" / "libsockgrade_shim.so"}) {
       if (fs::exists(candidate)) return candidate.string();
     }
   }
