@@ -74,6 +74,9 @@ struct CheckInfo {
   std::vector<ParamSpec> params = {};
   int budget_ms = 20000;    // the cell's budget before stretch; a check ends long before
   int typical_ms = 50;      // how long it usually takes: the longest start first
+  // "address" or "thread": the check runs the submission built with that sanitizer, so the run
+  // builds it (lab/sanitized_build.hpp); "" for the ordinary build only.
+  std::string sanitizer = {};
 };
 
 class Context;

@@ -253,10 +253,20 @@ report::Report new_report(const RunRequest& req, int jobs) {
   return rep;
 }
 
+// The sanitizers the selected checks need built (memory checks; none when --only leaves them out).
+std::vector<std::string> sanitizers_for(const RunRequest& req, const std::vector<lab::CheckSpec>& selected) {
+  std::vector<std::string> out;
+  for (const auto& spec : selected) {
+    const auto& s = req.catalogue->find(spec.id)->info.sanitizer;
+    if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
+}
+
 // Stages the submission and builds it in a cell of its own (a student's Makefile is student
 // code). Staging and the build cell are the harness's work: when they fail, that is a harness
 // error, never a failed build charged to the student.
-lab::BuildOutcome stage_and_build(const RunRequest& req, Placement& place) {
+lab::BuildOutcome stage_and_build(const RunRequest& req, Placement& place, const std::vector<std::string>& sanitizers) {
   lab::BuildOutcome built;
   if (auto staged = place.stage(); !staged) {
     built.status = "error";
@@ -276,7 +286,7 @@ lab::BuildOutcome stage_and_build(const RunRequest& req, Placement& place) {
     where.identity = build_place.identity;
     where.seccomp = req.isolation.seccomp;
     if (build_group) where.cgroup_fds = build_group->join_fds();
-    auto outcome = lab::build_here(req.submission, req.lab.build, req.lab.limits, where);
+    auto outcome = lab::build_here(req.submission, req.lab.build, req.lab.limits, where, sanitizers);
     if (build_group) build_group->kill_all();
     return lab::build_to_json(outcome);
   };
@@ -325,11 +335,13 @@ std::vector<report::TestResult> not_run(const RunRequest& req, const std::vector
 // is the harness's own) and the settings its Context gets.
 cell::CellJob check_job(const RunRequest& req, const CheckDef& def, const lab::CheckSpec& spec, Placement& place,
                         CellPlace& cell_place, cell::Cgroup* group, std::vector<const cell::Cgroup*> all_groups,
-                        const std::string& executable_name, uint64_t seed) {
+                        const std::string& executable_name, const std::vector<lab::SanitizedBuild>& sanitized,
+                        uint64_t seed) {
   cell::CellJob job = place.job(spec.id, false, cell_place);
   double budget_ms = std::min<double>(def.info.budget_ms, req.lab.limits.wall_seconds * 1000.0);
   job.budget = Millis(static_cast<int64_t>(budget_ms * req.stretch) + 10000);
-  job.body = [&def, &req, &spec, &place, &cell_place, group, all_groups, executable_name, seed](const cell::CellEnv& env) {
+  job.body = [&def, &req, &spec, &place, &cell_place, group, all_groups, executable_name, &sanitized,
+              seed](const cell::CellEnv& env) {
     RunSettings settings;
     settings.seed = seed;
     settings.stretch = req.stretch;
@@ -344,6 +356,10 @@ cell::CellJob check_job(const RunRequest& req, const CheckDef& def, const lab::C
     settings.fs_view = env.view.has_value();
     settings.shim_library = env.view ? env.view->shim_library : place.shim_library();
     settings.shim_dir = env.view ? env.view->shared : settings.workdir;
+    settings.catalogue = req.catalogue;
+    for (const auto& b : sanitized) {
+      settings.sanitized.push_back({b.sanitizer, b.status == "ok" ? place.program_path(env, b.program_name) : "", b.message});
+    }
     return run_check_in_cell(def, req.lab, spec, settings, req.trace_all);
   };
   return job;
@@ -375,8 +391,8 @@ report::TestResult result_of_cell(const RunRequest& req, const lab::CheckSpec& s
 // Each check in its own cell, `jobs` at once, the longest first; a harness error is retried
 // once, alone: a loaded machine must not cost a student points.
 std::vector<report::TestResult> run_checks(const RunRequest& req, const std::vector<lab::CheckSpec>& selected,
-                                           Placement& place, const std::string& executable_name, int jobs,
-                                           uint64_t seed) {
+                                           Placement& place, const std::string& executable_name,
+                                           const std::vector<lab::SanitizedBuild>& sanitized, int jobs, uint64_t seed) {
   std::vector<cell::CellJob> jobs_list;
   std::vector<CellPlace> places(selected.size());
   std::vector<std::unique_ptr<cell::Cgroup>> groups(selected.size());
@@ -389,7 +405,7 @@ std::vector<report::TestResult> run_checks(const RunRequest& req, const std::vec
   if (all_groups.size() != selected.size()) all_groups.clear();
   for (std::size_t i = 0; i < selected.size(); ++i) {
     jobs_list.push_back(check_job(req, *req.catalogue->find(selected[i].id), selected[i], place, places[i],
-                                  groups[i].get(), all_groups, executable_name, seed));
+                                  groups[i].get(), all_groups, executable_name, sanitized, seed));
   }
   std::vector<report::TestResult> results(selected.size());
   std::vector<std::size_t> order(selected.size());
@@ -422,7 +438,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   if (!req.isolation.netns) jobs = 1;      // hard-coded ports would collide between cells
   report::Report rep = new_report(req, jobs);
   Placement place(req.isolation, req.submission);
-  lab::BuildOutcome built = stage_and_build(req, place);
+  lab::BuildOutcome built = stage_and_build(req, place, sanitizers_for(req, selected));
   rep.build = {built.status, built.command, built.log, built.warnings, built.duration_ms, built.message};
   // The program's name in its directory (an executable submission was staged there too).
   std::string executable_name = req.submission.kind == lab::Submission::Kind::executable
@@ -432,7 +448,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   if (built.status == "failed" || built.status == "error") {
     rep.tests = not_run(req, selected, built.status);
   } else {
-    rep.tests = run_checks(req, selected, place, executable_name, jobs, rep.seed);
+    rep.tests = run_checks(req, selected, place, executable_name, built.sanitized, jobs, rep.seed);
   }
   report::total(rep);
   rep.duration_ms = clock.elapsed_ms();
