@@ -50,9 +50,26 @@ std::string place_of(const SanitizedRun& run, const grading::SanitizerFrame& f) 
   return code.empty() ? at : at + " (`" + code + "`)";
 }
 
-void stop_programs(grading::Context& sub) {
-  for (const auto& s : sub.servers()) s->program().kill();
-  for (const auto& c : sub.clients()) c->program().kill();
+// Stops the played check's programs and returns their stderr: GCC's UBSan, linked beside
+// libasan, ignores log_path and reports there (its "file:line:col: runtime error:" lines).
+std::string stop_programs(grading::Context& sub) {
+  std::string stderr_text;
+  auto stop = [&](cell::Program& p) {
+    p.kill();
+    p.finish_output(200);
+    stderr_text += p.stderr_capture().text() + "\n";
+  };
+  for (const auto& s : sub.servers()) stop(s->program());
+  for (const auto& c : sub.clients()) stop(c->program());
+  return stderr_text;
+}
+
+// The first UBSan report in the programs' stderr.
+std::optional<grading::SanitizerReport> ubsan_report_in(const std::string& stderr_text) {
+  for (auto& r : grading::parse_sanitizer_log(stderr_text)) {
+    if (r.tool == "UndefinedBehaviorSanitizer") return std::move(r);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -131,6 +148,7 @@ std::optional<grading::Outcome> play_for_reports(grading::Context& ctx, const Sa
   auto left = std::chrono::duration<double>(ctx.wall_deadline().at() - Clock::now()).count();
   lab.limits.wall_seconds = std::max(1, static_cast<int>(left / ctx.settings().stretch));
   std::vector<net::TraceEvent> steps;
+  std::string stderr_text;
   {
     grading::Context sub(*def, lab, spec, run.settings);
     try {
@@ -139,8 +157,12 @@ std::optional<grading::Outcome> play_for_reports(grading::Context& ctx, const Sa
       return grading::Outcome::error("internal error replaying " + spec.id + ": " + e.what());
     }
     settle_server(sub);
-    stop_programs(sub);
+    stderr_text = stop_programs(sub);
     steps = sub.trace().events();
+  }
+  if (auto ubsan = ubsan_report_in(stderr_text)) {
+    ctx.trace().append(steps);
+    return report_failure(ctx, run, *ubsan, spec.id);
   }
   for (const auto& log : take_logs(run)) {
     auto reports = grading::parse_sanitizer_log(log.text);
