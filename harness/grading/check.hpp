@@ -77,6 +77,9 @@ struct CheckInfo {
   // "address" or "thread": the check runs the submission built with that sanitizer, so the run
   // builds it (lab/sanitized_build.hpp); "" for the ordinary build only.
   std::string sanitizer = {};
+  // Cells the check's work is split into (the memory checks replay several of the lab's checks:
+  // a few per cell, side by side with the other checks); each cell is told its part.
+  int parts = 1;
 };
 
 class Context;

@@ -64,6 +64,9 @@ struct RunSettings {
   // address-space limit (ASan reserves terabytes; the cgroup's memory limit still applies).
   std::vector<std::string> extra_env;
   bool unlimited_address_space = false;
+  // A check played in several cells (CheckInfo::parts): this cell's share of its work.
+  int part = 0;
+  int parts = 1;
 };
 
 class Context {
