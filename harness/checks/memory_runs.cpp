@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "checks/catalogue.hpp"
+#include "core/wait.hpp"
 #include "grading/catalogue.hpp"
 #include "grading/client_under_test.hpp"
 #include "grading/server_under_test.hpp"
@@ -80,6 +81,36 @@ void settle_server(grading::Context& sub) {
   auto peer = sub.connect("memory-settle", {}, 300);
   if (!peer) return;
   peer->receive(1, sub.deadline(300));
+}
+
+namespace {
+
+// A process that exists and is not a zombie (in this cell's PID namespace, as the logs name them).
+bool alive(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
+}
+
+// Whether a sanitizer is still writing a report: a log file whose process lives (halt_on_error
+// ends it once the report is out), or a program with a UBSan line in its stderr still running.
+bool report_in_progress(grading::Context& sub, const SanitizedRun& run) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(run.log_dir, ec)) {
+    auto name = e.path().filename().string();
+    if (name.rfind("report.", 0) == 0 && alive(std::atoi(name.substr(7).c_str()))) return true;
+  }
+  for (const auto& s : sub.servers()) {
+    if (s->status().running() && s->program().stderr_capture().text().find("runtime error:") != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void wait_for_reports(grading::Context& sub, const SanitizedRun& run) {
+  wait_until(sub.deadline(5000), [&] { return !report_in_progress(sub, run); });
 }
 
 grading::Step<SanitizedRun> sanitized_run(grading::Context& ctx, const std::string& sanitizer, bool detect_leaks) {
@@ -157,6 +188,7 @@ std::optional<grading::Outcome> play_for_reports(grading::Context& ctx, const Sa
       return grading::Outcome::error("internal error replaying " + spec.id + ": " + e.what());
     }
     settle_server(sub);
+    wait_for_reports(sub, run);
     stderr_text = stop_programs(sub);
     steps = sub.trace().events();
   }

@@ -50,6 +50,10 @@ std::optional<grading::Outcome> play_for_reports(grading::Context& ctx, const Sa
 // accept() or read() (grading/quiet_server.hpp); without that proof the wait is short.
 void settle_server(grading::Context& sub);
 
+// Then, before the programs are stopped: waits (bounded) until no sanitizer is still writing a
+// report (a log file whose process lives, a UBSan line from a program still running).
+void wait_for_reports(grading::Context& sub, const SanitizedRun& run);
+
 // The failure for a report: "heap-buffer-overflow at server.c:12: `buf[n] = '\0';` …", the
 // evidence under "sanitizer_report".
 grading::Outcome report_failure(grading::Context& ctx, const SanitizedRun& run, const grading::SanitizerReport& r,

@@ -29,14 +29,16 @@ static void *bump(void *arg) { shared++; return arg; } /* thread */
 static void lose(void) { char *p = malloc(24); p[0] = 1; } /* leak */
 static void scrub(void) { volatile char junk[256]; for (int i = 0; i < 256; i++) junk[i] = 0; }
 int main(int argc, char **argv) {
-  char buf[8] = {0};
+  char *buf = calloc(8, 1);
   int mode = argc > 1 ? atoi(argv[1]) : 0;
   volatile int big = 2147483647;
   if (mode == 1) buf[argc + 6] = 1; /* address */
   if (mode == 2) big += argc; /* undefined */
   if (mode == 3) { lose(); scrub(); }
   if (mode == 4) { pthread_t t; pthread_create(&t, NULL, bump, NULL); shared++; pthread_join(t, NULL); }
-  return buf[0] + (big == 0);
+  int r = buf[0] + (big == 0);
+  free(buf);
+  return r;
 }
 )";
 
@@ -72,9 +74,12 @@ std::string run_probe(const fs::path& dir, const Probe& p) {
   fs::create_directories(logs);
   std::string opts = "log_path=" + (logs / "report").string() + ":halt_on_error=1";
   std::string env = "ASAN_OPTIONS=" + opts + ":detect_leaks=1 UBSAN_OPTIONS=" + opts + ":print_stacktrace=1 TSAN_OPTIONS=" + opts;
-  std::string cmd = env + " " + shell_quote(exe.string()) + " " + std::to_string(p.mode) + " > /dev/null 2>&1";
+  // GCC's UBSan beside libasan ignores log_path: its reports are read from stderr.
+  fs::path err = dir / (std::string(p.name) + ".stderr");
+  std::string cmd = env + " " + shell_quote(exe.string()) + " " + std::to_string(p.mode) + " > /dev/null 2> " +
+                    shell_quote(err.string());
   (void)std::system(cmd.c_str());
-  std::string log;
+  std::string log = read_all(err);
   for (const auto& e : fs::directory_iterator(logs)) log += read_all(e.path());
   auto reports = grading::parse_sanitizer_log(log);
   if (reports.empty()) {

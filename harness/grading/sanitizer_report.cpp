@@ -35,20 +35,22 @@ void split_location(const std::string& loc, SanitizerFrame& f) {
 }
 
 // ASan/LSan/UBSan: "    #1 0x55d in handle /src/server.c:12:7"; TSan: "    #0 handle /src/server.c:12 (server+0x11c8)".
+// A C++ function name may hold spaces ("printf_common(void*, char const*)"): the place is the last
+// token. Frames without a line ("in _start (/…/server+0x21c0)") keep the function only.
 bool parse_frame(std::string_view line, SanitizerFrame& f) {
-  static const std::regex kAsan(R"(^\s*#\d+ 0x[0-9a-f]+ in (\S+) (\S+?)(?: \(\S+\))?\s*$)");
-  static const std::regex kTsan(R"(^\s*#\d+ (\S+) (\S+?)(?: \(\S+\))?\s*$)");
-  static const std::regex kBare(R"(^\s*#\d+ .*$)");
+  static const std::regex kAsan(R"(^\s*#\d+ 0x[0-9a-f]+ in (.+) (\S+:\d+(?::\d+)?)\s*$)");
+  static const std::regex kTsan(R"(^\s*#\d+ (.+) (\S+:\d+(?::\d+)?) \(\S+\)\s*$)");
+  static const std::regex kAsanNoLine(R"(^\s*#\d+ 0x[0-9a-f]+ in (.+)$)");
+  static const std::regex kBare(R"(^\s*#\d+ (.*)$)");
   std::string s(line);
   std::smatch m;
   if (std::regex_match(s, m, kAsan) || std::regex_match(s, m, kTsan)) {
     f.function = m[1];
     split_location(m[2], f);
-    if (f.file.empty()) f.file = m[2];
     return true;
   }
-  if (std::regex_match(s, kBare)) {  // a frame without symbols: kept, with nothing to name
-    f.function = trim(s);
+  if (std::regex_match(s, m, kAsanNoLine) || std::regex_match(s, m, kBare)) {
+    f.function = trim(m[1].str());
     return true;
   }
   return false;
