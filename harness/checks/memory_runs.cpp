@@ -163,7 +163,8 @@ std::vector<const lab::CheckSpec*> lab_checks_in(const grading::Context& ctx, co
   std::vector<const lab::CheckSpec*> out;
   for (const auto& c : ctx.lab().checks) {
     auto cat = std::string(category_of(c.id));
-    if (cat == "memory" || std::find(categories.begin(), categories.end(), cat) == categories.end()) continue;
+    auto named = [&](const std::string& want) { return want == cat || want == c.id; };
+    if (cat == "memory" || std::none_of(categories.begin(), categories.end(), named)) continue;
     out.push_back(&c);
   }
   return out;

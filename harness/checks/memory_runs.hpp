@@ -35,8 +35,8 @@ std::vector<SanitizerLog> take_logs(const SanitizedRun& run);
 // error never charged to the student.
 std::optional<std::string> sanitizer_start_failure(const std::string& log);
 
-// The lab's checks to replay: those of the given categories, in the lab's order, without the
-// memory checks themselves.
+// The lab's checks to replay: those of the given categories (or ids), in the lab's order, without
+// the memory checks themselves.
 std::vector<const lab::CheckSpec*> lab_checks_in(const grading::Context& ctx, const std::vector<std::string>& categories);
 
 // One of the lab's checks played against the instrumented program, in a context of its own, its
