@@ -133,7 +133,10 @@ Outcome no_leak_per_client(Context& ctx) {
       for (const auto& report : parse_sanitizer_log(log.text)) return report_failure(ctx, *run, report, ctx.info().id);
     }
     ctx.trace().append(sub.trace().events());
-    return std::move(served).error();
+    // Clients not served one after another leave nothing to count leaks over: not a memory finding.
+    auto why = std::move(served).error();
+    if (why.status == Status::error) return why;
+    return Outcome::skip("cannot count leaks per client: " + why.message);
   }
   return leak_check_at_exit(ctx, sub, *run, clients);
 }

@@ -85,21 +85,23 @@ void settle_server(grading::Context& sub) {
 
 namespace {
 
-// A process that exists and is not a zombie (in this cell's PID namespace, as the logs name them).
-bool alive(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
-  return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
-}
-
-// Whether a sanitizer is still writing a report: a log file whose process lives (halt_on_error
-// ends it once the report is out), or a program with a UBSan line in its stderr still running.
+// Whether a sanitizer is still writing a report: a log file without its SUMMARY line yet (every
+// report has one before anything the parser ignores; the PID in the file's name is the program's
+// own, in a PID namespace that may not be this cell's), or a program with a UBSan line in its
+// stderr still running (halt_on_error ends it once the report is out).
 bool report_in_progress(grading::Context& sub, const SanitizedRun& run) {
+  bool any_running = false;
+  for (const auto& s : sub.servers()) any_running = any_running || s->status().running();
+  for (const auto& c : sub.clients()) any_running = any_running || c->status().running();
+  if (!any_running) return false;  // nobody left to write (a forked child's is a server's descendant)
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(run.log_dir, ec)) {
     auto name = e.path().filename().string();
-    if (name.rfind("report.", 0) == 0 && alive(std::atoi(name.substr(7).c_str()))) return true;
+    if (name.rfind("report.", 0) != 0) continue;
+    auto text = read_text(e.path());
+    // A bug that wrecked the stack the sanitizer walks ends its report early ("nested bug").
+    bool done = text.find("SUMMARY: ") != std::string::npos || text.find("nested bug") != std::string::npos;
+    if (!done) return true;
   }
   for (const auto& s : sub.servers()) {
     if (s->status().running() && s->program().stderr_capture().text().find("runtime error:") != std::string::npos) return true;
@@ -247,8 +249,13 @@ grading::Outcome report_failure(grading::Context& ctx, const SanitizedRun& run, 
     f.line = std::atoi(r.location.substr(r.location.find(':') + 1).c_str());
     places.push_back(place_of(run, f));
   }
-  std::string where = places.empty() ? "a place outside your sources" : places[0];
-  std::string message = r.kind + " at " + where;
+  std::string message = r.kind + " at " + (places.empty() ? "" : places[0]);
+  if (places.empty()) {
+    // No frame of the student's: say what the report did say (the access), not a place.
+    std::string access = r.sections.empty() ? "" : r.sections.front().title;
+    message = r.kind + (access.empty() ? "" : ", " + access.substr(0, access.find(" at 0x"))) +
+              ", at a line the report does not name (no frame of your sources in its stack)";
+  }
   if (places.size() > 1) message += r.tool == "ThreadSanitizer" ? ", racing with " + places[1] : ", " + places[1];
   if (!created.empty()) message += "; the thread was created at " + created;
   message += " (" + r.tool + ", while replaying " + during + ")";
