@@ -173,7 +173,7 @@ std::vector<const lab::CheckSpec*> lab_checks_in(const grading::Context& ctx, co
 }
 
 std::optional<grading::Outcome> play_for_reports(grading::Context& ctx, const SanitizedRun& run,
-                                                 const lab::CheckSpec& spec) {
+                                                 const lab::CheckSpec& spec, grading::Outcome& wire) {
   const auto* catalogue = ctx.settings().catalogue;
   const grading::CheckDef* def = catalogue ? catalogue->find(spec.id) : nullptr;
   if (!def) return grading::Outcome::error("the run's catalogue lacks " + spec.id + " to replay");
@@ -186,7 +186,7 @@ std::optional<grading::Outcome> play_for_reports(grading::Context& ctx, const Sa
   {
     grading::Context sub(*def, lab, spec, run.settings);
     try {
-      (void)def->run(sub);  // its wire verdict is the check's own business, not this one's
+      wire = def->run(sub);  // its wire verdict is the check's own business, not this one's
     } catch (const std::exception& e) {
       return grading::Outcome::error("internal error replaying " + spec.id + ": " + e.what());
     }

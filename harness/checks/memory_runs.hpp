@@ -42,8 +42,9 @@ std::vector<const lab::CheckSpec*> lab_checks_in(const grading::Context& ctx, co
 // One of the lab's checks played against the instrumented program, in a context of its own, its
 // programs stopped once it is done and the server seen idle. Returns the first report, if any,
 // as the check's failure (with the step that led to it in the evidence), or a harness error.
+// `wire` gets the played check's own outcome: a replay that did not pass exercised less.
 std::optional<grading::Outcome> play_for_reports(grading::Context& ctx, const SanitizedRun& run,
-                                                 const lab::CheckSpec& spec);
+                                                 const lab::CheckSpec& spec, grading::Outcome& wire);
 
 // Before a played check's server is stopped: a report it is about to write (after a client's
 // close, say) must be in the log. A new connection proves it once every task is blocked in

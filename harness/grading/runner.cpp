@@ -391,9 +391,9 @@ report::TestResult result_of_cell(const RunRequest& req, const lab::CheckSpec& s
   return t;
 }
 
-// A check played in several cells (CheckInfo::parts): one outcome. The first part that did not
-// pass speaks for the check, a failure before a timeout, an error or a skip (a cell that could not
-// run is an error); when every part passed, their messages join.
+// A check played in several cells (CheckInfo::parts): one outcome. The first part that failed,
+// timed out or erred speaks for the check (a cell that could not run is an error); else the parts
+// that passed, their messages joined (a skipped part had nothing to prove); else the skip.
 cell::CellOutcome merge_parts(const std::vector<cell::CellOutcome>& parts) {
   if (parts.size() == 1) return parts[0];
   auto rank = [](const cell::CellOutcome& o) {
@@ -403,10 +403,17 @@ cell::CellOutcome merge_parts(const std::vector<cell::CellOutcome>& parts) {
   };
   const cell::CellOutcome* worst = &parts[0];
   for (const auto& p : parts) worst = rank(p) > rank(*worst) ? &p : worst;
-  if (rank(*worst) > 0) return *worst;
-  cell::CellOutcome all = parts[0];
-  std::vector<std::string> messages;
+  if (rank(*worst) > 1) return *worst;
+  // Skipped parts (nothing to do there) beside passed ones: the check passed what it ran.
+  std::vector<const cell::CellOutcome*> passed;
   for (const auto& p : parts) {
+    if (rank(p) == 0) passed.push_back(&p);
+  }
+  if (passed.empty()) return *worst;
+  cell::CellOutcome all = *passed.front();
+  std::vector<std::string> messages;
+  for (const auto* q : passed) {
+    const auto& p = *q;
     messages.push_back(p.result.value("message", ""));
     all.duration_ms = std::max(all.duration_ms, p.duration_ms);
     all.result["duration_ms"] = std::max(all.result.value("duration_ms", 0.0), p.result.value("duration_ms", 0.0));
