@@ -94,7 +94,10 @@ Outcome leak_check_at_exit(Context& ctx, Context& sub, const SanitizedRun& run, 
   // Only the process the harness started has the shim's handler it can signal (a daemon's child does not).
   if (!srv.status().running()) {
     ctx.trace().append(sub.trace().events());
-    return Outcome::skip("cannot ask for the leaks: the server's first process is gone (" + srv.fate_sentence() + ")");
+    auto v = srv.status();
+    bool left_children = v.kind == cell::Verdict::Kind::exited && v.exit_code == 0;  // it served, then exited 0
+    return Outcome::skip("cannot ask for the leaks: the server's first process is gone (" + srv.fate_sentence() + ")" +
+                         (left_children ? ": a server must stay in the foreground, do not daemonize" : ""));
   }
   ::kill(pid, SIGRTMAX);
   auto v = srv.program().wait(sub.deadline(10000));
