@@ -77,7 +77,7 @@ const Catalogue& builtin_checks() {
   static const Catalogue all([] {
     std::vector<CheckFunction> functions;
     for (auto list : {basic_checks, connect_accept_checks, partial_io_checks, sigpipe_checks, shutdown_checks,
-                      concurrency_checks, resources_checks, robustness_checks}) {
+                      concurrency_checks, resources_checks, robustness_checks, memory_checks}) {
       for (const auto& f : list()) functions.push_back(f);
     }
     auto joined = join_checks(functions, embedded_description_files());

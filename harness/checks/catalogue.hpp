@@ -56,6 +56,7 @@ std::vector<CheckFunction> shutdown_checks();
 std::vector<CheckFunction> concurrency_checks();
 std::vector<CheckFunction> resources_checks();
 std::vector<CheckFunction> robustness_checks();
+std::vector<CheckFunction> memory_checks();
 
 // The checks, in the order of `functions`, each with its description from `files`: an error
 // (naming the file) for a function without a description, a description without a function, or

@@ -70,7 +70,7 @@ std::string read_role(const StrictObject& o) {
 
 CheckInfo read_check(const json& j, const std::string& path, std::string_view category) {
   StrictObject o(j, path,
-                 {"id", "title", "requirement", "hint", "role", "params", "budget_ms", "typical_ms", "note"});
+                 {"id", "title", "requirement", "hint", "role", "params", "budget_ms", "typical_ms", "sanitizer", "parts", "note"});
   CheckInfo info{.id = text(o, "id"),
                  .title = text(o, "title"),
                  .requirement = text(o, "requirement"),
@@ -92,6 +92,11 @@ CheckInfo read_check(const json& j, const std::string& path, std::string_view ca
   // The cell's budget before --stretch; a ctest grading times out at 10 minutes.
   info.budget_ms = static_cast<int>(o.integer("budget_ms", 1, 600000));
   info.typical_ms = static_cast<int>(o.integer("typical_ms", 0, info.budget_ms));
+  info.sanitizer = o.string_or("sanitizer", "");
+  info.parts = o.has("parts") ? static_cast<int>(o.integer("parts", 1, 16)) : 1;
+  if (!info.sanitizer.empty() && info.sanitizer != "address" && info.sanitizer != "thread") {
+    throw LabError{o.path_of("sanitizer"), "\"" + info.sanitizer + "\" is not one of \"address\", \"thread\""};
+  }
   o.string_or("note", "");
   return info;
 }

@@ -10,6 +10,7 @@
 
 #include "cell/isolation.hpp"
 #include "cli/commands.hpp"
+#include "cli/doctor_sanitizers.hpp"
 #include "faults/shim.hpp"
 
 namespace sockgrade::cli {
@@ -75,6 +76,7 @@ void add_doctor_command(CLI::App& app, int& exit_code) {
     }
     std::printf("\nin force with --isolation auto: %s\n", cell::describe_isolation(iso).c_str());
     if (!iso.netns) std::printf("without a network namespace checks run one at a time on free ports\n");
+    print_sanitizer_rows();
     exit_code = strict && missing_any ? kChecksFailed : kAllPassed;
   });
 }

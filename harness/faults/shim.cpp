@@ -79,6 +79,7 @@ std::vector<std::string> ShimSession::environment() const {
           "SOCKGRADE_SHIM_EINTR_RUN=" + std::to_string(config_.eintr_max_run),
           "SOCKGRADE_SHIM_EINTR_CONNECT=" + std::string(config_.eintr_connect ? "1" : "0"),
           "SOCKGRADE_SHIM_SNDBUF=" + std::to_string(config_.send_buffer),
+          "SOCKGRADE_SHIM_LEAK_SIGNAL=" + std::string(config_.leak_signal ? "1" : "0"),
           "SOCKGRADE_SHIM_STATS=" + stats_path_};
 }
 
@@ -122,6 +123,7 @@ std::string ShimSession::fault_text() const {
                      ",eintr_permille=" + std::to_string(config_.eintr_permille) +
                      ",eintr_max_run=" + std::to_string(config_.eintr_max_run);
   if (config_.send_buffer > 0) text += ",sndbuf=" + std::to_string(config_.send_buffer);
+  if (config_.leak_signal) text += ",leak_signal=SIGRTMAX";
   return text;
 }
 

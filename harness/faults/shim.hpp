@@ -17,6 +17,7 @@ struct ShimConfig {
   int eintr_max_run = 3;     // never more than this many in a row on a thread
   bool eintr_connect = false;  // connect() interrupted too (the connection then goes on)
   int send_buffer = 0;  // > 0: SO_SNDBUF on every accepted socket (the namespace's cap, without one)
+  bool leak_signal = false;  // SIGRTMAX: LeakSanitizer's check, then exit (memory.no-leak-per-client)
 };
 
 struct ShimStats {

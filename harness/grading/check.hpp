@@ -74,6 +74,12 @@ struct CheckInfo {
   std::vector<ParamSpec> params = {};
   int budget_ms = 20000;    // the cell's budget before stretch; a check ends long before
   int typical_ms = 50;      // how long it usually takes: the longest start first
+  // "address" or "thread": the check runs the submission built with that sanitizer, so the run
+  // builds it (lab/sanitized_build.hpp); "" for the ordinary build only.
+  std::string sanitizer = {};
+  // Cells the check's work is split into (the memory checks replay several of the lab's checks:
+  // a few per cell, side by side with the other checks); each cell is told its part.
+  int parts = 1;
 };
 
 class Context;

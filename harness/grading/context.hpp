@@ -32,6 +32,15 @@ struct ServerOptions {
   std::optional<faults::ShimConfig> shim;  // load the preload shim with this configuration
 };
 
+class Catalogue;
+
+// The memory checks' instrumented build of the submission for one sanitizer (lab/sanitized_build.hpp).
+struct SanitizedProgram {
+  std::string sanitizer;    // "address" or "thread"
+  std::string executable;   // as the cell sees it; "" when there is none
+  std::string skip_reason;  // why there is none (an executable was given, the Makefile ignores CFLAGS…)
+};
+
 // What a check's cell knows about the run and its own place in it.
 struct RunSettings {
   uint64_t seed = 1;
@@ -48,6 +57,16 @@ struct RunSettings {
   bool fs_view = false;      // read-only tree, private /tmp: refusals may be the sandbox's
   std::string shim_library;  // the preload shim, as the program sees it ("" if missing)
   std::string shim_dir;      // where the shim's counters go (reachable by the program)
+  // The run's checks (the lab's catalogue): the memory checks replay the lab's own checks.
+  const Catalogue* catalogue = nullptr;
+  std::vector<SanitizedProgram> sanitized;  // the instrumented builds the selected checks asked for
+  // For instrumented runs: the sanitizer's options added to the program's environment, and no
+  // address-space limit (ASan reserves terabytes; the cgroup's memory limit still applies).
+  std::vector<std::string> extra_env;
+  bool unlimited_address_space = false;
+  // A check played in several cells (CheckInfo::parts): this cell's share of its work.
+  int part = 0;
+  int parts = 1;
 };
 
 class Context {

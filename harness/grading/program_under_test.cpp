@@ -1,5 +1,7 @@
 #include "grading/program_under_test.hpp"
 
+#include <sys/resource.h>
+
 #include <filesystem>
 
 #include "cell/fate.hpp"
@@ -13,8 +15,10 @@ cell::LaunchSpec ProgramUnderTest::launch_spec(Context& ctx, std::vector<std::st
   spec.args = std::move(args);
   spec.env = cell::minimal_environment(ctx.settings().workdir);
   spec.env.push_back("TMPDIR=" + ctx.settings().workdir);
+  for (const auto& kv : ctx.settings().extra_env) spec.env.push_back(kv);
   spec.cwd = ctx.settings().workdir;
   spec.limits = ctx.lab().limits;
+  if (ctx.settings().unlimited_address_space) spec.limits.address_space_bytes = RLIM_INFINITY;
   spec.identity = ctx.settings().identity;
   spec.seccomp = ctx.settings().seccomp;
   if (auto* group = ctx.cgroup()) spec.cgroup_fds = group->join_fds();

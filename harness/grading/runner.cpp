@@ -253,10 +253,20 @@ report::Report new_report(const RunRequest& req, int jobs) {
   return rep;
 }
 
+// The sanitizers the selected checks need built (memory checks; none when --only leaves them out).
+std::vector<std::string> sanitizers_for(const RunRequest& req, const std::vector<lab::CheckSpec>& selected) {
+  std::vector<std::string> out;
+  for (const auto& spec : selected) {
+    const auto& s = req.catalogue->find(spec.id)->info.sanitizer;
+    if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
+}
+
 // Stages the submission and builds it in a cell of its own (a student's Makefile is student
 // code). Staging and the build cell are the harness's work: when they fail, that is a harness
 // error, never a failed build charged to the student.
-lab::BuildOutcome stage_and_build(const RunRequest& req, Placement& place) {
+lab::BuildOutcome stage_and_build(const RunRequest& req, Placement& place, const std::vector<std::string>& sanitizers) {
   lab::BuildOutcome built;
   if (auto staged = place.stage(); !staged) {
     built.status = "error";
@@ -276,7 +286,7 @@ lab::BuildOutcome stage_and_build(const RunRequest& req, Placement& place) {
     where.identity = build_place.identity;
     where.seccomp = req.isolation.seccomp;
     if (build_group) where.cgroup_fds = build_group->join_fds();
-    auto outcome = lab::build_here(req.submission, req.lab.build, req.lab.limits, where);
+    auto outcome = lab::build_here(req.submission, req.lab.build, req.lab.limits, where, sanitizers);
     if (build_group) build_group->kill_all();
     return lab::build_to_json(outcome);
   };
@@ -325,11 +335,14 @@ std::vector<report::TestResult> not_run(const RunRequest& req, const std::vector
 // is the harness's own) and the settings its Context gets.
 cell::CellJob check_job(const RunRequest& req, const CheckDef& def, const lab::CheckSpec& spec, Placement& place,
                         CellPlace& cell_place, cell::Cgroup* group, std::vector<const cell::Cgroup*> all_groups,
-                        const std::string& executable_name, uint64_t seed) {
+                        const std::string& executable_name, const std::vector<lab::SanitizedBuild>& sanitized,
+                        uint64_t seed, int part) {
   cell::CellJob job = place.job(spec.id, false, cell_place);
   double budget_ms = std::min<double>(def.info.budget_ms, req.lab.limits.wall_seconds * 1000.0);
   job.budget = Millis(static_cast<int64_t>(budget_ms * req.stretch) + 10000);
-  job.body = [&def, &req, &spec, &place, &cell_place, group, all_groups, executable_name, seed](const cell::CellEnv& env) {
+  if (def.info.parts > 1) job.name += "#" + std::to_string(part + 1);
+  job.body = [&def, &req, &spec, &place, &cell_place, group, all_groups, executable_name, &sanitized, seed,
+              part](const cell::CellEnv& env) {
     RunSettings settings;
     settings.seed = seed;
     settings.stretch = req.stretch;
@@ -344,6 +357,12 @@ cell::CellJob check_job(const RunRequest& req, const CheckDef& def, const lab::C
     settings.fs_view = env.view.has_value();
     settings.shim_library = env.view ? env.view->shim_library : place.shim_library();
     settings.shim_dir = env.view ? env.view->shared : settings.workdir;
+    settings.catalogue = req.catalogue;
+    settings.part = part;
+    settings.parts = std::max(1, def.info.parts);
+    for (const auto& b : sanitized) {
+      settings.sanitized.push_back({b.sanitizer, b.status == "ok" ? place.program_path(env, b.program_name) : "", b.message});
+    }
     return run_check_in_cell(def, req.lab, spec, settings, req.trace_all);
   };
   return job;
@@ -372,42 +391,92 @@ report::TestResult result_of_cell(const RunRequest& req, const lab::CheckSpec& s
   return t;
 }
 
-// Each check in its own cell, `jobs` at once, the longest first; a harness error is retried
-// once, alone: a loaded machine must not cost a student points.
+// A check played in several cells (CheckInfo::parts): one outcome. The first part that failed,
+// timed out or erred speaks for the check (a cell that could not run is an error); else the parts
+// that passed, their messages joined (a skipped part had nothing to prove); else the skip.
+cell::CellOutcome merge_parts(const std::vector<cell::CellOutcome>& parts) {
+  if (parts.size() == 1) return parts[0];
+  auto rank = [](const cell::CellOutcome& o) {
+    if (!o.ok) return 2;
+    auto s = o.result.value("status", "error");
+    return s == "failed" ? 4 : s == "timeout" ? 3 : s == "error" ? 2 : s == "skipped" ? 1 : 0;
+  };
+  const cell::CellOutcome* worst = &parts[0];
+  for (const auto& p : parts) worst = rank(p) > rank(*worst) ? &p : worst;
+  if (rank(*worst) > 1) return *worst;
+  // Skipped parts (nothing to do there) beside passed ones: the check passed what it ran.
+  std::vector<const cell::CellOutcome*> passed;
+  for (const auto& p : parts) {
+    if (rank(p) == 0) passed.push_back(&p);
+  }
+  if (passed.empty()) return *worst;
+  cell::CellOutcome all = *passed.front();
+  std::vector<std::string> messages;
+  for (const auto* q : passed) {
+    const auto& p = *q;
+    messages.push_back(p.result.value("message", ""));
+    all.duration_ms = std::max(all.duration_ms, p.duration_ms);
+    all.result["duration_ms"] = std::max(all.result.value("duration_ms", 0.0), p.result.value("duration_ms", 0.0));
+  }
+  all.result["message"] = join(messages, "; ");
+  return all;
+}
+
+// One cell of a check: which check, and which of its parts.
+struct CellUnit {
+  std::size_t check = 0;
+  int part = 0;
+};
+
+// Each check in its own cell (or its parts in theirs), `jobs` at once, the longest first; a
+// harness error is retried once, alone: a loaded machine must not cost a student points.
 std::vector<report::TestResult> run_checks(const RunRequest& req, const std::vector<lab::CheckSpec>& selected,
-                                           Placement& place, const std::string& executable_name, int jobs,
-                                           uint64_t seed) {
-  std::vector<cell::CellJob> jobs_list;
-  std::vector<CellPlace> places(selected.size());
-  std::vector<std::unique_ptr<cell::Cgroup>> groups(selected.size());
-  std::vector<const cell::Cgroup*> all_groups;
+                                           Placement& place, const std::string& executable_name,
+                                           const std::vector<lab::SanitizedBuild>& sanitized, int jobs, uint64_t seed) {
+  std::vector<CellUnit> units;
   for (std::size_t i = 0; i < selected.size(); ++i) {
-    groups[i] = place.cgroup(std::to_string(i), cell::CgroupLimits{req.lab.limits.memory_bytes, req.lab.limits.processes});
-    if (groups[i]) all_groups.push_back(groups[i].get());
+    for (int p = 0; p < std::max(1, req.catalogue->find(selected[i].id)->info.parts); ++p) units.push_back({i, p});
+  }
+  std::vector<cell::CellJob> jobs_list;
+  std::vector<CellPlace> places(units.size());
+  std::vector<std::unique_ptr<cell::Cgroup>> groups(units.size());
+  std::vector<const cell::Cgroup*> all_groups;
+  for (std::size_t u = 0; u < units.size(); ++u) {
+    groups[u] = place.cgroup(std::to_string(u), cell::CgroupLimits{req.lab.limits.memory_bytes, req.lab.limits.processes});
+    if (groups[u]) all_groups.push_back(groups[u].get());
   }
   // Without a cgroup for every cell this submission's CPU across cells is unknown.
-  if (all_groups.size() != selected.size()) all_groups.clear();
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    jobs_list.push_back(check_job(req, *req.catalogue->find(selected[i].id), selected[i], place, places[i],
-                                  groups[i].get(), all_groups, executable_name, seed));
+  if (all_groups.size() != units.size()) all_groups.clear();
+  for (std::size_t u = 0; u < units.size(); ++u) {
+    const auto& spec = selected[units[u].check];
+    jobs_list.push_back(check_job(req, *req.catalogue->find(spec.id), spec, place, places[u], groups[u].get(),
+                                  all_groups, executable_name, sanitized, seed, units[u].part));
   }
   std::vector<report::TestResult> results(selected.size());
-  std::vector<std::size_t> order(selected.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto typical_ms = [&](std::size_t i) { return req.catalogue->find(selected[i].id)->info.typical_ms; };
+  std::vector<std::vector<cell::CellOutcome>> outcomes(selected.size());
+  std::vector<std::size_t> order(units.size());
+  for (std::size_t u = 0; u < order.size(); ++u) order[u] = u;
+  auto typical_ms = [&](std::size_t u) { return req.catalogue->find(selected[units[u].check].id)->info.typical_ms; };
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return typical_ms(a) > typical_ms(b); });
+  auto parts_of = [&](std::size_t i) { return static_cast<std::size_t>(std::max(1, req.catalogue->find(selected[i].id)->info.parts)); };
   cell::run_cells(
       jobs_list, jobs,
-      [&](std::size_t i, const cell::CellOutcome& o) {
-        results[i] = result_of_cell(req, selected[i], o, seed);
+      [&](std::size_t u, const cell::CellOutcome& o) {
+        std::size_t i = units[u].check;
+        outcomes[i].push_back(o);
+        if (outcomes[i].size() < parts_of(i)) return;
+        results[i] = result_of_cell(req, selected[i], merge_parts(outcomes[i]), seed);
         if (req.on_test && results[i].status != "error") req.on_test(results[i]);
       },
       order);
   for (std::size_t i = 0; i < selected.size(); ++i) {
     if (results[i].status != "error") continue;
     std::string first_error = results[i].message;
-    auto again = cell::run_cells({jobs_list[i]}, 1);
-    results[i] = result_of_cell(req, selected[i], again[0], seed);
+    std::vector<cell::CellJob> again_jobs;
+    for (std::size_t u = 0; u < units.size(); ++u) {
+      if (units[u].check == i) again_jobs.push_back(jobs_list[u]);
+    }
+    results[i] = result_of_cell(req, selected[i], merge_parts(cell::run_cells(again_jobs, 1)), seed);
     results[i].evidence["retried_after_harness_error"] = first_error;
     if (req.on_test) req.on_test(results[i]);
   }
@@ -422,7 +491,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   if (!req.isolation.netns) jobs = 1;      // hard-coded ports would collide between cells
   report::Report rep = new_report(req, jobs);
   Placement place(req.isolation, req.submission);
-  lab::BuildOutcome built = stage_and_build(req, place);
+  lab::BuildOutcome built = stage_and_build(req, place, sanitizers_for(req, selected));
   rep.build = {built.status, built.command, built.log, built.warnings, built.duration_ms, built.message};
   // The program's name in its directory (an executable submission was staged there too).
   std::string executable_name = req.submission.kind == lab::Submission::Kind::executable
@@ -432,7 +501,7 @@ report::Report run_lab(const RunRequest& req, const std::vector<lab::CheckSpec>&
   if (built.status == "failed" || built.status == "error") {
     rep.tests = not_run(req, selected, built.status);
   } else {
-    rep.tests = run_checks(req, selected, place, executable_name, jobs, rep.seed);
+    rep.tests = run_checks(req, selected, place, executable_name, built.sanitized, jobs, rep.seed);
   }
   report::total(rep);
   rep.duration_ms = clock.elapsed_ms();

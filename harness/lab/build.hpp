@@ -16,6 +16,16 @@
 
 namespace sockgrade::lab {
 
+// A copy of the submission built with a sanitizer for the memory checks (lab/sanitized_build.hpp).
+struct SanitizedBuild {
+  std::string sanitizer;           // "address" (with UBSan) or "thread"
+  std::string status = "skipped";  // ok | failed | uninstrumented | skipped
+  std::string command = {};
+  std::string program_name = {};   // relative to the staged sources (ok)
+  std::string message = {};        // why it is not ok, as the memory checks' skip reason
+  double duration_ms = 0;
+};
+
 struct BuildOutcome {
   std::string status = "skipped";  // ok | failed | skipped
   std::string command;
@@ -25,6 +35,7 @@ struct BuildOutcome {
   std::filesystem::path executable;  // the program to grade when status is ok or skipped
   std::string program_name;          // its path relative to the sources (ok): the lab's name or another
   std::string message;               // one line: why it failed, or (ok) a note on what was graded
+  std::vector<SanitizedBuild> sanitized;  // the builds the selected memory checks asked for
 };
 
 // Copies a source submission's regular files and directories (no links) into `dir`, which the
@@ -40,9 +51,10 @@ struct BuildPlace {
   bool seccomp = false;
 };
 
-// Runs in the calling process (the caller puts it in a cell): make, or the compile command.
+// Runs in the calling process (the caller puts it in a cell): make, or the compile command; and
+// at the same time, in copies of the sources, the same rule with each of `sanitizers`.
 BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell::Limits& limits,
-                        const BuildPlace& place);
+                        const BuildPlace& place, const std::vector<std::string>& sanitizers = {});
 
 nlohmann::json build_to_json(const BuildOutcome& b);
 BuildOutcome build_from_json(const nlohmann::json& j);

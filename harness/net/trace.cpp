@@ -15,6 +15,14 @@ std::vector<TraceEvent> Trace::events() const {
   return events_;
 }
 
+void Trace::append(const std::vector<TraceEvent>& events) {
+  std::lock_guard lock(mu_);
+  for (const auto& e : events) {
+    if (events_.size() >= kMaxStoredEvents) return;
+    events_.push_back(e);
+  }
+}
+
 void Trace::add(std::string actor, std::string event, std::string detail) {
   std::lock_guard lock(mu_);
   if (events_.size() >= kMaxStoredEvents) return;

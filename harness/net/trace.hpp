@@ -31,6 +31,9 @@ class Trace {
   // Data moved: consecutive events of the same actor and kind are merged into one, so a
   // multi-MiB stream is one line ("recv 8.0 MiB in 130 reads"), not thousands.
   void data(const std::string& actor, const std::string& event, std::string_view bytes);
+  // Another trace's events, as they were (a check that plays another check in a context of its
+  // own keeps that check's steps).
+  void append(const std::vector<TraceEvent>& events);
   // A copy: the proxy's thread may be adding events meanwhile.
   std::vector<TraceEvent> events() const;
   // At most `max_events`: the first ones and the last ones, with an elision marker between.

@@ -15,6 +15,9 @@
  *                                for the cell's namespace, whose net.ipv4.tcp_wmem caps every
  *                                send buffer, where there is none (so a scenario that needs the
  *                                server's send buffer full is as quick without a namespace)
+ *   SOCKGRADE_SHIM_LEAK_SIGNAL   1: SIGRTMAX runs LeakSanitizer's check now and ends the program
+ *                                (exit 0, LSan's exit code after a report, 125 without LSan): a server never
+ *                                exits by itself, and its leaks per client show only at an exit
  *   SOCKGRADE_SHIM_STATS         a file of 4096 bytes the shim counts into (struct shim_stats)
  *
  * Only calls on sockets are touched: stdout and files behave as usual. Writes libc makes
@@ -24,6 +27,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +84,25 @@ static long env_long(const char *name, long fallback) {
   return v && *v ? strtol(v, NULL, 10) : fallback;
 }
 
+/* Found once at load (dlsym is not for signal handlers): the program's LeakSanitizer, if any. */
+static void (*lsan_do_leak_check)(void);
+
+static void leak_check_and_exit(int sig) {
+  (void)sig;
+  if (!lsan_do_leak_check) _exit(125); /* no LeakSanitizer in the program: no verdict */
+  lsan_do_leak_check();                 /* reports and exits non-zero on a leak */
+  _exit(0);
+}
+
+static void arm_leak_signal(void) {
+  lsan_do_leak_check = (void (*)(void))dlsym(RTLD_DEFAULT, "__lsan_do_leak_check");
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = leak_check_and_exit;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGRTMAX, &sa, NULL);
+}
+
 __attribute__((constructor)) static void shim_init(void) {
 #define SHIM_FIND_REAL(type, name, params) real_##name = dlsym(RTLD_NEXT, #name);
   SHIM_WRAPPED_CALLS(SHIM_FIND_REAL)
@@ -91,6 +114,7 @@ __attribute__((constructor)) static void shim_init(void) {
   eintr_max_run = env_long("SOCKGRADE_SHIM_EINTR_RUN", 3);
   eintr_connect = env_long("SOCKGRADE_SHIM_EINTR_CONNECT", 0);
   send_buffer = env_long("SOCKGRADE_SHIM_SNDBUF", 0);
+  if (env_long("SOCKGRADE_SHIM_LEAK_SIGNAL", 0)) arm_leak_signal();
   const char *path = getenv("SOCKGRADE_SHIM_STATS");
   if (path && *path) {
     int fd = open(path, O_RDWR | O_CLOEXEC);

@@ -42,7 +42,7 @@ std::string with(std::string entry, const std::string& from, const std::string& 
 std::vector<CheckFunction> all_functions() {
   std::vector<CheckFunction> out;
   for (auto list : {basic_checks, connect_accept_checks, partial_io_checks, sigpipe_checks, shutdown_checks,
-                    concurrency_checks, resources_checks, robustness_checks}) {
+                    concurrency_checks, resources_checks, robustness_checks, memory_checks}) {
     for (const auto& f : list()) out.push_back(f);
   }
   return out;
