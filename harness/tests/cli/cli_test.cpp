@@ -376,7 +376,7 @@ TEST(Cli, AHiddenCheckIsOnlyATotalForTheStudent) {
 TEST(Cli, LabCheckSaysWhatALabResolvesTo) {
   auto r = run("lab check " + kSource + "/labs/echo-server-fork.json");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("labs/echo-server-fork.json: ok, 25 checks in 7 categories, out of 100 points; a tcp server; "
+  EXPECT_NE(r.out.find("labs/echo-server-fork.json: ok, 27 checks in 8 categories, out of 100 points; a tcp server; "
                        "contract echo-server-fork.md\n"),
             std::string::npos)
       << r.out;
@@ -410,7 +410,7 @@ TEST(Cli, LabTryGradesTheReferenceAndShowsEachFixture) {
                                     "partial-io.one-byte-segments", "partial-io.coalesced-messages",
                                     "partial-io.eintr", "partial-io.slow-reader", "sigpipe.peer-vanishes",
                                     "shutdown.half-close", "shutdown.reset-by-peer", "resources.fd-baseline",
-                                    "resources.idle-cpu"}) {
+                                    "resources.idle-cpu", "memory.asan-clean", "memory.no-leak-per-client"}) {
                                 remove += std::string(remove.empty() ? "" : ", ") + R"({"id": ")" + id +
                                           R"(", "remove": true})";
                               }
