@@ -25,6 +25,10 @@ check() {  # check NAME EXPECTED_EXIT ACTUAL_EXIT [REPORT EXPECTED_SCORE]
   if ((ok)); then echo "ok    $name ($detail)"; else echo "FAIL  $name ($detail; expected exit $want${score:+, score $score})"; failures=$((failures + 1)); fi
 }
 
+# Both buggy fixtures lose 10 of the echo-server lab's 113 weight points (the memory checks
+# included; `sockgrade explain echo-server`): no-write-loop partial-io.short-writes and
+# partial-io.eintr (5 each), no-sigpipe-handling sigpipe.peer-vanishes (10). 100 - 100 * 10 / 113.
+BUG_SCORE=91.15
 for mode in default sys_admin; do
   caps=(); [[ $mode == sys_admin ]] && caps=(--cap-add SYS_ADMIN --cap-add NET_ADMIN)
   # The fixtures are the project's tests, not part of the image: mounted from this checkout.
@@ -35,20 +39,20 @@ for mode in default sys_admin; do
   "${run[@]}" "$IMAGE" test echo-server reference/echo-server --json /out/ref-$mode.json >/dev/null 2>&1
   check "$mode: reference" 0 $? "$out/ref-$mode.json" 100
   "${run[@]}" "$IMAGE" test echo-server fixtures/echo-server/no-write-loop --json /out/bug-$mode.json >/dev/null 2>&1
-  check "$mode: no-write-loop" 1 $? "$out/bug-$mode.json" 90
+  check "$mode: no-write-loop" 1 $? "$out/bug-$mode.json" "$BUG_SCORE"
   "${run[@]}" "$IMAGE" test echo-server fixtures/echo-server/does-not-compile --json /out/cc-$mode.json >/dev/null 2>&1
   check "$mode: does-not-compile" 1 $? "$out/cc-$mode.json" 0
   "${run[@]}" --entrypoint /bin/sh "$IMAGE" -c \
     'mkdir -p /tmp/subs && cp -r reference/echo-server /tmp/subs/ref && cp -r fixtures/echo-server/no-sigpipe-handling /tmp/subs/nosig &&
      sockgrade grade echo-server /tmp/subs --out /out/batch-'$mode' --jobs 2 >/dev/null 2>&1'
   check "$mode: batch of 2" 0 $?
-  grep -q '^nosig,90,100,' "$out/batch-$mode/gradebook.csv" && grep -q '^ref,100,100,' "$out/batch-$mode/gradebook.csv"
+  grep -q "^nosig,$BUG_SCORE,100," "$out/batch-$mode/gradebook.csv" && grep -q '^ref,100,100,' "$out/batch-$mode/gradebook.csv"
   check "$mode: gradebook rows" 0 $?
   # Gradescope: the submission mounted where Gradescope puts it, run_autograder as it runs it.
   "${run[@]}" -v "$PWD/fixtures/echo-server/no-write-loop:/autograder/submission:ro" --entrypoint /bin/sh "$IMAGE" -c \
     'mkdir -p /autograder && ln -s /opt/sockgrade /autograder/source &&
      docker/gradescope/run_autograder >/dev/null 2>&1 && cp /autograder/results/results.json /out/gs-'$mode'.json'
-  check "$mode: gradescope run_autograder" 0 $? "$out/gs-$mode.json" 90
+  check "$mode: gradescope run_autograder" 0 $? "$out/gs-$mode.json" "$BUG_SCORE"
   set -e
 done
 if ((failures)); then echo "docker/test_image.sh: $failures failed"; exit 1; fi
