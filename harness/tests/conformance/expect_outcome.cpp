@@ -5,7 +5,7 @@
 // score. Every report must also be valid against reports/schema. Optional keys: "submission" (a
 // directory under the repository root graded instead of the fixture's own, e.g. a reference
 // solution handed in for another lab), "messages" {check id, or "*" for every check that did not
-// pass: text its message must contain}, "report_contains" [text found anywhere in the report's
+// pass and has no entry of its own: text its message must contain}, "report_contains" [text found anywhere in the report's
 // JSON, e.g. its evidence], "no_leftovers" (no process of the sandbox's uids may outlive the run,
 // read from the host's process table), "then_reference" (the reference solution graded right
 // after must get full marks), "requires" [isolation layers the outcome rests on: without one the
@@ -187,7 +187,8 @@ std::vector<std::string> compare(const json& expect, const ExpectedScore& want_s
   const json messages = expect.contains("messages") ? expect["messages"] : json::object();
   for (const auto& [id, text] : messages.items()) {
     for (const auto& t : report["tests"]) {
-      bool applies = t["id"] == id || (id == "*" && t["status"] != "passed");
+      // "*" is the default for every check that did not pass; a check's own entry replaces it.
+      bool applies = t["id"] == id || (id == "*" && t["status"] != "passed" && !messages.contains(t["id"].get<std::string>()));
       if (applies && t["message"].get<std::string>().find(text.get<std::string>()) == std::string::npos) {
         diffs.push_back(t["id"].get<std::string>() + ": message lacks \"" + text.get<std::string>() + "\": " + t["message"].get<std::string>());
         diffs.push_back(evidence_line(t));
