@@ -29,14 +29,15 @@ import json, os, sys, collections
 d, wall, jobs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 build = total = 0.0
 checks = collections.Counter(); waits = collections.Counter()
-for f in os.listdir(d):
+names = [f for f in os.listdir(d) if f.endswith(".json")]  # the reports, not the other views beside them
+for f in names:
     r = json.load(open(os.path.join(d, f)))
     build += r["build"].get("duration_ms", 0) / 1000
     total += r["duration_ms"] / 1000
     for t in r["tests"]:
         checks[t["category"]] += t.get("duration_ms", 0) / 1000
         if t["status"] == "timeout": waits[t["id"]] += t.get("duration_ms", 0) / 1000
-print(f"per submission (mean): {total/len(os.listdir(d)):.2f} s wall, of which compilation {build/len(os.listdir(d)):.2f} s")
+print(f"per submission (mean): {total/len(names):.2f} s wall, of which compilation {build/len(names):.2f} s")
 print(f"sum of submission wall times {total:.0f} s over {jobs} slots = {total/jobs:.0f} s (batch wall {wall:.0f} s)")
 print("check time by category (summed over cells, which run in parallel):")
 for c, s in checks.most_common(): print(f"  {c:16s} {s:7.1f} s")
