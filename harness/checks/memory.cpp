@@ -103,12 +103,15 @@ Outcome leak_check_at_exit(Context& ctx, Context& sub, const SanitizedRun& run, 
   auto& srv = sub.server();
   pid_t pid = srv.pid();
   // Only the process the harness started has the shim's handler it can signal (a daemon's child does not).
-  if (!srv.status().running()) {
-    ctx.trace().append(sub.trace().events());
+  auto first_process_gone = [&] {
     auto v = srv.status();
     bool left_children = v.kind == cell::Verdict::Kind::exited && v.exit_code == 0;  // it served, then exited 0
     return Outcome::skip("cannot ask for the leaks: the server's first process is gone (" + srv.fate_sentence() + ")" +
-                         (left_children ? ": a server must stay in the foreground, do not daemonize" : ""));
+                         (left_children ? ": a server must stay in the foreground, not daemonize" : ""));
+  };
+  if (!srv.status().running()) {
+    ctx.trace().append(sub.trace().events());
+    return first_process_gone();
   }
   ::kill(pid, SIGRTMAX);
   auto v = srv.program().wait(sub.deadline(10000));
@@ -125,7 +128,13 @@ Outcome leak_check_at_exit(Context& ctx, Context& sub, const SanitizedRun& run, 
       return report_failure(ctx, run, report, "memory.no-leak-per-client");
     }
   }
-  if (v.kind != cell::Verdict::Kind::exited || v.exit_code != 0) {
+  auto stats = srv.shim_stats();
+  bool checked = stats && stats->clean_leak_checks > 0;  // the handler's own count, not just an exit 0
+  if (!checked && v.kind == cell::Verdict::Kind::exited && v.exit_code == 0) {
+    // Gone on its own before the signal came (a daemon's first process): nothing was checked.
+    return first_process_gone();
+  }
+  if (!checked) {
     // 125: the shim found no LeakSanitizer in the program; anything else: not our handler's exit.
     return Outcome::error("the server ended without LeakSanitizer's verdict (" + v.describe() + ")");
   }

@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 // Mirrors struct shim_stats in shim.c.
 struct RawStats {
-  uint64_t magic, calls, short_writes, eintr, bytes_withheld, stream_writes, one_byte_writes, send_buffers_capped;
+  uint64_t magic, calls, short_writes, eintr, bytes_withheld, stream_writes, one_byte_writes, send_buffers_capped,
+      clean_leak_checks;
 };
 constexpr uint64_t kMagic = 0x5347534853494d31ull;
 }  // namespace
@@ -97,6 +98,7 @@ ShimStats ShimSession::stats() const {
   out.stream_writes = raw.stream_writes;
   out.one_byte_writes = raw.one_byte_writes;
   out.send_buffers_capped = raw.send_buffers_capped;
+  out.clean_leak_checks = raw.clean_leak_checks;
   return out;
 }
 

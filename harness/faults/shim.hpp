@@ -29,6 +29,7 @@ struct ShimStats {
   uint64_t stream_writes = 0;    // writes on stream sockets while short writes were on
   uint64_t one_byte_writes = 0;  // of those, of at most one byte (they cannot be made short)
   uint64_t send_buffers_capped = 0;  // accepted sockets given ShimConfig::send_buffer
+  uint64_t clean_leak_checks = 0;  // SIGRTMAX handled: LeakSanitizer's check found nothing
 };
 
 // libsockgrade_shim.so next to the running executable (or $SOCKGRADE_SHIM).

@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -234,10 +235,15 @@ static void plain_mode(int fd, long n, long k) {
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr,
-            "usage: shim_probe stream OP N K | connect C | udp N K | file PATH N K | stdout N K\n");
+            "usage: shim_probe stream OP N K | connect C | udp N K | file PATH N K | stdout N K | leak-signal\n");
     return 2;
   }
   const char *mode = argv[1];
+  if (strcmp(mode, "leak-signal") == 0 && argc == 2) {
+    /* The shim's SIGRTMAX handler (SOCKGRADE_SHIM_LEAK_SIGNAL) ends the program; 3: it did not. */
+    raise(SIGRTMAX);
+    return 3;
+  }
   if (strcmp(mode, "stream") == 0 && argc == 5) {
     stream_mode(argv[2], atol(argv[3]), atol(argv[4]));
   } else if (strcmp(mode, "connect") == 0 && argc == 3) {

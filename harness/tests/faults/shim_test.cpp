@@ -312,6 +312,42 @@ TEST(ShimSendBuffer, OffByDefault) {
   EXPECT_EQ(s.fault_text(), "preload-shim:short=0,eintr_permille=0,eintr_max_run=3");
 }
 
+// SIGRTMAX runs LeakSanitizer's check and counts a clean one: the count, not the exit status,
+// proves the check ran (a daemon's first process also exits 0, on its own).
+TEST(ShimLeakSignal, ACleanLeakCheckIsCountedBeforeTheExit) {
+  ShimConfig config;
+  config.leak_signal = true;
+  auto s = session(config, 5);
+  auto env = s.environment();
+  env.push_back("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1");
+  auto r = run(SHIM_PROBE_ASAN, {"leak-signal"}, env);
+  ASSERT_TRUE(exited_ok(r)) << r.err;
+  EXPECT_EQ(s.stats().clean_leak_checks, 1u);
+  EXPECT_EQ(s.fault_text(), "preload-shim:short=0,eintr_permille=0,eintr_max_run=3,leak_signal=SIGRTMAX");
+}
+
+TEST(ShimLeakSignal, WithoutLeakSanitizerTheProgramEnds125AndNothingIsCounted) {
+  ShimConfig config;
+  config.leak_signal = true;
+  auto s = session(config, 5);
+  auto r = run(kProbe, {"leak-signal"}, s.environment());
+  ASSERT_TRUE(WIFEXITED(r.status)) << r.err;
+  EXPECT_EQ(WEXITSTATUS(r.status), 125);
+  EXPECT_EQ(s.stats().clean_leak_checks, 0u);
+}
+
+TEST(ShimLeakSignal, AnExitOfTheProgramsOwnCountsNothing) {
+  ShimConfig config;
+  config.leak_signal = true;
+  auto s = session(config, 5);
+  auto env = s.environment();
+  env.push_back("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0");
+  auto r = run(SHIM_PROBE_ASAN, {"connect", "2"}, env);
+  ASSERT_TRUE(exited_ok(r)) << r.err;
+  EXPECT_TRUE(s.stats().loaded);
+  EXPECT_EQ(s.stats().clean_leak_checks, 0u);
+}
+
 TEST(ShimDeterminism, TheSameSeedGivesTheSameReportAndAnotherSeedAnother) {
   std::vector<std::string> args = {"stream", "send", "200", "100"};
   auto a = run(kProbe, args, shim_env(-1, 200, 3, 1234));
