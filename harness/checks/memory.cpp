@@ -118,16 +118,10 @@ Outcome leak_check_at_exit(Context& ctx, Context& sub, const SanitizedRun& run, 
   sub.trace().add("harness", "signal", "SIGRTMAX: LeakSanitizer's check, then exit (" + v.describe() + ")");
   ctx.trace().append(sub.trace().events());
   if (v.running()) return Outcome::error("the server did not end on SIGRTMAX after LeakSanitizer's check");
-  for (const auto& log : take_logs(run)) {
-    if (auto failure = sanitizer_start_failure(log.text)) {
-      return Outcome::error("LeakSanitizer could not run: " + *failure);
-    }
-    if (log.pid != pid) continue;  // a forked child's exit is its own business
-    for (const auto& report : parse_sanitizer_log(log.text)) {
-      if (report.tool == "LeakSanitizer") return judge_leaks(ctx, run, report, clients);
-      return report_failure(ctx, run, report, "memory.no-leak-per-client");
-    }
-  }
+  auto found = take_first_report(run, pid);
+  if (found.start_failure) return Outcome::error("LeakSanitizer could not run: " + *found.start_failure);
+  if (found.report && found.report->tool == "LeakSanitizer") return judge_leaks(ctx, run, *found.report, clients);
+  if (found.report) return report_failure(ctx, run, *found.report, "memory.no-leak-per-client");
   auto stats = srv.shim_stats();
   bool checked = stats && stats->clean_leak_checks > 0;  // the handler's own count, not just an exit 0
   if (!checked && v.kind == cell::Verdict::Kind::exited && v.exit_code == 0) {
@@ -169,9 +163,9 @@ Outcome no_leak_per_client(Context& ctx) {
   if (!served) {
     // A report that ended the server early is asan-clean's finding too; here it is named as well.
     wait_for_reports(sub, *run);
-    for (const auto& log : take_logs(*run)) {
-      for (const auto& report : parse_sanitizer_log(log.text)) return report_failure(ctx, *run, report, ctx.info().id);
-    }
+    auto found = take_first_report(*run);
+    if (found.start_failure) return Outcome::error("the sanitizer could not run the program: " + *found.start_failure);
+    if (found.report) return report_failure(ctx, *run, *found.report, ctx.info().id);
     ctx.trace().append(sub.trace().events());
     // Clients not served one after another leave nothing to count leaks over: not a memory finding.
     auto why = std::move(served).error();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "checks/catalogue.hpp"
 #include "core/wait.hpp"
@@ -88,8 +89,9 @@ namespace {
 // Whether a sanitizer is still writing a report: a log file without its SUMMARY line yet (every
 // report has one before anything the parser ignores; the PID in the file's name is the program's
 // own, in a PID namespace that may not be this cell's), or a program with a UBSan line in its
-// stderr still running (halt_on_error ends it once the report is out).
-bool report_in_progress(grading::Context& sub, const SanitizedRun& run) {
+// stderr still running (halt_on_error ends it once the report is out). `complete` holds the sizes
+// of the files already seen whole: those are not read again while the wait polls.
+bool report_in_progress(grading::Context& sub, const SanitizedRun& run, std::map<std::string, std::uintmax_t>& complete) {
   bool any_running = false;
   for (const auto& s : sub.servers()) any_running = any_running || s->status().running();
   for (const auto& c : sub.clients()) any_running = any_running || c->status().running();
@@ -98,10 +100,13 @@ bool report_in_progress(grading::Context& sub, const SanitizedRun& run) {
   for (const auto& e : fs::directory_iterator(run.log_dir, ec)) {
     auto name = e.path().filename().string();
     if (name.rfind("report.", 0) != 0) continue;
+    auto size = e.file_size(ec);
+    if (!ec && complete.contains(name) && complete[name] == size) continue;
     auto text = read_text(e.path());
     // A bug that wrecked the stack the sanitizer walks ends its report early ("nested bug").
     bool done = text.find("SUMMARY: ") != std::string::npos || text.find("nested bug") != std::string::npos;
     if (!done) return true;
+    complete[name] = text.size();
   }
   for (const auto& s : sub.servers()) {
     if (s->status().running() && s->program().stderr_capture().text().find("runtime error:") != std::string::npos) return true;
@@ -112,7 +117,8 @@ bool report_in_progress(grading::Context& sub, const SanitizedRun& run) {
 }  // namespace
 
 void wait_for_reports(grading::Context& sub, const SanitizedRun& run) {
-  wait_until(sub.deadline(5000), [&] { return !report_in_progress(sub, run); });
+  std::map<std::string, std::uintmax_t> complete;
+  wait_until(sub.deadline(5000), [&] { return !report_in_progress(sub, run, complete); });
 }
 
 grading::Step<SanitizedRun> sanitized_run(grading::Context& ctx, const std::string& sanitizer, bool detect_leaks) {
@@ -135,6 +141,15 @@ grading::Step<SanitizedRun> sanitized_run(grading::Context& ctx, const std::stri
   return run;
 }
 
+namespace {
+
+struct SanitizerLog {
+  int pid = 0;
+  std::string text;
+};
+
+// Everything the sanitizer wrote since the last call, per log file, in the order of the PIDs;
+// the files are removed.
 std::vector<SanitizerLog> take_logs(const SanitizedRun& run) {
   std::vector<SanitizerLog> logs;
   std::error_code ec;
@@ -148,6 +163,7 @@ std::vector<SanitizerLog> take_logs(const SanitizedRun& run) {
   return logs;
 }
 
+// A sanitizer that could not start (shadow memory, the tracer refused): its line.
 std::optional<std::string> sanitizer_start_failure(const std::string& log) {
   for (const char* sign : {"FATAL: ThreadSanitizer", "ReserveShadowMemoryRange failed", "failed to allocate",
                            "LeakSanitizer has encountered a fatal error", "Shadow memory range interleaves",
@@ -159,6 +175,19 @@ std::optional<std::string> sanitizer_start_failure(const std::string& log) {
     return log.substr(start, log.find('\n', pos) - start);
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+LoggedFinding take_first_report(const SanitizedRun& run, std::optional<int> pid) {
+  LoggedFinding found;
+  for (auto& log : take_logs(run)) {
+    if (auto failure = sanitizer_start_failure(log.text)) return {std::move(failure), std::nullopt};
+    if (found.report || (pid && log.pid != *pid)) continue;
+    auto reports = grading::parse_sanitizer_log(log.text);
+    if (!reports.empty()) found.report = std::move(reports.front());
+  }
+  return found;
 }
 
 std::vector<const lab::CheckSpec*> lab_checks_in(const grading::Context& ctx, const std::vector<std::string>& categories) {
@@ -199,17 +228,11 @@ std::optional<grading::Outcome> play_for_reports(grading::Context& ctx, const Sa
     ctx.trace().append(steps);
     return report_failure(ctx, run, *ubsan, spec.id);
   }
-  for (const auto& log : take_logs(run)) {
-    auto reports = grading::parse_sanitizer_log(log.text);
-    if (!reports.empty()) {
-      ctx.trace().append(steps);
-      return report_failure(ctx, run, reports.front(), spec.id);
-    }
-    if (auto failure = sanitizer_start_failure(log.text)) {
-      return grading::Outcome::error("the sanitizer could not run the program: " + *failure);
-    }
-  }
-  return std::nullopt;
+  auto found = take_first_report(run);
+  if (found.start_failure) return grading::Outcome::error("the sanitizer could not run the program: " + *found.start_failure);
+  if (!found.report) return std::nullopt;
+  ctx.trace().append(steps);
+  return report_failure(ctx, run, *found.report, spec.id);
 }
 
 std::string source_line(const SanitizedRun& run, const grading::SanitizerFrame& frame) {

@@ -24,16 +24,15 @@ struct SanitizedRun {
 // The run for `sanitizer`, or the skip (no instrumented build, with its reason) or harness error.
 grading::Step<SanitizedRun> sanitized_run(grading::Context& ctx, const std::string& sanitizer, bool detect_leaks);
 
-// Everything the sanitizer wrote since the last call, per log file (log_path.<pid>), then removed.
-struct SanitizerLog {
-  int pid = 0;
-  std::string text;
+// What the sanitizer's logs (log_path.<pid>) written since the last call hold, the logs then
+// removed: the line of a sanitizer that could not start (a harness error, never the student's),
+// in any process's log; else the first report, in process `pid`'s log when one is given (a forked
+// child's exit is its own business), in any log otherwise.
+struct LoggedFinding {
+  std::optional<std::string> start_failure;
+  std::optional<grading::SanitizerReport> report;
 };
-std::vector<SanitizerLog> take_logs(const SanitizedRun& run);
-
-// A sanitizer that could not start (shadow memory, the tracer refused): its line, for a harness
-// error never charged to the student.
-std::optional<std::string> sanitizer_start_failure(const std::string& log);
+LoggedFinding take_first_report(const SanitizedRun& run, std::optional<int> pid = std::nullopt);
 
 // The lab's checks to replay: those of the given categories (or ids), in the lab's order, without
 // the memory checks themselves.

@@ -12,6 +12,7 @@
 #include "grading/client_under_test.hpp"
 #include "net/observe.hpp"
 #include "grading/context.hpp"
+#include "grading/merge_parts.hpp"
 #include "grading/placement.hpp"
 #include "faults/shim.hpp"
 #include "grading/server_under_test.hpp"
@@ -389,37 +390,6 @@ report::TestResult result_of_cell(const RunRequest& req, const lab::CheckSpec& s
     t.evidence["seed"] = seed;
   }
   return t;
-}
-
-// A check played in several cells (CheckInfo::parts): one outcome. The first part that failed,
-// timed out or erred speaks for the check (a cell that could not run is an error); else the parts
-// that passed, their messages joined (a skipped part had nothing to prove); else the skip.
-cell::CellOutcome merge_parts(const std::vector<cell::CellOutcome>& parts) {
-  if (parts.size() == 1) return parts[0];
-  auto rank = [](const cell::CellOutcome& o) {
-    if (!o.ok) return 2;
-    auto s = o.result.value("status", "error");
-    return s == "failed" ? 4 : s == "timeout" ? 3 : s == "error" ? 2 : s == "skipped" ? 1 : 0;
-  };
-  const cell::CellOutcome* worst = &parts[0];
-  for (const auto& p : parts) worst = rank(p) > rank(*worst) ? &p : worst;
-  if (rank(*worst) > 1) return *worst;
-  // Skipped parts (nothing to do there) beside passed ones: the check passed what it ran.
-  std::vector<const cell::CellOutcome*> passed;
-  for (const auto& p : parts) {
-    if (rank(p) == 0) passed.push_back(&p);
-  }
-  if (passed.empty()) return *worst;
-  cell::CellOutcome all = *passed.front();
-  std::vector<std::string> messages;
-  for (const auto* q : passed) {
-    const auto& p = *q;
-    messages.push_back(p.result.value("message", ""));
-    all.duration_ms = std::max(all.duration_ms, p.duration_ms);
-    all.result["duration_ms"] = std::max(all.result.value("duration_ms", 0.0), p.result.value("duration_ms", 0.0));
-  }
-  all.result["message"] = join(messages, "; ");
-  return all;
 }
 
 // One cell of a check: which check, and which of its parts.
