@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "checks/catalogue.hpp"
 #include "core/wait.hpp"
@@ -253,7 +254,7 @@ std::string source_line(const SanitizedRun& run, const grading::SanitizerFrame& 
 grading::Outcome report_failure(grading::Context& ctx, const SanitizedRun& run, const grading::SanitizerReport& r,
                                 const std::string& during) {
   nlohmann::json stacks = nlohmann::json::array();
-  std::vector<std::string> places;
+  std::vector<const grading::SanitizerFrame*> accesses;
   std::string created;
   for (const auto& s : r.sections) {
     if (s.frames.empty()) continue;
@@ -262,10 +263,17 @@ grading::Outcome report_failure(grading::Context& ctx, const SanitizedRun& run, 
     if (!f) continue;
     if (s.title.find("created by") != std::string::npos) {
       created = created.empty() ? place_of(run, *f) : created;
-    } else if (places.size() < 2) {
-      places.push_back(place_of(run, *f));
+    } else if (accesses.size() < 2) {
+      accesses.push_back(f);
     }
   }
+  if (r.tool == "ThreadSanitizer") {
+    // Which of a race's two accesses came second is the threads' timing: the lines in the order of
+    // the source, so that every run says the same.
+    std::ranges::sort(accesses, {}, [](const auto* f) { return std::tie(f->file, f->line); });
+  }
+  std::vector<std::string> places;
+  for (const auto* f : accesses) places.push_back(place_of(run, *f));
   if (places.empty() && !r.location.empty()) {  // UBSan without a stack: the headline's place
     grading::SanitizerFrame f;
     f.file = r.location.substr(0, r.location.find(':'));
