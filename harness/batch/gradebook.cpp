@@ -150,7 +150,7 @@ std::string summary_text(const std::vector<Row>& rows) {
     out += "score distribution:\n";
     int most = *std::max_element(stats.histogram.begin(), stats.histogram.end());
     for (int b = kScoreBins - 1; b >= 0; --b) {
-      char label[16];
+      char label[32];  // room for any two ints: -O1 checks that, -O2 does not
       if (b == kScoreBins - 1) std::snprintf(label, sizeof label, "    100%%");
       else std::snprintf(label, sizeof label, "%3d-%3d%%", b * 10, b * 10 + 9);
       int n = stats.histogram[static_cast<std::size_t>(b)];
