@@ -31,7 +31,7 @@ INNER='cp -a /src /sockgrade && cd /sockgrade && start=$EPOCHREALTIME && echo "$
 # phases LOG: "packages+configure build grading total" in seconds, from the stamped lines.
 phases() {
   awk '$2 == "START" { start = $1 }
-       $2 ~ /^\[/ && $3 ~ /%\]$/ && !built_from { built_from = $1 }
+       ($2 ~ /^\[[0-9]+\/[0-9]+\]$/ || ($2 ~ /^\[/ && $3 ~ /%\]$/)) && !built_from { built_from = $1 }  # ninja, make
        /setup: built build\/sockgrade/ { built_to = $1 }
        { last = $1 }
        END {
