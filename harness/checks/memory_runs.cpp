@@ -27,6 +27,43 @@ std::string read_text(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// A sanitizer's log file in the run's log directory: "report.<pid>" (log_path=<dir>/report).
+bool is_report_log(const std::string& name) { return name.rfind("report.", 0) == 0; }
+
+struct SanitizerLog {
+  int pid = 0;
+  std::string text;
+};
+
+// Everything the sanitizer wrote since the last call, per log file, in the order of the PIDs;
+// the files are removed.
+std::vector<SanitizerLog> take_logs(const SanitizedRun& run) {
+  std::vector<SanitizerLog> logs;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(run.log_dir, ec)) {
+    auto name = e.path().filename().string();
+    if (!is_report_log(name)) continue;
+    logs.push_back({std::atoi(name.substr(name.find('.') + 1).c_str()), read_text(e.path())});
+    fs::remove(e.path(), ec);
+  }
+  std::sort(logs.begin(), logs.end(), [](const auto& a, const auto& b) { return a.pid < b.pid; });
+  return logs;
+}
+
+// A sanitizer that could not start (shadow memory, the tracer refused): its line.
+std::optional<std::string> sanitizer_start_failure(const std::string& log) {
+  for (const char* sign : {"FATAL: ThreadSanitizer", "ReserveShadowMemoryRange failed", "failed to allocate",
+                           "LeakSanitizer has encountered a fatal error", "Shadow memory range interleaves",
+                           "ERROR: Failed to mmap"}) {
+    auto pos = log.find(sign);
+    if (pos == std::string::npos) continue;
+    auto start = log.rfind('\n', pos);
+    start = start == std::string::npos ? 0 : start + 1;
+    return log.substr(start, log.find('\n', pos) - start);
+  }
+  return std::nullopt;
+}
+
 // The sanitizer's options: its reports go to a file per process in `dir`, never into the
 // program's stderr; the first report ends the program (UBSan too, with its stack).
 std::vector<std::string> sanitizer_env(const std::string& sanitizer, const std::string& dir, bool detect_leaks) {
@@ -100,9 +137,9 @@ bool report_in_progress(grading::Context& sub, const SanitizedRun& run, std::map
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(run.log_dir, ec)) {
     auto name = e.path().filename().string();
-    if (name.rfind("report.", 0) != 0) continue;
+    if (!is_report_log(name)) continue;
     auto size = e.file_size(ec);
-    if (!ec && complete.contains(name) && complete[name] == size) continue;
+    if (auto seen = complete.find(name); !ec && seen != complete.end() && seen->second == size) continue;
     auto text = read_text(e.path());
     // A bug that wrecked the stack the sanitizer walks ends its report early ("nested bug").
     bool done = text.find("SUMMARY: ") != std::string::npos || text.find("nested bug") != std::string::npos;
@@ -141,44 +178,6 @@ grading::Step<SanitizedRun> sanitized_run(grading::Context& ctx, const std::stri
   ctx.evidence()["sanitizer_options"] = run.settings.extra_env;
   return run;
 }
-
-namespace {
-
-struct SanitizerLog {
-  int pid = 0;
-  std::string text;
-};
-
-// Everything the sanitizer wrote since the last call, per log file, in the order of the PIDs;
-// the files are removed.
-std::vector<SanitizerLog> take_logs(const SanitizedRun& run) {
-  std::vector<SanitizerLog> logs;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(run.log_dir, ec)) {
-    auto name = e.path().filename().string();
-    if (name.rfind("report.", 0) != 0) continue;
-    logs.push_back({std::atoi(name.substr(7).c_str()), read_text(e.path())});
-    fs::remove(e.path(), ec);
-  }
-  std::sort(logs.begin(), logs.end(), [](const auto& a, const auto& b) { return a.pid < b.pid; });
-  return logs;
-}
-
-// A sanitizer that could not start (shadow memory, the tracer refused): its line.
-std::optional<std::string> sanitizer_start_failure(const std::string& log) {
-  for (const char* sign : {"FATAL: ThreadSanitizer", "ReserveShadowMemoryRange failed", "failed to allocate",
-                           "LeakSanitizer has encountered a fatal error", "Shadow memory range interleaves",
-                           "ERROR: Failed to mmap"}) {
-    auto pos = log.find(sign);
-    if (pos == std::string::npos) continue;
-    auto start = log.rfind('\n', pos);
-    start = start == std::string::npos ? 0 : start + 1;
-    return log.substr(start, log.find('\n', pos) - start);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 LoggedFinding take_first_report(const SanitizedRun& run, std::optional<int> pid) {
   LoggedFinding found;

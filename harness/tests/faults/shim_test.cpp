@@ -312,24 +312,32 @@ TEST(ShimSendBuffer, OffByDefault) {
   EXPECT_EQ(s.fault_text(), "preload-shim:short=0,eintr_permille=0,eintr_max_run=3");
 }
 
+// A session whose program ends on SIGRTMAX after LeakSanitizer's check.
+ShimSession leak_signal_session() {
+  ShimConfig config;
+  config.leak_signal = true;
+  return session(config, 5);
+}
+
+// The session's environment for the ASan build of the probe (the shim is preloaded before libasan).
+std::vector<std::string> asan_environment(const ShimSession& s, bool detect_leaks) {
+  auto env = s.environment();
+  env.push_back(std::string("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=") + (detect_leaks ? "1" : "0"));
+  return env;
+}
+
 // SIGRTMAX runs LeakSanitizer's check and counts a clean one: the count, not the exit status,
 // proves the check ran (a daemon's first process also exits 0, on its own).
 TEST(ShimLeakSignal, ACleanLeakCheckIsCountedBeforeTheExit) {
-  ShimConfig config;
-  config.leak_signal = true;
-  auto s = session(config, 5);
-  auto env = s.environment();
-  env.push_back("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1");
-  auto r = run(SHIM_PROBE_ASAN, {"leak-signal"}, env);
+  auto s = leak_signal_session();
+  auto r = run(SHIM_PROBE_ASAN, {"leak-signal"}, asan_environment(s, true));
   ASSERT_TRUE(exited_ok(r)) << r.err;
   EXPECT_EQ(s.stats().clean_leak_checks, 1u);
   EXPECT_EQ(s.fault_text(), "preload-shim:short=0,eintr_permille=0,eintr_max_run=3,leak_signal=SIGRTMAX");
 }
 
 TEST(ShimLeakSignal, WithoutLeakSanitizerTheProgramEnds125AndNothingIsCounted) {
-  ShimConfig config;
-  config.leak_signal = true;
-  auto s = session(config, 5);
+  auto s = leak_signal_session();
   auto r = run(kProbe, {"leak-signal"}, s.environment());
   ASSERT_TRUE(WIFEXITED(r.status)) << r.err;
   EXPECT_EQ(WEXITSTATUS(r.status), 125);
@@ -337,12 +345,8 @@ TEST(ShimLeakSignal, WithoutLeakSanitizerTheProgramEnds125AndNothingIsCounted) {
 }
 
 TEST(ShimLeakSignal, AnExitOfTheProgramsOwnCountsNothing) {
-  ShimConfig config;
-  config.leak_signal = true;
-  auto s = session(config, 5);
-  auto env = s.environment();
-  env.push_back("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0");
-  auto r = run(SHIM_PROBE_ASAN, {"connect", "2"}, env);
+  auto s = leak_signal_session();
+  auto r = run(SHIM_PROBE_ASAN, {"connect", "2"}, asan_environment(s, false));
   ASSERT_TRUE(exited_ok(r)) << r.err;
   EXPECT_TRUE(s.stats().loaded);
   EXPECT_EQ(s.stats().clean_leak_checks, 0u);
