@@ -23,7 +23,6 @@ esac
 
 PACKAGES=(
   g++ gcc make cmake ninja-build           # the harness, and the C compiler for submissions
-  libboost-dev libboost-filesystem-dev     # Boost.Process (header-only) and its filesystem dependency
   nlohmann-json3-dev libcli11-dev          # reports and lab files; the command line
   libarchive-dev                           # submission archives in batch grading
 )

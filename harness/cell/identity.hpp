@@ -17,7 +17,7 @@ struct Identity {
 // A fresh identity for the `sequence`-th cell of this harness process.
 Identity identity_for_cell(uint64_t sequence);
 
-// Between fork and exec: drops supplementary groups, then gid, then uid (in that order, or the
+// Between clone and exec (spawn.cpp), or in a probe child: drops supplementary groups, then gid, then uid (in that order, or the
 // later calls would no longer be allowed). Returns the failed step's name, or nullptr.
 const char* drop_privileges(const Identity& id) noexcept;
 
