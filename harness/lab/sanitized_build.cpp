@@ -1,5 +1,7 @@
 #include "lab/sanitized_build.hpp"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <iterator>
 
@@ -14,22 +16,29 @@ std::vector<std::string> sanitizer_flags(std::string_view sanitizer) {
   return {"-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O0"};
 }
 
+std::vector<std::string> fast_link_flags() {
+  if (::access("/usr/bin/ld.gold", X_OK) == 0) return {"-fuse-ld=gold"};
+  return {};
+}
+
 std::vector<std::string> sanitized_command(const std::vector<std::string>& command, bool make,
-                                           std::string_view sanitizer) {
+                                           std::string_view sanitizer, const std::vector<std::string>& link) {
   std::vector<std::string> out = command;
   auto flags = sanitizer_flags(sanitizer);
+  flags.insert(flags.end(), link.begin(), link.end());
   if (!make) {
     out.insert(out.end(), flags.begin(), flags.end());
     return out;
   }
-  std::string joined;
+  std::string joined, link_joined;
   for (const auto& f : flags) joined += (joined.empty() ? "" : " ") + f;
+  for (const auto& f : link) link_joined += " " + f;
   // -pthread too: a Makefile that put it in CFLAGS loses it when CFLAGS is overridden.
   out.push_back("CC=cc");
   out.push_back("CXX=c++");
   out.push_back("CFLAGS=" + joined + " -pthread");
   out.push_back("CXXFLAGS=" + joined + " -pthread");
-  out.push_back("LDFLAGS=" + flags.front() + " -pthread");
+  out.push_back("LDFLAGS=" + flags.front() + link_joined + " -pthread");
   return out;
 }
 

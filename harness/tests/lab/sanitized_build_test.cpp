@@ -15,16 +15,24 @@ namespace {
 using Strings = std::vector<std::string>;
 
 TEST(SanitizedCommand, MakeGetsCompilerAndFlagsOnItsCommandLine) {
-  auto cmd = sanitized_command({"make"}, true, "address");
+  auto cmd = sanitized_command({"make"}, true, "address", {});
   EXPECT_EQ(cmd, (Strings{"make", "CC=cc", "CXX=c++",
                           "CFLAGS=-fsanitize=address,undefined -fno-omit-frame-pointer -g -O0 -pthread",
                           "CXXFLAGS=-fsanitize=address,undefined -fno-omit-frame-pointer -g -O0 -pthread",
                           "LDFLAGS=-fsanitize=address,undefined -pthread"}));
-  EXPECT_EQ(sanitized_command({"make"}, true, "thread")[3], "CFLAGS=-fsanitize=thread -g -O1 -pthread");
+  EXPECT_EQ(sanitized_command({"make"}, true, "thread", {})[3], "CFLAGS=-fsanitize=thread -g -O1 -pthread");
+}
+
+TEST(SanitizedCommand, TheFastLinkerGoesWhereverTheProgramMayBeLinked) {
+  auto cmd = sanitized_command({"make"}, true, "address", {"-fuse-ld=gold"});
+  EXPECT_EQ(cmd[3], "CFLAGS=-fsanitize=address,undefined -fno-omit-frame-pointer -g -O0 -fuse-ld=gold -pthread");
+  EXPECT_EQ(cmd[5], "LDFLAGS=-fsanitize=address,undefined -fuse-ld=gold -pthread");
+  EXPECT_EQ(sanitized_command({"cc", "-o", "server", "server.c"}, false, "thread", {"-fuse-ld=gold"}),
+            (Strings{"cc", "-o", "server", "server.c", "-fsanitize=thread", "-g", "-O1", "-fuse-ld=gold"}));
 }
 
 TEST(SanitizedCommand, CompileCommandGetsTheFlagsLastSoTheirOptimisationWins) {
-  auto cmd = sanitized_command({"cc", "-O2", "-o", "server", "server.c"}, false, "thread");
+  auto cmd = sanitized_command({"cc", "-O2", "-o", "server", "server.c"}, false, "thread", {});
   EXPECT_EQ(cmd, (Strings{"cc", "-O2", "-o", "server", "server.c", "-fsanitize=thread", "-g", "-O1"}));
 }
 
