@@ -39,10 +39,10 @@ bool BusyWriteFindings::proven() const {
 
 nlohmann::json BusyWriteFindings::proof() const {
   auto j = nlohmann::json::array();
-  j.push_back("seen running in " + std::to_string(running_while_full) + " of " + std::to_string(full_samples) +
-              " looks while its send queue held " + std::to_string(queue_bytes) +
-              " bytes, unchanged (the reader's window closed); blocked in a write or poll in " +
-              std::to_string(waiting_while_full));
+  j.push_back("seen running, and on a CPU since the look before, in " + std::to_string(running_while_full) + " of " +
+              std::to_string(full_samples) + " looks while its send queue held " + std::to_string(queue_bytes) +
+              " bytes, unchanged (the reader's window closed): " + std::to_string(cpu_while_full_ns / 1000000) +
+              " ms of CPU that wrote nothing; blocked in a write or poll in " + std::to_string(waiting_while_full));
   if (nonblocking_fd >= 0) j.push_back("fd " + std::to_string(nonblocking_fd) + " O_NONBLOCK in /proc/PID/fdinfo");
   return j;
 }
@@ -63,21 +63,32 @@ void BusyWriteWatch::run() {
   // (a forking server's child for this connection appears once), not at every look.
   std::vector<pid_t> pids;
   int since_scan = 0;
+  // The server's CPU time at the last look (its tasks' schedstat); unknown after a rescan that
+  // changed the tasks.
+  uint64_t last_cpu = 0;
+  bool cpu_known = false;
   while (!stop_) {
     std::this_thread::sleep_for(kInterval);  // a sampling period, not a synchronisation
     ++found_.samples;
     auto conn = fullest_connection(root_, port_);
     if (conn.inode == 0) continue;
+    if (pids.empty() || ++since_scan >= 16) {
+      auto now = net::process_tree(root_);
+      if (now != pids) cpu_known = false;
+      pids = std::move(now);
+      since_scan = 0;
+    }
+    uint64_t cpu = 0;
+    for (pid_t p : pids) cpu += net::cpu_time_ns(p);
+    uint64_t ran_ns = cpu_known && cpu > last_cpu ? cpu - last_cpu : 0;
+    last_cpu = cpu;
+    cpu_known = true;
     auto& last = last_queue[conn.inode];
     bool full = conn.tx_queue >= kFullQueue && conn.tx_queue == last;
     last = conn.tx_queue;
     if (!full) continue;
     ++found_.full_samples;
     found_.queue_bytes = std::max(found_.queue_bytes, conn.tx_queue);
-    if (pids.empty() || ++since_scan >= 16) {
-      pids = net::process_tree(root_);
-      since_scan = 0;
-    }
     // Blocked means asleep in the call: a spinning task preempted inside send() (most of a
     // MSG_DONTWAIT loop's time is in the kernel) still names send in its syscall file, and on a
     // loaded machine it is preempted often (seen: echo-server/spins-on-eagain passing next to
@@ -89,8 +100,17 @@ void BusyWriteWatch::run() {
       running = running || (task.readable && (kind == net::CallKind::running || task.state == 'R'));
       waiting = waiting || (in_wait_call && task.asleep());
     }
-    if (waiting) ++found_.waiting_while_full;
-    else if (running) ++found_.running_while_full;
+    // Runnable is not running: on a loaded machine a blocking writer woken by the reader's
+    // window update waits for a CPU in state R, with its queue unchanged since it has not run
+    // yet (seen: echo-server/one-byte-per-call "running" in 7 of 7 looks, at 28% of a CPU).
+    // A look counts as running only if the server also had a CPU since the look before: CPU
+    // time spent while the queue did not move is what a loop retrying EAGAIN spends.
+    if (waiting) {
+      ++found_.waiting_while_full;
+    } else if (running && ran_ns > 0) {
+      ++found_.running_while_full;
+      found_.cpu_while_full_ns += ran_ns;
+    }
     if (found_.nonblocking_fd < 0 && found_.full_samples == 1) {
       for (const auto& h : net::holders_of_socket(pids, conn.inode)) {
         if (h.nonblocking()) found_.nonblocking_fd = h.fd;

@@ -1,6 +1,7 @@
 // The proof of a busy write loop (STYLE "Proof before claim"): while the server's send queue
 // toward a slow reader is full and not moving, a task of the server is seen running instead of
-// blocked in write() or poll(). A blocking writer, however small its buffer, sleeps then; a
+// blocked in write() or poll(), and its CPU time grew since the look before. A blocking writer,
+// however small its buffer, sleeps then (or waits for a CPU after a wakeup, without one); a
 // loop that retries EAGAIN does not. Sampled from /proc in a thread of its own while the
 // check's client streams.
 #pragma once
@@ -19,7 +20,8 @@ namespace sockgrade::grading {
 struct BusyWriteFindings {
   int samples = 0;             // looks taken
   int full_samples = 0;        // the send queue held >= kFullQueue bytes, unchanged since the last look
-  int running_while_full = 0;  // ... and a task of the server was running (not blocked)
+  int running_while_full = 0;  // ... and a task of the server was running, and had a CPU since the look before
+  uint64_t cpu_while_full_ns = 0;  // the server's CPU time between those looks and the ones before
   int waiting_while_full = 0;  // ... and a task was blocked in write()/send() or poll()/select()
   uint64_t queue_bytes = 0;    // the largest full queue seen
   int nonblocking_fd = -1;     // the connection's descriptor when it is O_NONBLOCK (fdinfo)

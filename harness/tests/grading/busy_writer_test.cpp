@@ -30,9 +30,12 @@ TEST(BusyWriteFindings, ABlockingWriterOrAFewLooksAreNoProof) {
 TEST(BusyWriteFindings, ProofNamesTheLooksAndTheNonBlockingDescriptor) {
   auto f = seen(40, 0);
   f.nonblocking_fd = 4;
+  f.cpu_while_full_ns = 95'000'000;
   auto proof = f.proof();
   ASSERT_EQ(proof.size(), 2u);
-  EXPECT_NE(proof[0].get<std::string>().find("seen running in 40 of 40 looks"), std::string::npos);
+  EXPECT_NE(proof[0].get<std::string>().find("seen running, and on a CPU since the look before, in 40 of 40 looks"),
+            std::string::npos);
+  EXPECT_NE(proof[0].get<std::string>().find("95 ms of CPU that wrote nothing"), std::string::npos);
   EXPECT_EQ(proof[1].get<std::string>(), "fd 4 O_NONBLOCK in /proc/PID/fdinfo");
 }
 
