@@ -3,6 +3,7 @@
 // score), 1 when some could not be, 2 for bad input, 130 when interrupted (--resume goes on).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "batch/batch.hpp"
@@ -33,7 +34,8 @@ int default_jobs(const std::string& isolation) {
   long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
   int per_cpu = 1;
   if (auto iso = cell::isolation_for_mode(isolation); iso && iso->netns) per_cpu = 2;
-  return static_cast<int>(cores > 0 ? cores : 2) * per_cpu;
+  // At most what --jobs accepts: each grading runs up to 6 cells of its own.
+  return std::min(64, static_cast<int>(cores > 0 ? cores : 2) * per_cpu);
 }
 
 int run_grade(const GradeArgs& args) {
