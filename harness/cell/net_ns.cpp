@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/fd.hpp"
+#include "net/observe.hpp"
 
 namespace sockgrade::cell {
 
@@ -23,14 +24,7 @@ std::string sysctl_path(const std::string& name) { return "/proc/sys/net/ipv4/" 
 
 // A sysctl of the calling process's network namespace, as written in /proc/sys; nullopt when
 // it cannot be read (an older kernel without it, or a container hiding /proc/sys).
-std::optional<std::string> read_sysctl(const std::string& name) {
-  Fd f(::open(sysctl_path(name).c_str(), O_RDONLY | O_CLOEXEC));
-  if (!f) return std::nullopt;
-  char buf[128] = {};
-  ssize_t n = ::read(f.get(), buf, sizeof buf - 1);
-  if (n <= 0) return std::nullopt;
-  return std::string(buf, static_cast<std::size_t>(n));
-}
+std::optional<std::string> read_sysctl(const std::string& name) { return net::read_proc_file(sysctl_path(name)); }
 
 Result<void> write_sysctl(const std::string& name, const std::string& value) {
   Fd f(::open(sysctl_path(name).c_str(), O_WRONLY | O_CLOEXEC));
@@ -61,7 +55,8 @@ Result<void> enter_namespace_with_own_connection_table() {
     if (!value) return {};
     limits.push_back(*value);
   }
-  if (!read_sysctl("tcp_child_ehash_entries") || !write_sysctl("tcp_child_ehash_entries", kChildTableBuckets)) return {};
+  // Absent before Linux 6.1: the write fails and the cell stays in the first namespace.
+  if (!write_sysctl("tcp_child_ehash_entries", kChildTableBuckets)) return {};
   if (::unshare(CLONE_NEWNET) != 0) return unexpected(errno_error("unshare(CLONE_NEWNET), the second"));
   for (std::size_t i = 0; i < limits.size(); ++i) {
     if (auto w = write_sysctl(kTableSizedLimits[i], limits[i]); !w) return w;

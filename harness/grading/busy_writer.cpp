@@ -72,6 +72,13 @@ void BusyWriteWatch::run() {
     ++found_.samples;
     auto conn = fullest_connection(root_, port_);
     if (conn.inode == 0) continue;
+    // The server's tasks and CPU time are read only while its queue is long enough to be full
+    // at the next look (a full look needs this one's queue too), not at every look.
+    if (conn.tx_queue < kFullQueue) {
+      cpu_known = false;
+      last_queue[conn.inode] = conn.tx_queue;
+      continue;
+    }
     if (pids.empty() || ++since_scan >= 16) {
       auto now = net::process_tree(root_);
       if (now != pids) cpu_known = false;
