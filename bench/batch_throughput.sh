@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Batch grading throughput: N echo-server submissions (a class-like mix: mostly correct, the rest
 # with one classic bug each, every copy made distinct so each is compiled on its own) graded by
-# `sockgrade grade --jobs J`; prints the wall time, submissions per minute and where the time
-# went (compilation, checks, waiting on deadlines).
+# `sockgrade grade --jobs J`; prints the wall time, submissions per minute, the machine's busy
+# CPU time per submission and where the time went (compilation, checks, waiting on deadlines).
 # Usage: bench/batch_throughput.sh [N=100] [JOBS] (JOBS: grade's --jobs; default: grade's own default)
+# WITHOUT=CATEGORY grades with a copy of the lab that leaves that category's checks out
+# (WITHOUT=memory: what the memory checks cost a batch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-100}"
@@ -14,13 +16,24 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 scripts/make_class.sh "$N" "$tmp/subs"
+LAB=echo-server
+if [[ -n "${WITHOUT:-}" ]]; then
+  LAB="$tmp/echo-server-without-$WITHOUT.json"
+  python3 bench/lab_without.py labs/echo-server.json "$WITHOUT" "$LAB"
+fi
 
+# Busy CPU time of the whole machine (user, nice, system, irq, softirq), in clock ticks: the
+# gradings' processes, their programs, compilers and the kernel's work for them.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+busy_start=$(busy_ticks)
 start=$(date +%s.%N)
-"$BIN" grade echo-server "$tmp/subs" --out "$tmp/out" ${JOBS:+--jobs "$JOBS"} > "$tmp/summary.txt" 2>/dev/null || true
+"$BIN" grade "$LAB" "$tmp/subs" --out "$tmp/out" ${JOBS:+--jobs "$JOBS"} > "$tmp/summary.txt" 2>/dev/null || true
 end=$(date +%s.%N)
+busy_end=$(busy_ticks)
 wall=$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", e - s}')
 rate=$(awk -v w="$wall" -v n="$N" 'BEGIN {printf "%.0f", n * 60 / w}')
-echo "graded $N submissions with --jobs ${JOBS:-(default)} on $(nproc) CPUs in $wall s: $rate submissions per minute"
+cpu=$(awk -v b="$((busy_end - busy_start))" -v hz="$(getconf CLK_TCK)" -v n="$N" 'BEGIN {printf "%.2f", b / hz / n}')
+echo "graded $N submissions${WITHOUT:+ without the $WITHOUT checks} with --jobs ${JOBS:-(default)} on $(nproc) CPUs in $wall s: $rate submissions per minute, $cpu CPU-seconds each (the whole machine's busy time)"
 head -1 "$tmp/summary.txt"
 
 # Where the time went, from the reports: compilation, and check time by category.
