@@ -4,8 +4,9 @@
 # `sockgrade grade --jobs J`; prints the wall time, submissions per minute, the machine's busy
 # CPU time per submission and where the time went (compilation, checks, waiting on deadlines).
 # Usage: bench/batch_throughput.sh [N=100] [JOBS] (JOBS: grade's --jobs; default: grade's own default)
-# WITHOUT=CATEGORY grades with a copy of the lab that leaves that category's checks out
-# (WITHOUT=memory: what the memory checks cost a batch).
+# LAB=NAME-OR-FILE grades for another echo-server lab (default: echo-server), e.g.
+# labs/examples/echo-server-quick-memory.json; WITHOUT=CATEGORY grades with a copy of the lab that
+# leaves that category's checks out (WITHOUT=memory: what the memory checks cost a batch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-100}"
@@ -16,10 +17,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 scripts/make_class.sh "$N" "$tmp/subs"
-LAB=echo-server
+LAB="${LAB:-echo-server}"
+lab_name=$(basename "$LAB" .json)
 if [[ -n "${WITHOUT:-}" ]]; then
-  LAB="$tmp/echo-server-without-$WITHOUT.json"
-  python3 bench/lab_without.py labs/echo-server.json "$WITHOUT" "$LAB"
+  without="$tmp/$(basename "$LAB" .json)-without-$WITHOUT.json"
+  "$BIN" explain "$LAB" --json | python3 bench/lab_without.py "$WITHOUT" "$without"
+  LAB="$without"
 fi
 
 # Busy CPU time of the whole machine (user, nice, system, irq, softirq), in clock ticks: the
@@ -33,7 +36,7 @@ busy_end=$(busy_ticks)
 wall=$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", e - s}')
 rate=$(awk -v w="$wall" -v n="$N" 'BEGIN {printf "%.0f", n * 60 / w}')
 cpu=$(awk -v b="$((busy_end - busy_start))" -v hz="$(getconf CLK_TCK)" -v n="$N" 'BEGIN {printf "%.2f", b / hz / n}')
-echo "graded $N submissions${WITHOUT:+ without the $WITHOUT checks} with --jobs ${JOBS:-(default)} on $(nproc) CPUs in $wall s: $rate submissions per minute, $cpu CPU-seconds each (the whole machine's busy time)"
+echo "graded $N submissions for $lab_name${WITHOUT:+ without the $WITHOUT checks} with --jobs ${JOBS:-(default)} on $(nproc) CPUs in $wall s: $rate submissions per minute, $cpu CPU-seconds each (the whole machine's busy time)"
 head -1 "$tmp/summary.txt"
 
 # Where the time went, from the reports: compilation, and check time by category.

@@ -1,17 +1,15 @@
 #!/usr/bin/env python3
-"""A copy of a lab file without one category's checks, beside a copy of its contract.
-Usage: bench/lab_without.py LAB.json CATEGORY OUT.json (used by bench/batch_throughput.sh)."""
+"""A lab without one category's checks: reads a resolved lab (`sockgrade explain LAB --json`, which
+extends nothing and names its contract by an absolute path) on stdin, writes the copy to OUT.json.
+Usage: sockgrade explain LAB --json | bench/lab_without.py CATEGORY OUT.json (bench/batch_throughput.sh)."""
 import json
-import os
-import shutil
 import sys
 
-src, category, dst = sys.argv[1:]
-lab = json.load(open(src))
-kept = [c for c in lab["checks"] if (c if isinstance(c, str) else c["id"]).split(".")[0] != category]
+category, dst = sys.argv[1:]
+lab = json.load(sys.stdin)
+kept = [c for c in lab["checks"] if c["id"].split(".")[0] != category]
 if len(kept) == len(lab["checks"]):
-    sys.exit(f"{src} has no check in category {category}")
+    sys.exit(f"lab {lab['name']} has no check in category {category}")
 lab["checks"] = kept
 with open(dst, "w") as out:
     json.dump(lab, out, indent=1)
-shutil.copy(os.path.join(os.path.dirname(src), lab["contract"]), os.path.dirname(os.path.abspath(dst)))

@@ -48,9 +48,20 @@ void read_choices(const StrictObject& o, ParamSpec& p) {
 }
 
 ParamSpec read_param(const json& j, const std::string& path) {
-  StrictObject o(j, path, {"name", "default", "min", "max", "description", "choices", "note"});
+  StrictObject o(j, path, {"name", "kind", "default", "min", "max", "description", "choices", "note"});
   ParamSpec p;
   p.name = text(o, "name");
+  p.kind = o.string_or("kind", "integer");
+  if (p.kind == "checks") {
+    // A list the lab gives or not: the check's code keeps its own list otherwise.
+    for (const char* key : {"default", "min", "max", "choices"}) {
+      if (o.has(key)) throw LabError{o.path_of(key), "a \"checks\" parameter has no " + std::string(key)};
+    }
+    p.description = text(o, "description");
+    o.string_or("note", "");
+    return p;
+  }
+  if (p.kind != "integer") throw LabError{o.path_of("kind"), "\"" + p.kind + "\" is not one of \"integer\", \"checks\""};
   p.min = o.integer("min", kMinInt, kMaxInt);
   p.max = o.integer("max", p.min, kMaxInt);
   p.default_value = o.integer("default", p.min, p.max);

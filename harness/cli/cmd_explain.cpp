@@ -26,6 +26,12 @@ void explain_check(const checks::CheckDef& def, const lab::CheckSpec& spec) {
   std::printf("  requirement  %s\n", i.requirement.c_str());
   std::printf("  hint         %s\n", i.hint.c_str());
   for (const auto& p : i.params) {
+    if (p.kind == "checks") {
+      auto named = checks::param_checks(i, spec, p.name);
+      std::printf("  parameter    %s = %s  (%s)\n", p.name.c_str(),
+                  named ? join(*named, ", ").c_str() : "not given: the check's own list", p.description.c_str());
+      continue;
+    }
     // A parameter with named values shows the name ("model = fork").
     auto as_text = [&](int64_t v) {
       for (const auto& [word, value] : p.choices) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,5 +31,12 @@ class Catalogue {
 
 // One check's parameter: the lab's value, or the declared default.
 int64_t param_value(const CheckInfo& info, const lab::CheckSpec& spec, std::string_view name);
+
+// A "checks" parameter: the lab's list of ids or globs, or nullopt when the lab gives none.
+std::optional<std::vector<std::string>> param_checks(const CheckInfo& info, const lab::CheckSpec& spec,
+                                                     std::string_view name);
+
+// Whether a "checks" parameter's entry names the check `id`: the id itself, a glob, or a category.
+bool names_check(const std::string& entry, const std::string& id);
 
 }  // namespace sockgrade::grading

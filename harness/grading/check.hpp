@@ -52,6 +52,10 @@ Step<T> in_context(Step<T>&& r, const std::string& before, const std::string& af
 
 struct ParamSpec {
   std::string name;
+  // "integer" (default_value, min, max, choices), or "checks": a list of the lab's own check ids
+  // or globs ("basic.*", or "basic" for the whole category), with no default in data: a check
+  // reading one keeps its own list when the lab gives none (param_checks).
+  std::string kind = "integer";
   int64_t default_value = 0;
   int64_t min = 0;
   int64_t max = 0;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <optional>
 #include <string>
 
 #include "core/strings.hpp"
@@ -30,18 +29,24 @@ cell::CellOutcome merge_parts(const std::vector<cell::CellOutcome>& parts) {
   if (parts.size() == 1) return parts[0];
   const auto& worst = *std::ranges::max_element(parts, {}, severity);  // the first of the worst
   if (severity(worst) >= Severity::error) return worst;
-  std::optional<cell::CellOutcome> all;
-  std::vector<std::string> messages;
+  std::vector<const cell::CellOutcome*> passed;
   for (const auto& p : parts) {
-    if (severity(p) != Severity::passed) continue;
-    if (!all) all = p;
-    messages.push_back(p.result.value("message", ""));
-    all->duration_ms = std::max(all->duration_ms, p.duration_ms);
-    all->result["duration_ms"] = std::max(all->result.value("duration_ms", 0.0), p.result.value("duration_ms", 0.0));
+    if (severity(p) == Severity::passed) passed.push_back(&p);
   }
-  if (!all) return worst;  // every part skipped
-  all->result["message"] = join(messages, "; ");
-  return *all;
+  if (passed.empty()) return worst;  // every part skipped
+  // A part left with nothing to do passes without a message: it adds nothing to the text, and
+  // the evidence comes from the first part that did the work.
+  auto says = [](const cell::CellOutcome* p) { return !p->result.value("message", "").empty(); };
+  auto first_saying = std::ranges::find_if(passed, says);
+  cell::CellOutcome all = **(first_saying == passed.end() ? passed.begin() : first_saying);
+  std::vector<std::string> messages;
+  for (const auto* p : passed) {
+    if (says(p)) messages.push_back(p->result.value("message", ""));
+    all.duration_ms = std::max(all.duration_ms, p->duration_ms);
+    all.result["duration_ms"] = std::max(all.result.value("duration_ms", 0.0), p->result.value("duration_ms", 0.0));
+  }
+  all.result["message"] = join(messages, "; ");
+  return all;
 }
 
 }  // namespace sockgrade::grading

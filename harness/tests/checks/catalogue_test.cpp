@@ -131,6 +131,17 @@ TEST(Catalogue, ReadsEveryFieldOfADescription) {
   EXPECT_EQ(p.choices, (Choices{{"fork", 1}, {"thread", 2}}));  // in the file's order
 }
 
+TEST(Catalogue, ReadsAListOfChecksParameter) {
+  const std::string text = file_with(R"({"id": "memory.x", "title": "T", "requirement": "R", "hint": "H",
+      "role": "any", "budget_ms": 1000, "typical_ms": 10,
+      "params": [{"name": "replay", "kind": "checks", "description": "D", "note": "n"}]})");
+  auto infos = parse_descriptions({"labs/checks/memory.json", text});
+  ASSERT_TRUE(infos.ok()) << infos.error().message;
+  ASSERT_EQ(infos->front().params.size(), 1u);
+  EXPECT_EQ(infos->front().params[0].kind, "checks");
+  EXPECT_EQ(infos->front().params[0].description, "D");
+}
+
 struct BadFile {
   std::string name;  // of the file, for its category
   std::string text;
@@ -157,6 +168,11 @@ TEST(Catalogue, ABadDescriptionIsOneLineNamingTheFileAndThePath) {
        file_with(check_entry("basic.a", param + R"("default": 1, "description": "d",
                                                      "choices": [{"word": "w", "value": 12}]}])")),
        "/checks/0/params/0/choices/0/value: 12 is out of range [0, 9]"},
+      {"basic", file_with(check_entry("basic.a", R"(, "params": [{"name": "n", "kind": "words", "description": "d"}])")),
+       "/checks/0/params/0/kind: \"words\" is not one of \"integer\", \"checks\""},
+      {"basic",
+       file_with(check_entry("basic.a", R"(, "params": [{"name": "n", "kind": "checks", "default": 1, "description": "d"}])")),
+       "/checks/0/params/0/default: a \"checks\" parameter has no default"},
       {"basic", R"({"schema": "sockgrade.checks/2", "checks": []})", "/schema: expected \"sockgrade.checks/1\""},
       {"basic", R"({"schema": "sockgrade.checks/1", "checks": {}})", "/checks: expected an array, got an object"},
       {"basic", "{\"schema\": \n", "not valid JSON"},

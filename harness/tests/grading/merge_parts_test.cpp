@@ -58,6 +58,17 @@ TEST(MergeParts, PassesAreJoinedAndSkippedPartsLeftOut) {
   EXPECT_DOUBLE_EQ(merged.result["duration_ms"].get<double>(), 30);
 }
 
+TEST(MergeParts, APartWithNothingToDoAddsNoTextAndNoEvidence) {
+  auto idle = part("passed", "", 1);
+  auto worked = part("passed", "replayed a", 40);
+  worked.result["evidence"] = {{"replayed", {"a"}}};
+  auto merged = merge_parts({idle, worked, part("passed", "replayed b", 30)});
+  EXPECT_EQ(merged.result["status"], "passed");
+  EXPECT_EQ(merged.result["message"], "replayed a; replayed b");
+  EXPECT_EQ(merged.result["evidence"]["replayed"], nlohmann::json({"a"}));  // from the first part that worked
+  EXPECT_DOUBLE_EQ(merged.duration_ms, 40);
+}
+
 TEST(MergeParts, AllSkippedIsTheFirstSkip) {
   auto merged = merge_parts({part("skipped", "first"), part("skipped", "second")});
   EXPECT_EQ(merged.result["status"], "skipped");

@@ -391,6 +391,50 @@ TEST(ValidateLabChecks, AParamMayBeNamedByAWordItDeclares) {
               AllOf(HasSubstr("/params/model"), HasSubstr("\"threads\" is not one of \"fork\", \"thread\", \"select\"")));
 }
 
+// memory.asan-clean's "replay": the lab's own checks, by id, glob or category, never a memory check.
+TEST(ValidateLabChecks, AListOfChecksNamesTheLabsOwnChecks) {
+  auto with_replay = [](const json& replay) {
+    auto doc = minimal_lab();
+    doc["checks"].push_back({{"id", "memory.asan-clean"}, {"weight", 1}, {"params", {{"replay", replay}}}});
+    return checks::validate_lab_checks(parsed(doc));
+  };
+  for (const auto& good : {json{"basic.small-echo"}, json{"basic.*"}, json{"basic"}, json{"basic.small-echo", "basic.inter*"}}) {
+    auto v = with_replay(good);
+    EXPECT_TRUE(v.ok()) << good.dump() << ": " << v.error().message;
+  }
+  const std::vector<std::pair<json, std::string>> bad = {
+      {json{"basic.smal-echo"}, "/checks/2/params/replay/0: 'basic.smal-echo' names none of this lab's checks outside "
+                                "memory (did you mean 'basic.small-echo'?)"},
+      {json{"basic.small-echo", "partial-io.*"}, "/checks/2/params/replay/1: 'partial-io.*' names none"},
+      {json{"memory.asan-clean"}, "/checks/2/params/replay/0: 'memory.asan-clean' names none"},
+      {json::array(), "/checks/2/params/replay: expected a list of check ids or globs"},
+      {json("basic.*"), "/checks/2/params/replay: expected a list of check ids or globs"},
+      {json{"basic.small-echo", 3}, "/checks/2/params/replay/1: expected a check id or glob, got 3"},
+  };
+  for (const auto& [replay, says] : bad) {
+    auto v = with_replay(replay);
+    ASSERT_FALSE(v.ok()) << replay.dump();
+    EXPECT_THAT(v.error().message, AllOf(HasSubstr("/labs/test.json"), HasSubstr(says))) << replay.dump();
+  }
+}
+
+TEST(ParamChecks, TheLabsListOrNothing) {
+  const auto* def = checks::find_check("memory.asan-clean");
+  ASSERT_NE(def, nullptr);
+  CheckSpec spec;
+  spec.id = "memory.asan-clean";
+  EXPECT_EQ(checks::param_checks(def->info, spec, "replay"), std::nullopt);  // the check keeps its own list
+  spec.params = {{"replay", {"basic.*", "partial-io.short-writes"}}};
+  EXPECT_EQ(checks::param_checks(def->info, spec, "replay"),
+            (std::vector<std::string>{"basic.*", "partial-io.short-writes"}));
+  EXPECT_THROW(checks::param_checks(def->info, spec, "clients"), std::logic_error);
+  EXPECT_TRUE(checks::names_check("basic", "basic.small-echo"));
+  EXPECT_TRUE(checks::names_check("basic.*", "basic.small-echo"));
+  EXPECT_TRUE(checks::names_check("basic.small-echo", "basic.small-echo"));
+  EXPECT_FALSE(checks::names_check("basic.small", "basic.small-echo"));  // no substring matching
+  EXPECT_FALSE(checks::names_check("partial-io", "basic.small-echo"));
+}
+
 TEST(ParamValue, LabValueOrDeclaredDefault) {
   const auto* def = checks::find_check("basic.interactive");
   ASSERT_NE(def, nullptr);
