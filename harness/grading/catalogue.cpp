@@ -113,6 +113,7 @@ Result<void> Catalogue::validate(const lab::LabSpec& lab) const {
 int64_t param_value(const CheckInfo& info, const lab::CheckSpec& spec, std::string_view name) {
   for (const auto& p : info.params) {
     if (p.name != name) continue;
+    if (p.kind != "integer") throw std::logic_error("check " + info.id + " reads list parameter " + p.name + " as a number");
     if (spec.params.contains(std::string(name))) {
       const auto& v = spec.params.at(std::string(name));
       if (v.is_string()) {

@@ -428,6 +428,7 @@ TEST(ParamChecks, TheLabsListOrNothing) {
   EXPECT_EQ(checks::param_checks(def->info, spec, "replay"),
             (std::vector<std::string>{"basic.*", "partial-io.short-writes"}));
   EXPECT_THROW(checks::param_checks(def->info, spec, "clients"), std::logic_error);
+  EXPECT_THROW(checks::param_value(def->info, spec, "replay"), std::logic_error);  // a list is not a number
   EXPECT_TRUE(checks::names_check("basic", "basic.small-echo"));
   EXPECT_TRUE(checks::names_check("basic.*", "basic.small-echo"));
   EXPECT_TRUE(checks::names_check("basic.small-echo", "basic.small-echo"));
