@@ -423,18 +423,22 @@ std::vector<report::TestResult> run_checks(const RunRequest& req, const std::vec
                                   all_groups, executable_name, sanitized, seed, units[u].part));
   }
   std::vector<report::TestResult> results(selected.size());
+  auto parts_of = [&](std::size_t i) { return static_cast<std::size_t>(std::max(1, req.catalogue->find(selected[i].id)->info.parts)); };
+  // Each check's part outcomes in part order, not in the order the cells end: the part that
+  // speaks for a failure and the order of the joined messages are then the same every run.
   std::vector<std::vector<cell::CellOutcome>> outcomes(selected.size());
+  std::vector<std::size_t> parts_ended(selected.size(), 0);
+  for (std::size_t i = 0; i < selected.size(); ++i) outcomes[i].resize(parts_of(i));
   std::vector<std::size_t> order(units.size());
   for (std::size_t u = 0; u < order.size(); ++u) order[u] = u;
   auto typical_ms = [&](std::size_t u) { return req.catalogue->find(selected[units[u].check].id)->info.typical_ms; };
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return typical_ms(a) > typical_ms(b); });
-  auto parts_of = [&](std::size_t i) { return static_cast<std::size_t>(std::max(1, req.catalogue->find(selected[i].id)->info.parts)); };
   cell::run_cells(
       jobs_list, jobs,
       [&](std::size_t u, const cell::CellOutcome& o) {
         std::size_t i = units[u].check;
-        outcomes[i].push_back(o);
-        if (outcomes[i].size() < parts_of(i)) return;
+        outcomes[i][static_cast<std::size_t>(units[u].part)] = o;
+        if (++parts_ended[i] < parts_of(i)) return;
         results[i] = result_of_cell(req, selected[i], merge_parts(outcomes[i]), seed);
         if (req.on_test && results[i].status != "error") req.on_test(results[i]);
       },
