@@ -146,10 +146,11 @@ Result<std::pair<Fd, Fd>> make_pipe() {
   return std::pair<Fd, Fd>(Fd(p[0]), Fd(p[1]));
 }
 
-// NUL-terminated pointer arrays over `strings` (which must outlive them).
-std::vector<char*> pointers_to(std::vector<std::string>& strings) {
+// NUL-terminated pointer arrays over `strings` (which must outlive them), for execve(), which
+// takes char* const[] but writes through none of them.
+std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
   std::vector<char*> out;
-  for (auto& s : strings) out.push_back(s.data());
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
 }
@@ -175,9 +176,8 @@ Result<Spawned> spawn(const LaunchSpec& spec) {
 
   std::vector<std::string> args = {*exe};
   args.insert(args.end(), spec.args.begin(), spec.args.end());
-  std::vector<std::string> env = spec.env;
   auto argv = pointers_to(args);
-  auto envp = pointers_to(env);
+  auto envp = pointers_to(spec.env);
   std::string cwd = spec.cwd.empty() ? std::string(".") : spec.cwd;
 
   ChildPlan plan;

@@ -17,9 +17,6 @@ std::optional<int64_t> choice_value(const ParamSpec& p, const std::string& word)
   return std::nullopt;
 }
 
-// "partial-io" of "partial-io.short-writes".
-std::string checks_category(const std::string& id) { return id.substr(0, id.find('.')); }
-
 // A "checks" parameter: a non-empty list of texts, each naming at least one of the lab's checks
 // outside the check's own category (a memory check replays the others, never itself).
 Result<void> validate_check_list(const std::string& where, const CheckDef& def, const nlohmann::json& value,
@@ -29,14 +26,14 @@ Result<void> validate_check_list(const std::string& where, const CheckDef& def, 
   }
   std::vector<std::string> others;
   for (const auto& c : lab.checks) {
-    if (checks_category(c.id) != checks_category(def.info.id)) others.push_back(c.id);
+    if (c.id.rfind(def.info.category + ".", 0) != 0) others.push_back(c.id);
   }
   for (std::size_t i = 0; i < value.size(); ++i) {
     const std::string at = where + "/" + std::to_string(i);
     if (!value[i].is_string()) return error_result(at + ": expected a check id or glob, got " + value[i].dump());
     const auto entry = value[i].get<std::string>();
     if (std::any_of(others.begin(), others.end(), [&](const std::string& id) { return names_check(entry, id); })) continue;
-    std::string msg = at + ": '" + entry + "' names none of this lab's checks outside " + checks_category(def.info.id);
+    std::string msg = at + ": '" + entry + "' names none of this lab's checks outside " + def.info.category;
     auto guess = closest_match(entry, others);
     if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
     return error_result(msg);

@@ -300,9 +300,11 @@ BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell
   }
   const auto executables_before = executables_in(src);
   RunningBuild ordinary = start_build(command, rule, limits, place, src);
+  std::vector<std::vector<std::string>> instrumented_commands;
   std::vector<RunningBuild> instrumented;
   for (const auto& s : sanitizers) {
-    instrumented.push_back(start_build(sanitized_command(command, make, s), rule, limits, place, src / sanitized_dir_name(s)));
+    instrumented_commands.push_back(sanitized_command(command, make, s));
+    instrumented.push_back(start_build(instrumented_commands.back(), rule, limits, place, src / sanitized_dir_name(s)));
   }
   auto deadline = Deadline::after(std::chrono::seconds(rule.timeout_seconds));
   FinishedBuild done = finish_build(ordinary, rule, deadline);
@@ -317,7 +319,7 @@ BuildOutcome build_here(const Submission& sub, const BuildRule& rule, const cell
   }
   for (std::size_t i = 0; i < sanitizers.size(); ++i) {
     FinishedBuild f = finish_build(instrumented[i], rule, deadline);
-    std::string cmd = shell_command(sanitized_command(command, make, sanitizers[i]));
+    std::string cmd = shell_command(instrumented_commands[i]);
     if (b.status != "ok") {
       b.sanitized.push_back({.sanitizer = sanitizers[i], .command = cmd, .message = "the ordinary build did not succeed"});
     } else {
